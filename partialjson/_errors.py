@@ -1,0 +1,49 @@
+"""The exceptions partialjson raises; each subclasses the stdlib exception a caller already catches."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+__all__ = ["IncompleteJSONError", "ParseError"]
+
+
+class ParseError(json.JSONDecodeError):
+    """Invalid JSON, raised by the ``feed`` that delivers the first bad character.
+
+    A :class:`json.JSONDecodeError` (so also a :class:`ValueError`): ``msg`` says what was wrong,
+    ``pos`` is the offset of the first bad character in the whole decoded input, ``lineno`` and
+    ``colno`` count from 1 as in :mod:`json`. Since the parser does not keep the text it consumed,
+    ``doc`` holds only the chunk being parsed when the error was found.
+
+    >>> from partialjson import Parser, ParseError
+    >>> p = Parser()
+    >>> _ = p.feed('{"a": 1,\\n "b": tru')
+    >>> try:
+    ...     p.feed("x}")
+    ... except ParseError as e:
+    ...     print(e)
+    Expecting value: line 2 column 7 (char 15)
+    """
+
+    def __init__(self, msg: str, doc: str, pos: int, lineno: int = 1, colno: int = 0) -> None:
+        # json.JSONDecodeError derives line and column from the whole document, which an
+        # incremental parser no longer has; they are passed in instead.
+        errmsg = f"{msg}: line {lineno} column {colno} (char {pos})"
+        ValueError.__init__(self, errmsg)
+        self.msg = msg
+        self.doc = doc
+        self.pos = pos
+        self.lineno = lineno
+        self.colno = colno
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return self.__class__, (self.msg, self.doc, self.pos, self.lineno, self.colno)
+
+
+class IncompleteJSONError(ParseError):
+    """The input ended before the JSON value was complete (raised by ``close()``).
+
+    Everything received is still readable as the partial value; the input was *truncated*,
+    not malformed.
+    """

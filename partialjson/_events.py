@@ -1,0 +1,170 @@
+"""Change events emitted by :class:`partialjson.Parser`.
+
+Each event is a small frozen dataclass carrying the *path* of the value it concerns: a tuple of
+object keys (``str``) and array indices (``int``) that indexes into :attr:`Parser.value`.
+
+The vocabulary is ijson's (``start_map``, ``map_key``, ``end_map``, ``start_array``,
+``end_array``, ``string``, ``number``, ``boolean``, ``null``), plus ``string_fragment`` for
+strings that are still growing. Leave the fragments out and the events of a complete document
+are exactly ijson's ``parse()`` events (see :meth:`Event.as_ijson`).
+
+Path conventions, as in ijson: ``map_key`` carries the path of its *object*; every other event
+the path of its own value. Example::
+
+    >>> from partialjson import Parser
+    >>> [e.as_ijson() for e in Parser().feed('{"a": [1]}')]
+    [('', 'start_map', None), ('', 'map_key', 'a'), ('a', 'start_array', None), \
+('a.item', 'number', 1), ('a', 'end_array', None), ('', 'end_map', None)]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Tuple, Union
+
+from typing_extensions import TypeAlias
+
+#: A location inside a JSON value: object keys and array indices, outermost first.
+Path: TypeAlias = Tuple[Union[str, int], ...]
+
+__all__ = [
+    "Boolean",
+    "EndArray",
+    "EndMap",
+    "Event",
+    "MapKey",
+    "Null",
+    "Number",
+    "Path",
+    "StartArray",
+    "StartMap",
+    "String",
+    "StringFragment",
+    "ijson_prefix",
+]
+
+
+def ijson_prefix(path: Path) -> str:
+    """Render *path* as an ijson prefix: keys joined by dots, every array index as ``item``.
+
+    >>> ijson_prefix(("a", 0, "b"))
+    'a.item.b'
+    """
+    return ".".join("item" if isinstance(part, int) else part for part in path)
+
+
+@dataclass(frozen=True)
+class Event:
+    """Base class of all change events; ``kind`` is the ijson event name."""
+
+    kind: ClassVar[str] = ""
+    path: Path
+
+    @property
+    def value(self) -> Any:
+        """The event's payload (``None`` for events that have none, as in ijson)."""
+        return None
+
+    def as_ijson(self) -> tuple[str, str, Any]:
+        """The ``(prefix, event, value)`` triple ijson's ``parse()`` yields for this event."""
+        return (ijson_prefix(self.path), self.kind, self.value)
+
+
+@dataclass(frozen=True)
+class StartMap(Event):
+    """An object opened at ``path`` (it now appears in the partial value as ``{}``)."""
+
+    kind: ClassVar[str] = "start_map"
+
+
+@dataclass(frozen=True)
+class EndMap(Event):
+    """The object at ``path`` closed: it is complete."""
+
+    kind: ClassVar[str] = "end_map"
+
+
+@dataclass(frozen=True)
+class StartArray(Event):
+    """An array opened at ``path`` (it now appears in the partial value as ``[]``)."""
+
+    kind: ClassVar[str] = "start_array"
+
+
+@dataclass(frozen=True)
+class EndArray(Event):
+    """The array at ``path`` closed: it is complete."""
+
+    kind: ClassVar[str] = "end_array"
+
+
+@dataclass(frozen=True)
+class MapKey(Event):
+    """A complete key of the object at ``path`` (the key's value has not started yet)."""
+
+    kind: ClassVar[str] = "map_key"
+    key: str
+
+    @property
+    def value(self) -> str:
+        return self.key
+
+
+@dataclass(frozen=True)
+class StringFragment(Event):
+    """Text appended to the still-open string at ``path`` by one delta.
+
+    The first fragment of a string is emitted by the delta that opens it, even when it is
+    empty, so that a subscriber learns the string (and its key) appeared. Escapes are decoded:
+    a fragment never holds half an escape or half a surrogate pair.
+    """
+
+    kind: ClassVar[str] = "string_fragment"
+    fragment: str
+
+    @property
+    def value(self) -> str:
+        return self.fragment
+
+
+@dataclass(frozen=True)
+class String(Event):
+    """A complete string value."""
+
+    kind: ClassVar[str] = "string"
+    string: str
+
+    @property
+    def value(self) -> str:
+        return self.string
+
+
+@dataclass(frozen=True)
+class Number(Event):
+    """A complete number (``int``, ``float`` or what ``parse_int``/``parse_float`` returned)."""
+
+    kind: ClassVar[str] = "number"
+    number: Any
+
+    @property
+    def value(self) -> Any:
+        return self.number
+
+
+@dataclass(frozen=True)
+class Boolean(Event):
+    """A complete ``true`` or ``false``."""
+
+    kind: ClassVar[str] = "boolean"
+    boolean: bool
+
+    @property
+    def value(self) -> bool:
+        return self.boolean
+
+
+@dataclass(frozen=True)
+class Null(Event):
+    """A complete ``null``."""
+
+    kind: ClassVar[str] = "null"
