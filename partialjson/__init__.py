@@ -17,6 +17,7 @@ from ._events import (
     String,
     StringFragment,
 )
+from ._parser import Parser, loads
 
 __version__ = "0.1.0"
 
@@ -30,10 +31,12 @@ __all__ = [
     "Null",
     "Number",
     "ParseError",
+    "Parser",
     "Path",
     "StartArray",
     "StartMap",
     "String",
     "StringFragment",
     "__version__",
+    "loads",
 ]

@@ -1,4 +1,4 @@
-"""The exceptions partialjson raises; each subclasses the stdlib exception a caller already catches."""
+"""The exceptions partialjson raises, each a subclass of the stdlib exception callers catch."""
 
 from __future__ import annotations
 
