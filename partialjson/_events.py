@@ -19,7 +19,7 @@ the path of its own value. Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar, Tuple, Union
 
 from typing_extensions import TypeAlias
@@ -53,12 +53,24 @@ def ijson_prefix(path: Path) -> str:
     return ".".join("item" if isinstance(part, int) else part for part in path)
 
 
-@dataclass(frozen=True)
+# Events are frozen dataclasses with __slots__ and a hand-written __init__ that stores fields
+# through the slot descriptors: the generated frozen __init__ goes through object.__setattr__
+# and costs about twice as much, and the parser emits an event for nearly every delta.
+
+
+@dataclass(frozen=True, init=False)
 class Event:
     """Base class of all change events; ``kind`` is the ijson event name."""
 
+    __slots__ = ("path",)
     kind: ClassVar[str] = ""
     path: Path
+
+    def __init__(self, path: Path) -> None:
+        _set_path(self, path)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), tuple(getattr(self, f.name) for f in fields(self))
 
     @property
     def value(self) -> Any:
@@ -70,47 +82,56 @@ class Event:
         return (ijson_prefix(self.path), self.kind, self.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class StartMap(Event):
     """An object opened at ``path`` (it now appears in the partial value as ``{}``)."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "start_map"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class EndMap(Event):
     """The object at ``path`` closed: it is complete."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "end_map"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class StartArray(Event):
     """An array opened at ``path`` (it now appears in the partial value as ``[]``)."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "start_array"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class EndArray(Event):
     """The array at ``path`` closed: it is complete."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "end_array"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class MapKey(Event):
     """A complete key of the object at ``path`` (the key's value has not started yet)."""
 
+    __slots__ = ("key",)
     kind: ClassVar[str] = "map_key"
     key: str
+
+    def __init__(self, path: Path, key: str) -> None:
+        _set_path(self, path)
+        _set_key(self, key)
 
     @property
     def value(self) -> str:
         return self.key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class StringFragment(Event):
     """Text appended to the still-open string at ``path`` by one delta.
 
@@ -119,52 +140,81 @@ class StringFragment(Event):
     a fragment never holds half an escape or half a surrogate pair.
     """
 
+    __slots__ = ("fragment",)
     kind: ClassVar[str] = "string_fragment"
     fragment: str
+
+    def __init__(self, path: Path, fragment: str) -> None:
+        _set_path(self, path)
+        _set_fragment(self, fragment)
 
     @property
     def value(self) -> str:
         return self.fragment
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class String(Event):
     """A complete string value."""
 
+    __slots__ = ("string",)
     kind: ClassVar[str] = "string"
     string: str
+
+    def __init__(self, path: Path, string: str) -> None:
+        _set_path(self, path)
+        _set_string(self, string)
 
     @property
     def value(self) -> str:
         return self.string
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Number(Event):
     """A complete number (``int``, ``float`` or what ``parse_int``/``parse_float`` returned)."""
 
+    __slots__ = ("number",)
     kind: ClassVar[str] = "number"
     number: Any
+
+    def __init__(self, path: Path, number: Any) -> None:
+        _set_path(self, path)
+        _set_number(self, number)
 
     @property
     def value(self) -> Any:
         return self.number
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Boolean(Event):
     """A complete ``true`` or ``false``."""
 
+    __slots__ = ("boolean",)
     kind: ClassVar[str] = "boolean"
     boolean: bool
+
+    def __init__(self, path: Path, boolean: bool) -> None:
+        _set_path(self, path)
+        _set_boolean(self, boolean)
 
     @property
     def value(self) -> bool:
         return self.boolean
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Null(Event):
     """A complete ``null``."""
 
+    __slots__ = ()
     kind: ClassVar[str] = "null"
+
+
+_set_path = Event.__dict__["path"].__set__
+_set_key = MapKey.__dict__["key"].__set__
+_set_fragment = StringFragment.__dict__["fragment"].__set__
+_set_string = String.__dict__["string"].__set__
+_set_number = Number.__dict__["number"].__set__
+_set_boolean = Boolean.__dict__["boolean"].__set__

@@ -237,17 +237,24 @@ class Parser:
         fine. Raises :class:`ParseError` on the first bad character, with everything before it
         applied to :attr:`value`.
         """
-        if self._error is not None:
-            raise self._error
-        if self._closed:
-            raise RuntimeError("feed() called after close()")
-        if isinstance(delta, str):
-            text = delta
-        elif isinstance(delta, (bytes, bytearray, memoryview)):
-            text = self._decode(bytes(delta), final=False)
-        else:
-            raise TypeError(f"feed() takes str or bytes, not {type(delta).__name__}")
-        return self._consume(text) if text else []
+        if self._error is not None or self._closed:
+            self._refuse()
+        text = delta if type(delta) is str else self._text_of(delta)
+        if not text:
+            return []
+        if (
+            self._state == _STRING
+            and not self._carry
+            and _plain_run(text, 0).end() == len(text)
+            and self._within_limit(len(text))
+        ):
+            # Fast path: the whole delta is more plain text of the open string, the common case
+            # inside long strings. It does what _scan would, without the dispatch.
+            self._pieces.append(text)
+            self._fed += len(text)
+            self._dirty = self._partial_strings
+            return [StringFragment(self._string_path, text)]
+        return self._consume(text)
 
     def close(self) -> Any:
         """Declare the end of input and return the complete value.
@@ -274,7 +281,22 @@ class Parser:
         self._closed = True
         return self.value
 
-    # ------------------------------------------------------------------ decoding
+    # ------------------------------------------------------------------ input
+
+    def _refuse(self) -> None:
+        if self._error is not None:
+            raise self._error
+        raise RuntimeError("feed() called after close()")
+
+    def _text_of(self, delta: object) -> str:
+        if isinstance(delta, str):
+            return delta
+        if isinstance(delta, (bytes, bytearray, memoryview)):
+            return self._decode(bytes(delta), final=False)
+        raise TypeError(f"feed() takes str or bytes, not {type(delta).__name__}")
+
+    def _within_limit(self, length: int) -> bool:
+        return self._max_size is None or self._fed + length <= self._max_size
 
     def _decode(self, data: bytes, final: bool) -> str:
         if self._decoder is None:
@@ -302,7 +324,8 @@ class Parser:
     # ------------------------------------------------------------------ the scanner
 
     def _consume(self, text: str) -> list[Event]:
-        if self._max_size is not None and self._fed + len(text) > self._max_size:
+        if not self._within_limit(len(text)):
+            assert self._max_size is not None
             allowed = self._max_size - self._fed
             if allowed > 0:
                 self._consume(text[:allowed])
