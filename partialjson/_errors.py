@@ -23,7 +23,7 @@ class ParseError(json.JSONDecodeError):
     ...     p.feed("x}")
     ... except ParseError as e:
     ...     print(e)
-    Expecting value: line 2 column 7 (char 15)
+    Expecting 'true', found 'x': line 2 column 10 (char 18)
     """
 
     def __init__(self, msg: str, doc: str, pos: int, lineno: int = 1, colno: int = 0) -> None:

@@ -1,0 +1,92 @@
+"""Command line: replay a JSON document delta by delta and watch the partial value grow.
+
+``python -m partialjson`` replays the bundled sample (a structured-output invoice) in
+token-sized deltas, as a model would stream it, printing the partial value after each delta and
+the final value at the end. Give a file (or ``-`` for standard input) to replay your own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from typing import Any, Optional, TextIO
+
+from ._errors import ParseError
+from ._parser import Parser
+
+
+def _sample_text() -> str:
+    return resources.files("partialjson").joinpath("samples/invoice.json").read_text("utf-8")
+
+
+def _token_sized(text: str, seed: int) -> Iterator[str]:
+    """Cut ``text`` into deltas of 1 to 8 characters, like an LLM's token stream."""
+    rng = random.Random(seed)
+    i = 0
+    while i < len(text):
+        size = rng.randint(1, 8)
+        yield text[i : i + size]
+        i += size
+
+
+def _show(value: Any, width: int) -> str:
+    line = json.dumps(value, ensure_ascii=False)
+    return line if len(line) <= width else "…" + line[-(width - 1) :]
+
+
+def replay(text: str, out: TextIO, *, delay: float = 0.0, seed: int = 0, width: int = 100) -> Any:
+    """Feed ``text`` to a :class:`Parser` in token-sized deltas, printing each partial value."""
+    parser = Parser(lenient=False)
+    for n, delta in enumerate(_token_sized(text, seed), 1):
+        events = parser.feed(delta)
+        kinds = ",".join(dict.fromkeys(e.kind for e in events)) or "-"
+        shown = json.dumps(delta, ensure_ascii=False)
+        print(f"{n:4} {shown:<12} {kinds:<28} {_show(parser.value, width)}", file=out)
+        if delay:
+            out.flush()
+            time.sleep(delay)
+    final = parser.close()
+    print("final:", json.dumps(final, ensure_ascii=False, indent=2), file=out)
+    return final
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    cli = argparse.ArgumentParser(
+        prog="python -m partialjson",
+        description="Replay a JSON document in token-sized deltas, printing the partial value.",
+    )
+    cli.add_argument(
+        "file", nargs="?", help="a JSON file, or - for stdin (default: the bundled sample)"
+    )
+    cli.add_argument(
+        "--delay", type=float, default=0.0, help="seconds to wait between deltas (e.g. 0.03)"
+    )
+    cli.add_argument("--seed", type=int, default=0, help="seed of the delta sizes")
+    cli.add_argument(
+        "--width", type=int, default=100, help="cut each printed value to this many characters"
+    )
+    args = cli.parse_args(argv)
+    if args.file is None:
+        text = _sample_text()
+    elif args.file == "-":
+        text = sys.stdin.read()
+    else:
+        with open(args.file, encoding="utf-8") as f:
+            text = f.read()
+    try:
+        replay(text, sys.stdout, delay=args.delay, seed=args.seed, width=args.width)
+    except ParseError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
