@@ -85,6 +85,11 @@ _number_prefix = cast(
     ).match,
 )
 _complete_number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?").fullmatch
+# A whole number, true, false or null; group 1 alone for an integer, 2 or 3 for a float, then
+# 4 true, 5 false, 6 null (read off Match.lastindex).
+_whole_scalar = re.compile(
+    r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?|(true)|(false)|(null)"
+).match
 _hex4 = re.compile(r"[0-9a-fA-F]{4}").fullmatch
 _seek_root = re.compile(r"[{\[]|<think>").search
 
@@ -103,7 +108,6 @@ _LITERALS: dict[str, tuple[str, Any, type[Event]]] = {
     "f": ("false", False, Boolean),
     "n": ("null", None, Null),
 }
-_VALUE_STATES = (_VALUE, _ARRAY_FIRST)
 _MAX_NUMBER_LENGTH = 10_000
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 
@@ -196,8 +200,6 @@ class Parser:
         self._pieces: list[str] = []  # the growing string (value or key), as pieces
         self._string_path: Path = ()
         self._string_attached = False  # the growing string has a slot in its container
-        self._string_new = False  # the string opened in the current delta
-        self._pieces_seen = 0  # pieces already reported by a fragment event
         self._dirty = False  # the growing string's slot is behind its pieces
         self._number_shown = False  # partial_numbers: an unfinished number has a slot
 
@@ -246,7 +248,7 @@ class Parser:
             self._state == _STRING
             and not self._carry
             and _plain_run(text, 0).end() == len(text)
-            and self._within_limit(len(text))
+            and (self._max_size is None or self._fed + len(text) <= self._max_size)
         ):
             # Fast path: the whole delta is more plain text of the open string, the common case
             # inside long strings. It does what _scan would, without the dispatch.
@@ -295,9 +297,6 @@ class Parser:
             return self._decode(bytes(delta), final=False)
         raise TypeError(f"feed() takes str or bytes, not {type(delta).__name__}")
 
-    def _within_limit(self, length: int) -> bool:
-        return self._max_size is None or self._fed + length <= self._max_size
-
     def _decode(self, data: bytes, final: bool) -> str:
         if self._decoder is None:
             # RFC 8259 JSON on the wire is UTF-8; a leading BOM is tolerated, as json.loads does.
@@ -324,38 +323,25 @@ class Parser:
     # ------------------------------------------------------------------ the scanner
 
     def _consume(self, text: str) -> list[Event]:
-        if not self._within_limit(len(text)):
-            assert self._max_size is not None
-            allowed = self._max_size - self._fed
-            if allowed > 0:
-                self._consume(text[:allowed])
-            raise self._fail(f"Document exceeds max_size of {self._max_size} characters", "", 0)
-        carry = self._carry
-        buf = carry + text if carry else text
-        base = self._fed - len(carry)
+        # One loop over the delta, dispatching on the state. It is long on purpose: this is the
+        # hot path, and keeping the common transitions inline, on local names, is what keeps a
+        # token-sized delta near a microsecond. Rare transitions are methods.
+        if self._max_size is not None and self._fed + len(text) > self._max_size:
+            return self._refuse_oversize(text)
+        buf = text
+        if self._carry:
+            buf = self._carry + text
+            self._carry = ""
+        base = self._fed - (len(buf) - len(text))
         self._fed += len(text)
         events: list[Event] = []
-        self._carry = ""
-        try:
-            self._scan(buf, base, events)
-        finally:
-            newlines = text.count("\n")
-            if newlines:
-                self._lines += newlines
-                self._last_newline = self._fed - len(text) + text.rfind("\n")
-        return events
-
-    def _scan(self, buf: str, base: int, events: list[Event]) -> None:
-        # One loop over the delta, dispatching on the state. It is long on purpose: this is the
-        # hot path, and keeping the common transitions inline and on local names is what keeps
-        # a token-sized delta near a microsecond.
         containers, keys, paths = self._containers, self._keys, self._paths
         pieces = self._pieces
         state = self._state
         n = len(buf)
         i = 0
-        self._string_new = False
-        self._pieces_seen = len(pieces) if state == _STRING else 0
+        string_new = False
+        pieces_seen = len(pieces)  # empty unless a string is open
         try:
             while i < n:
                 if state == _STRING or state == _KEY_STRING:
@@ -363,20 +349,35 @@ class Parser:
                     if j > i:
                         pieces.append(buf[i:j])
                         i = j
-                    if i == n:
-                        break
+                        if i == n:
+                            break
                     c = buf[i]
                     if c == '"':
                         i += 1
-                        text = "".join(pieces) if len(pieces) != 1 else pieces[0]
+                        string = pieces[0] if len(pieces) == 1 else "".join(pieces)
                         pieces.clear()
                         if state == _KEY_STRING:
-                            keys[-1] = text
-                            events.append(MapKey(paths[-1], text))
+                            keys[-1] = string
+                            events.append(MapKey(paths[-1], string))
                             state = _COLON
+                            continue
+                        # The string value is complete: put it in its slot.
+                        string_new = False
+                        self._dirty = False
+                        if containers:
+                            top = containers[-1]
+                            if self._string_attached or type(top) is dict:
+                                top[keys[-1]] = string
+                            else:
+                                top.append(string)
                         else:
-                            self._finish_string(text, events)
-                            state = self._after_value()
+                            self._root = string
+                        events.append(String(self._string_path, string))
+                        state = (
+                            _AFTER_VALUE
+                            if len(containers) > self._base_depth
+                            else self._after_root()
+                        )
                     elif c == "\\":
                         j = self._unescape(buf, i, base)
                         if j < 0:
@@ -391,47 +392,66 @@ class Parser:
 
                 if state == _AFTER_VALUE:
                     c = buf[i]
-                    if c in " \t\n\r":
+                    if c == " " or c == "\n" or c == "\t" or c == "\r":
                         i = _whitespace(buf, i).end()
                         if i == n:
                             break
                         c = buf[i]
-                    container = containers[-1]
+                    i += 1
                     if c == ",":
-                        i += 1
-                        if type(container) is dict:
+                        if type(containers[-1]) is dict:
                             state = _KEY
                         else:
                             keys[-1] += 1
                             state = _VALUE
-                    elif c == "}" and type(container) is dict:
-                        i += 1
-                        events.append(EndMap(paths[-1]))
-                        state = self._pop()
-                    elif c == "]" and type(container) is list:
-                        i += 1
-                        events.append(EndArray(paths[-1]))
-                        state = self._pop()
+                    elif c == "}" if type(containers[-1]) is dict else c == "]":
+                        events.append(EndMap(paths[-1]) if c == "}" else EndArray(paths[-1]))
+                        containers.pop()
+                        paths.pop()
+                        keys.pop()
+                        state = (
+                            _AFTER_VALUE
+                            if len(containers) > self._base_depth
+                            else self._after_root()
+                        )
                     else:
-                        closer = "'}'" if type(container) is dict else "']'"
+                        closer = "'}'" if type(containers[-1]) is dict else "']'"
                         raise self._fail(
                             f"Expecting ',' delimiter or {closer}, found {_describe(c)}",
                             buf,
-                            i,
+                            i - 1,
                             base,
                         )
                     continue
 
-                if state == _VALUE or state == _ARRAY_FIRST:
+                if state <= _ARRAY_FIRST or state == _NUMBER or state == _LITERAL:
+                    # A value starts here, or a number or literal carried from the last delta
+                    # goes on (then c is its first character, never whitespace).
                     c = buf[i]
-                    if c in " \t\n\r":
+                    if c == " " or c == "\n" or c == "\t" or c == "\r":
                         i = _whitespace(buf, i).end()
                         if i == n:
                             break
                         c = buf[i]
                     if c == '"':
+                        # A string value starts: it appears at once, as "", and grows.
+                        self._token_start = base + i
                         i += 1
-                        state = self._open_string(base + i - 1, events)
+                        path = (*paths[-1], keys[-1]) if containers else ()
+                        self._string_path = path
+                        string_new = True
+                        pieces_seen = 0
+                        self._string_attached = attached = self._partial_strings
+                        if attached:
+                            if containers:
+                                top = containers[-1]
+                                if type(top) is dict:
+                                    top[keys[-1]] = ""
+                                else:
+                                    top.append("")
+                            else:
+                                self._root = ""
+                        state = _STRING
                     elif c == "{" or c == "[":
                         if len(containers) - self._base_depth >= self._max_depth:
                             raise self._fail(
@@ -439,10 +459,53 @@ class Parser:
                             )
                         i += 1
                         state = self._open_container(c == "{", events)
-                    elif c in "-0123456789":
-                        state, i = self._scan_number(buf, i, base, events)
-                    elif c in "tfn":
-                        state, i = self._scan_literal(buf, i, base, events)
+                    elif c in "-0123456789tfn":
+                        m = _whole_scalar(buf, i)
+                        kind = m.lastindex if m else None
+                        j = m.end() if m else n
+                        if (
+                            kind is None
+                            or (kind <= 3 and (j == n or buf[j] in "0123456789.eE+-"))
+                            or self._number_shown
+                        ):
+                            # Unfinished (or invalid): carried to the next delta, or an error.
+                            if c in "tfn":
+                                state, i = self._scan_literal(buf, i, base, events)
+                            else:
+                                state, i = self._scan_number(buf, i, base, events)
+                            continue
+                        path = (*paths[-1], keys[-1]) if containers else ()
+                        if kind == 1:
+                            try:
+                                value: Any = self._parse_int(buf[i:j])
+                            except ValueError:  # too many digits: let the slow path explain
+                                state, i = self._scan_number(buf, i, base, events)
+                                continue
+                            event: Event = Number(path, value)
+                        elif kind <= 3:
+                            value = self._parse_float(buf[i:j])
+                            event = Number(path, value)
+                        elif kind == 6:
+                            value = None
+                            event = Null(path)
+                        else:
+                            value = kind == 4
+                            event = Boolean(path, value)
+                        i = j
+                        if containers:
+                            top = containers[-1]
+                            if type(top) is dict:
+                                top[keys[-1]] = value
+                            else:
+                                top.append(value)
+                        else:
+                            self._root = value
+                        events.append(event)
+                        state = (
+                            _AFTER_VALUE
+                            if len(containers) > self._base_depth
+                            else self._after_root()
+                        )
                     elif c == "]" and state == _ARRAY_FIRST:
                         i += 1
                         events.append(EndArray(paths[-1]))
@@ -457,15 +520,14 @@ class Parser:
 
                 if state == _KEY or state == _OBJECT_FIRST:
                     c = buf[i]
-                    if c in " \t\n\r":
+                    if c == " " or c == "\n" or c == "\t" or c == "\r":
                         i = _whitespace(buf, i).end()
                         if i == n:
                             break
                         c = buf[i]
                     if c == '"':
+                        self._token_start = base + i
                         i += 1
-                        pieces.clear()
-                        self._token_start = base + i - 1
                         state = _KEY_STRING
                     elif c == "}" and state == _OBJECT_FIRST:
                         i += 1
@@ -482,22 +544,21 @@ class Parser:
                     continue
 
                 if state == _COLON:
-                    i = _whitespace(buf, i).end()
-                    if i == n:
-                        break
-                    if buf[i] != ":":
-                        raise self._fail(
-                            f"Expecting ':' delimiter, found {_describe(buf[i])}", buf, i, base
-                        )
+                    c = buf[i]
+                    if c != ":":
+                        i = _whitespace(buf, i).end()
+                        if i == n:
+                            break
+                        c = buf[i]
+                        if c != ":":
+                            raise self._fail(
+                                f"Expecting ':' delimiter, found {_describe(c)}", buf, i, base
+                            )
                     i += 1
                     state = _VALUE
                     continue
 
-                if state == _NUMBER:
-                    state, i = self._scan_number(buf, i, base, events)
-                elif state == _LITERAL:
-                    state, i = self._scan_literal(buf, i, base, events)
-                elif state == _END:
+                if state == _END:
                     i = _whitespace(buf, i).end()
                     if i < n:
                         raise self._fail(
@@ -515,7 +576,23 @@ class Parser:
                     break
         finally:
             self._state = state
-            self._after_delta(events)
+            if state == _STRING and (string_new or len(pieces) > pieces_seen):
+                # Report the open string's new text, and mark its slot stale.
+                events.append(StringFragment(self._string_path, "".join(pieces[pieces_seen:])))
+                self._dirty = self._partial_strings
+            elif state == _NUMBER and self._partial_numbers:
+                self._show_partial_number()
+            if "\n" in text:
+                self._lines += text.count("\n")
+                self._last_newline = self._fed - len(text) + text.rfind("\n")
+        return events
+
+    def _refuse_oversize(self, text: str) -> list[Event]:
+        assert self._max_size is not None
+        allowed = self._max_size - self._fed
+        if allowed > 0:
+            self._consume(text[:allowed])
+        raise self._fail(f"Document exceeds max_size of {self._max_size} characters", "", 0)
 
     # ------------------------------------------------------------------ transitions
 
@@ -546,6 +623,10 @@ class Parser:
         """The state after a value completed: the next member, or the end of the root."""
         if len(self._containers) > self._base_depth:
             return _AFTER_VALUE
+        return self._after_root()
+
+    def _after_root(self) -> int:
+        """The state after a root value completed."""
         if self._multiple:
             self._keys[0] += 1
             return _SEEK if self._lenient else _VALUE
@@ -566,26 +647,6 @@ class Parser:
         self._paths.pop()
         self._keys.pop()
         return self._after_value()
-
-    def _open_string(self, start: int, events: list[Event]) -> int:
-        self._pieces.clear()
-        self._token_start = start
-        self._string_path = self._value_path()
-        self._string_new = True
-        self._pieces_seen = 0
-        self._string_attached = self._partial_strings
-        if self._partial_strings:
-            self._attach("")
-        return _STRING
-
-    def _finish_string(self, text: str, events: list[Event]) -> None:
-        if self._string_attached:
-            self._set_slot(text)
-        else:
-            self._attach(text)
-        self._string_new = False
-        self._dirty = False
-        events.append(String(self._string_path, text))
 
     def _unescape(self, buf: str, i: int, base: int) -> int:
         """Decode the escape at ``buf[i]`` (a backslash) into the pieces.
@@ -702,16 +763,6 @@ class Parser:
         return _VALUE, match.start()
 
     # ------------------------------------------------------------------ bookkeeping
-
-    def _after_delta(self, events: list[Event]) -> None:
-        """Report the growing string's new text and mark its slot stale."""
-        state = self._state
-        if state == _STRING and (self._string_new or len(self._pieces) > self._pieces_seen):
-            fragment = "".join(self._pieces[self._pieces_seen :])
-            events.append(StringFragment(self._string_path, fragment))
-            self._dirty = self._partial_strings
-        if self._partial_numbers and state == _NUMBER:
-            self._show_partial_number()
 
     def _sync_string(self) -> None:
         joined = "".join(self._pieces)
