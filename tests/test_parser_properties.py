@@ -150,3 +150,37 @@ def test_errors_agree_with_json_loads_and_name_the_first_bad_character(
                 raise AssertionError(f"character at {error.pos} was accepted: {text!r}")
         return
     assert result == expected
+
+
+prose = st.text(alphabet=st.characters(blacklist_characters="{[<"), max_size=30)
+
+
+@given(st.lists(json_values, max_size=4), dump_options, cut_points)
+def test_multiple_values_any_split(
+    values: list[Any], options: dict[str, Any], points: list[int]
+) -> None:
+    options = {**options, "indent": None}  # one value a line: JSON Lines
+    text = "".join(serialize(v, options) + "\n" for v in values)
+    parser = Parser(multiple_values=True)
+    feed_all(parser, cut(text, points))
+    assert parser.close() == values
+
+
+@given(
+    st.one_of(st.lists(json_values), st.dictionaries(st.text(max_size=8), json_values)),
+    dump_options,
+    prose,
+    st.booleans(),
+    prose,
+    cut_points,
+)
+def test_lenient_mode_finds_the_document_in_any_wrapping(
+    value: Any, options: dict[str, Any], before: str, fenced: bool, after: str, points: list[int]
+) -> None:
+    body = serialize(value, options)
+    if fenced:
+        body = f"```json\n{body}\n```"
+    text = f"<think>{{maybe}} [not this]</think>{before}{body}{after}"
+    parser = Parser(lenient=True)
+    feed_all(parser, cut(text, points))
+    assert parser.close() == value
