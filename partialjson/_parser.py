@@ -209,6 +209,7 @@ class Parser:
         self._last_newline = -1  # absolute offset of the last of them
         self._error: Optional[ParseError] = None
         self._closed = False
+        self._halted = False  # failed or closed: feed() refuses
 
     # ------------------------------------------------------------------ public API
 
@@ -239,7 +240,7 @@ class Parser:
         fine. Raises :class:`ParseError` on the first bad character, with everything before it
         applied to :attr:`value`.
         """
-        if self._error is not None or self._closed:
+        if self._halted:
             self._refuse()
         text = delta if type(delta) is str else self._text_of(delta)
         if not text:
@@ -280,7 +281,7 @@ class Parser:
         )
         if not at_rest:
             raise self._fail_truncated()
-        self._closed = True
+        self._closed = self._halted = True
         return self.value
 
     # ------------------------------------------------------------------ input
@@ -359,7 +360,14 @@ class Parser:
                         if state == _KEY_STRING:
                             keys[-1] = string
                             events.append(MapKey(paths[-1], string))
-                            state = _COLON
+                            # Take the usual `": "` at once rather than by another dispatch.
+                            if i < n and buf[i] == ":":
+                                i += 1
+                                state = _VALUE
+                                if i < n and buf[i] == " ":
+                                    i += 1
+                            else:
+                                state = _COLON
                             continue
                         # The string value is complete: put it in its slot.
                         string_new = False
@@ -399,11 +407,18 @@ class Parser:
                         c = buf[i]
                     i += 1
                     if c == ",":
-                        if type(containers[-1]) is dict:
-                            state = _KEY
-                        else:
+                        # Take the usual `, "` (or `, `) at once rather than by another dispatch.
+                        if i < n and buf[i] == " ":
+                            i += 1
+                        if type(containers[-1]) is not dict:
                             keys[-1] += 1
                             state = _VALUE
+                        elif i < n and buf[i] == '"':
+                            self._token_start = base + i
+                            i += 1
+                            state = _KEY_STRING
+                        else:
+                            state = _KEY
                     elif c == "}" if type(containers[-1]) is dict else c == "]":
                         events.append(EndMap(paths[-1]) if c == "}" else EndArray(paths[-1]))
                         containers.pop()
@@ -821,11 +836,12 @@ class Parser:
             self._lines + 1,
             self._fed - self._last_newline,
         )
-        self._error = error
+        self._record(error)
         return error
 
     def _record(self, error: ParseError) -> ParseError:
         self._error = error
+        self._halted = True
         return error
 
 
