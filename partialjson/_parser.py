@@ -398,13 +398,16 @@ class Parser:
                         )
                     continue
 
-                if state == _AFTER_VALUE:
+                # Every other state skips whitespace first (a carried number or literal never
+                # starts with it, and prose skipped in lenient mode may lose it harmlessly).
+                c = buf[i]
+                if c == " " or c == "\n" or c == "\t" or c == "\r":
+                    i = _whitespace(buf, i).end()
+                    if i == n:
+                        break
                     c = buf[i]
-                    if c == " " or c == "\n" or c == "\t" or c == "\r":
-                        i = _whitespace(buf, i).end()
-                        if i == n:
-                            break
-                        c = buf[i]
+
+                if state == _AFTER_VALUE:
                     i += 1
                     if c == ",":
                         # Take the usual `, "` (or `, `) at once rather than by another dispatch.
@@ -442,12 +445,6 @@ class Parser:
                 if state <= _ARRAY_FIRST or state == _NUMBER or state == _LITERAL:
                     # A value starts here, or a number or literal carried from the last delta
                     # goes on (then c is its first character, never whitespace).
-                    c = buf[i]
-                    if c == " " or c == "\n" or c == "\t" or c == "\r":
-                        i = _whitespace(buf, i).end()
-                        if i == n:
-                            break
-                        c = buf[i]
                     if c == '"':
                         # A string value starts: it appears at once, as "", and grows.
                         self._token_start = base + i
@@ -534,12 +531,6 @@ class Parser:
                     continue
 
                 if state == _KEY or state == _OBJECT_FIRST:
-                    c = buf[i]
-                    if c == " " or c == "\n" or c == "\t" or c == "\r":
-                        i = _whitespace(buf, i).end()
-                        if i == n:
-                            break
-                        c = buf[i]
                     if c == '"':
                         self._token_start = base + i
                         i += 1
@@ -559,26 +550,18 @@ class Parser:
                     continue
 
                 if state == _COLON:
-                    c = buf[i]
                     if c != ":":
-                        i = _whitespace(buf, i).end()
-                        if i == n:
-                            break
-                        c = buf[i]
-                        if c != ":":
-                            raise self._fail(
-                                f"Expecting ':' delimiter, found {_describe(c)}", buf, i, base
-                            )
+                        raise self._fail(
+                            f"Expecting ':' delimiter, found {_describe(c)}", buf, i, base
+                        )
                     i += 1
                     state = _VALUE
                     continue
 
                 if state == _END:
-                    i = _whitespace(buf, i).end()
-                    if i < n:
-                        raise self._fail(
-                            f"Extra data after the root value: {_describe(buf[i])}", buf, i, base
-                        )
+                    raise self._fail(
+                        f"Extra data after the root value: {_describe(c)}", buf, i, base
+                    )
                 elif state == _SEEK:
                     state, i = self._seek_root(buf, i)
                 elif state == _THINK:
