@@ -18,6 +18,7 @@ from ._events import (
     StringFragment,
 )
 from ._parser import Parser, loads
+from ._typed_parser import FieldStatus, FinalValueError, Issue, TypedParser
 
 __version__ = "0.1.0"
 
@@ -26,7 +27,10 @@ __all__ = [
     "EndArray",
     "EndMap",
     "Event",
+    "FieldStatus",
+    "FinalValueError",
     "IncompleteJSONError",
+    "Issue",
     "MapKey",
     "Null",
     "Number",
@@ -37,6 +41,7 @@ __all__ = [
     "StartMap",
     "String",
     "StringFragment",
+    "TypedParser",
     "__version__",
     "loads",
 ]

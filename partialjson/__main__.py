@@ -13,15 +13,11 @@ import random
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from importlib import resources
 from typing import Any, Optional, TextIO
 
 from ._errors import ParseError
 from ._parser import Parser
-
-
-def _sample_text() -> str:
-    return resources.files("partialjson").joinpath("samples/invoice.json").read_text("utf-8")
+from .samples import invoice_text
 
 
 def _token_sized(text: str, seed: int) -> Iterator[str]:
@@ -72,7 +68,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     args = cli.parse_args(argv)
     if args.file is None:
-        text = _sample_text()
+        text = invoice_text()
     elif args.file == "-":
         text = sys.stdin.read()
     else:
