@@ -18,6 +18,7 @@ from ._events import (
     StringFragment,
 )
 from ._parser import Parser, loads
+from ._strict_schema import json_schema, response_format, text_format
 from ._typed_parser import FieldStatus, FinalValueError, Issue, TypedParser
 
 __version__ = "0.1.0"
@@ -43,5 +44,8 @@ __all__ = [
     "StringFragment",
     "TypedParser",
     "__version__",
+    "json_schema",
     "loads",
+    "response_format",
+    "text_format",
 ]

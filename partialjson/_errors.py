@@ -36,6 +36,8 @@ class ParseError(json.JSONDecodeError):
         self.pos = pos
         self.lineno = lineno
         self.colno = colno
+        #: The events the failing feed caused before the bad character (nothing is lost).
+        self.events: list[Any] = []
 
     def __reduce__(self) -> tuple[Any, ...]:
         return self.__class__, (self.msg, self.doc, self.pos, self.lineno, self.colno)

@@ -572,6 +572,9 @@ class Parser:
                     state, i = _SEEK, j + len(_THINK_CLOSE)
                 else:  # _TRAILER
                     break
+        except ParseError as error:
+            error.events = events
+            raise
         finally:
             self._state = state
             if state == _STRING and (string_new or len(pieces) > pieces_seen):

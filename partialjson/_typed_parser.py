@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar, Union
 
 from pydantic import TypeAdapter, ValidationError
 
+from ._errors import ParseError
 from ._events import (
     Boolean,
     EndArray,
@@ -227,7 +228,12 @@ class TypedParser(Generic[T]):
         """
         self._completed = []
         self._new_items = []
-        events = self._parser.feed(delta)
+        try:
+            events = self._parser.feed(delta)
+        except ParseError as error:
+            for event in error.events:  # what came before the bad character still shows
+                self._apply(event)
+            raise
         self._received.append(delta)
         for event in events:
             self._apply(event)
