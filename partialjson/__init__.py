@@ -18,6 +18,7 @@ from ._events import (
     StringFragment,
 )
 from ._parser import Parser, loads
+from ._sse import ServerSentEvent, SSEDecoder
 from ._strict_schema import json_schema, response_format, text_format
 from ._typed_parser import FieldStatus, FinalValueError, Issue, TypedParser
 
@@ -38,6 +39,8 @@ __all__ = [
     "ParseError",
     "Parser",
     "Path",
+    "SSEDecoder",
+    "ServerSentEvent",
     "StartArray",
     "StartMap",
     "String",

@@ -1,0 +1,172 @@
+"""A sans-I/O decoder for server-sent events, exactly per WHATWG HTML's event-stream rules.
+
+Theory of operation
+===================
+
+:class:`SSEDecoder` takes the body of a ``text/event-stream`` response in whatever chunks the
+network delivers — bytes or text, a CRLF split across two chunks, a multi-byte character split,
+one byte at a time — and returns the events each chunk completes. It reads no socket and keeps
+no timer; the caller iterates its HTTP library and feeds.
+
+The rules (https://html.spec.whatwg.org/multipage/server-sent-events.html, "event stream
+interpretation"), each with a named test:
+
+* the stream is UTF-8 (invalid bytes decode as U+FFFD) and one leading BOM is dropped;
+* a line ends at CR, LF or CRLF — nothing else: U+2028, U+0085 and friends are data;
+* a blank line dispatches the event; a line starting with ``:`` is a comment;
+* ``field: value`` splits at the first colon and drops one leading space of the value; a line
+  without a colon is a field with an empty value; unknown fields are ignored;
+* ``data`` appends its value and a LF (the last LF is removed at dispatch); ``event`` sets the
+  type (``message`` by default, reset after each dispatch); ``id`` sets the last event id — unless
+  it contains NUL — and is *not* reset between events; ``retry`` counts only if all ASCII digits;
+* an event whose data buffer is empty is not dispatched (a data-less ``event: ping`` is nothing);
+* at the end of the stream, an event with no blank line after it is discarded.
+
+Lines are found by searching only the new text, and a partial line is kept as pieces, so the
+work is linear in the input however it is chunked.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Optional, Union
+
+__all__ = ["SSEDecoder", "ServerSentEvent"]
+
+_line_end = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class ServerSentEvent:
+    """One dispatched event.
+
+    ``id`` is the last event id in force when it was dispatched ("" if none); ``retry`` the
+    reconnection time in milliseconds set by the latest valid ``retry`` field, if any.
+    """
+
+    data: str
+    event: str = "message"
+    id: str = ""
+    retry: Optional[int] = None
+
+    def json(self) -> Any:
+        """The data parsed as JSON."""
+        return json.loads(self.data)
+
+
+class SSEDecoder:
+    """Decode an event stream fed in any chunking.
+
+    >>> decoder = SSEDecoder()
+    >>> decoder.feed(b'event: greeting\\r\\ndata: hel')
+    []
+    >>> decoder.feed(b'lo\\r\\n\\r\\n: a comment\\n\\ndata: {"a": 1}\\n\\n')
+    [ServerSentEvent(data='hello', event='greeting', id='', retry=None), \
+ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
+    >>> decoder.close()
+    []
+    """
+
+    def __init__(self) -> None:
+        self._decoder: Optional[codecs.IncrementalDecoder] = None
+        self._text_input: Optional[bool] = None
+        self._started = False  # the BOM check is done
+        self._pending_cr = False  # the last chunk ended in CR: a LF next is part of it
+        self._partial: list[str] = []  # the current line so far
+        self._data: list[str] = []
+        self._event_type = ""
+        self._last_event_id = ""
+        self._retry: Optional[int] = None
+        #: Whether close() dropped an event that had no blank line after it (per the spec).
+        self.discarded_tail = False
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event id the stream set (what a client sends as ``Last-Event-ID``)."""
+        return self._last_event_id
+
+    @property
+    def retry(self) -> Optional[int]:
+        """The reconnection time the stream asked for, in milliseconds."""
+        return self._retry
+
+    def feed(self, chunk: Union[bytes, str]) -> list[ServerSentEvent]:
+        """Consume the next chunk; return the events it completes."""
+        return self._lines(self._text(chunk))
+
+    def close(self) -> list[ServerSentEvent]:
+        """End of stream. An event not followed by a blank line is discarded, as the spec says
+        (``discarded_tail`` tells whether there was one). Returns the events still due.
+        """
+        events = self._lines(self._decoder.decode(b"", True)) if self._decoder else []
+        self.discarded_tail = bool(self._data or "".join(self._partial))
+        self._data, self._partial, self._event_type = [], [], ""
+        return events
+
+    def _text(self, chunk: Union[bytes, str]) -> str:
+        is_text = isinstance(chunk, str)
+        if self._text_input is None:
+            self._text_input = is_text
+        elif self._text_input != is_text:
+            raise TypeError("feed() got both str and bytes: one decoder decodes one kind of input")
+        if isinstance(chunk, str):
+            return chunk
+        if self._decoder is None:
+            self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        return self._decoder.decode(chunk)
+
+    def _lines(self, text: str) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        if not text:
+            return events
+        if not self._started:
+            if text.startswith("\ufeff"):
+                text = text[1:]
+            self._started = True
+        start = 0
+        if self._pending_cr:
+            self._pending_cr = False
+            if text.startswith("\n"):
+                start = 1  # the second half of a CRLF split across chunks
+        for match in _line_end.finditer(text, start):
+            self._partial.append(text[start : match.start()])
+            self._line("".join(self._partial), events)
+            self._partial = []
+            start = match.end()
+        if start < len(text):
+            self._partial.append(text[start:])
+        # A CR ending the chunk was taken as a line end: a LF starting the next one belongs to it.
+        self._pending_cr = text.endswith("\r")
+        return events
+
+    def _line(self, line: str, events: list[ServerSentEvent]) -> None:
+        if not line:
+            self._dispatch(events)
+            return
+        if line.startswith(":"):
+            return
+        field, colon, value = line.partition(":")
+        if colon and value.startswith(" "):
+            value = value[1:]
+        if field == "data":
+            self._data.append(value)
+        elif field == "event":
+            self._event_type = value
+        elif field == "id":
+            if "\0" not in value:
+                self._last_event_id = value
+        elif field == "retry" and value.isascii() and value.isdigit():
+            self._retry = int(value)
+
+    def _dispatch(self, events: list[ServerSentEvent]) -> None:
+        data, event_type = self._data, self._event_type
+        self._data, self._event_type = [], ""
+        if not data:
+            return  # nothing to dispatch: a data-less event (e.g. `event: ping`) is dropped
+        event = ServerSentEvent(
+            "\n".join(data), event_type or "message", self._last_event_id, self._retry
+        )
+        events.append(event)
