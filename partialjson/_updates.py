@@ -1,0 +1,167 @@
+"""What a response stream yields: small frozen update objects, and the states it moves through.
+
+A loop over :func:`partialjson.stream` sees, in order: one :class:`Started`; then, as deltas
+arrive, :class:`PartialUpdate` (the partial value and the paths that changed),
+:class:`FieldCompleted`, :class:`RefusalDelta`, :class:`ToolCallProgress`,
+:class:`ToolCallReady` (or :class:`ToolCallRejected`) and :class:`SequenceGap`; and last,
+exactly one terminal update: :class:`Completed`, :class:`Incomplete`, :class:`Refused`,
+:class:`Failed` or :class:`Cancelled`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from ._events import Path
+
+__all__ = [
+    "Cancelled",
+    "Completed",
+    "Failed",
+    "FieldCompleted",
+    "Incomplete",
+    "PartialUpdate",
+    "RefusalDelta",
+    "Refused",
+    "ResponseState",
+    "SequenceGap",
+    "Started",
+    "ToolCall",
+    "ToolCallProgress",
+    "ToolCallReady",
+    "ToolCallRejected",
+    "Update",
+]
+
+
+class ResponseState(str, enum.Enum):
+    """Where a response stands: ``pending → streaming → completed | incomplete | refused |
+    failed | cancelled``."""
+
+    PENDING = "pending"
+    STREAMING = "streaming"
+    COMPLETED = "completed"  #: finished normally: the only state with a final value
+    INCOMPLETE = "incomplete"  #: cut short: max tokens, length, content filter
+    REFUSED = "refused"  #: the model declined
+    FAILED = "failed"  #: an error, or the source ended without a terminal event
+    CANCELLED = "cancelled"  #: cancel() was called
+
+    @property
+    def terminal(self) -> bool:
+        return self not in (ResponseState.PENDING, ResponseState.STREAMING)
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A tool call whose arguments are complete (and valid for the tool's model, if any)."""
+
+    call_id: str
+    name: str
+    #: The validated model when the tool's type was registered, else the parsed JSON.
+    arguments: Any
+    #: The arguments exactly as the model wrote them.
+    arguments_json: str
+    choice: int = 0
+
+
+class Update:
+    """Base class of everything a response stream yields."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True)
+class Started(Update):
+    response_id: Optional[str]
+    model: Optional[str]
+
+
+@dataclass(frozen=True)
+class PartialUpdate(Update):
+    """The answer's partial value changed. ``value`` is live (see ``Parser.value``)."""
+
+    value: Any
+    changed: tuple[Path, ...]
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class FieldCompleted(Update):
+    """A value of the answer is final: a UI can lock it."""
+
+    path: Path
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class RefusalDelta(Update):
+    delta: str
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ToolCallProgress(Update):
+    """A tool call's arguments grew; ``arguments`` is their partial value, for display only."""
+
+    call_id: str
+    name: str
+    arguments: Any
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ToolCallReady(Update):
+    """A tool call is complete and may be run."""
+
+    call: ToolCall
+
+
+@dataclass(frozen=True)
+class ToolCallRejected(Update):
+    """A tool call ended with arguments that are not valid JSON or not valid for its model."""
+
+    call_id: str
+    name: str
+    error: Exception
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class SequenceGap(Update):
+    """Events are missing: ``expected`` was the next sequence number, ``received`` came."""
+
+    expected: int
+    received: int
+
+
+@dataclass(frozen=True)
+class Completed(Update):
+    """The response finished; ``value`` is the final value (of choice 0)."""
+
+    value: Any
+    reason: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Incomplete(Update):
+    reason: Optional[str]
+
+
+@dataclass(frozen=True)
+class Refused(Update):
+    reason: Optional[str]
+    refusal: str = ""
+
+
+@dataclass(frozen=True)
+class Failed(Update):
+    reason: Optional[str]
+    message: Optional[str] = None
+    error: Optional[BaseException] = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Cancelled(Update):
+    pass
