@@ -1,0 +1,370 @@
+"""Per-delta cost of streaming JSON parsers, side by side, in one run.
+
+Each workload — a form with long strings, a list of small records with unicode and escapes, a
+deeply nested document, a single long string — is generated at several sizes, cut into
+token-sized deltas (1-8 characters, as an LLM streams) and into 64 KiB chunks, and fed to each
+parser while reading its best-effort value after every delta (what a live UI does):
+
+* partialjson's incremental ``Parser``;
+* jiter re-parsing the whole buffer on every delta (``partial_mode="trailing-strings"``) —
+  what the OpenAI and Anthropic SDK helpers do;
+* streaming-json-parser, the best incremental pure-Python peer (``structural_trailing_strings``);
+* partial-json-parser re-parsing the buffer (small sizes only: it is slow).
+
+A peer whose estimated time for a run exceeds ``--budget`` seconds is skipped, and the table
+says so. Every finished run's final value is checked against ``json.loads``.
+
+    python benchmarks/bench_parser.py            # full run (a few minutes)
+    python benchmarks/bench_parser.py --quick    # smoke run (seconds)
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import partialjson  # noqa: E402
+
+KB = 1024
+WORDS = "the of and to in is was for on that with as by at from lorem ipsum dolor sit amet".split()
+
+
+def _prose(rng: random.Random, size: int) -> str:
+    out: list[str] = []
+    length = 0
+    while length < size:
+        word = rng.choice(WORDS)
+        out.append(word)
+        length += len(word) + 1
+    return " ".join(out)[:size]
+
+
+def form(size: int, rng: random.Random) -> Any:
+    fields = max(1, size // 2000)
+    return {
+        "title": "Quarterly report",
+        "author": {
+            "name": "Zoë Ångström",
+            "email": "zoe@example.com",
+            "address": {"city": "Malmö"},
+        },
+        "approved": True,
+        "score": 0.93,
+        "reviewer": None,
+        "sections": [{"heading": f"Section {i}", "body": _prose(rng, 1800)} for i in range(fields)],
+    }
+
+
+def records(size: int, rng: random.Random) -> Any:
+    names = ["Zoë", "Åsa", "李雷", "Renée", "Ólafur", "José 🎉", 'Bob "the builder"', "C:\\path"]
+    return [
+        {
+            "id": i,
+            "name": rng.choice(names),
+            "note": f"line one\nline two \u00e9 {i}",
+            "score": round(rng.random() * 100, 3),
+            "active": i % 3 == 0,
+            "tags": ["a", "b\t"],
+            "parent": None,
+        }
+        for i in range(max(1, size // 150))
+    ]
+
+
+def nested(size: int, rng: random.Random) -> Any:
+    depth = 120
+    leaves = max(1, size // (depth * 12))
+    node: Any = [{"k": i, "v": "leaf"} for i in range(leaves)]
+    for level in range(depth):
+        node = {"level": level, "child": node} if level % 2 else [node, level]
+    return node
+
+
+def string(size: int, rng: random.Random) -> Any:
+    return {"answer": _prose(rng, size)}
+
+
+WORKLOADS: dict[str, Callable[[int, random.Random], Any]] = {
+    "form": form,
+    "records": records,
+    "nested": nested,
+    "string": string,
+}
+
+
+def token_deltas(text: str, rng: random.Random) -> list[str]:
+    out, i = [], 0
+    while i < len(text):
+        k = rng.randint(1, 8)
+        out.append(text[i : i + k])
+        i += k
+    return out
+
+
+def chunks(text: str, size: int = 64 * KB) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+# Each runner feeds the deltas, reading the value after every one, and returns the last value.
+
+
+def run_partialjson(deltas: list[str]) -> Any:
+    parser = partialjson.Parser()
+    for delta in deltas:
+        parser.feed(delta)
+        parser.value  # noqa: B018 - reading the value is the point
+    return parser.close()
+
+
+def run_jiter(deltas: list[str]) -> Any:
+    import jiter
+
+    buffer = ""
+    value = None
+    for delta in deltas:
+        buffer += delta
+        value = jiter.from_json(buffer.encode(), partial_mode="trailing-strings")
+    return value
+
+
+def run_streaming_json_parser(deltas: list[str]) -> Any:
+    from streaming_json_parser import StreamingJsonParser
+
+    parser = StreamingJsonParser(partial_mode="structural_trailing_strings")
+    for delta in deltas:
+        parser.feed(delta)
+    return parser.finish().value
+
+
+def run_partial_json_parser(deltas: list[str]) -> Any:
+    from partial_json_parser import loads
+
+    buffer = ""
+    value = None
+    for delta in deltas:
+        buffer += delta
+        value = loads(buffer)
+    return value
+
+
+RUNNERS: dict[str, Callable[[list[str]], Any]] = {
+    "partialjson": run_partialjson,
+    "jiter (re-parse)": run_jiter,
+    "streaming-json-parser": run_streaming_json_parser,
+    "partial-json-parser (re-parse)": run_partial_json_parser,
+}
+QUADRATIC = {"jiter (re-parse)", "partial-json-parser (re-parse)"}
+
+
+def estimate(runner: Callable[[list[str]], Any], deltas: list[str]) -> float:
+    """Seconds a whole run would take, from a run on a prefix (quadratic peers scale so)."""
+    probe = deltas[: max(1, len(deltas) // 20)]
+    start = time.perf_counter()
+    try:
+        runner(probe)
+    except Exception:
+        pass
+    spent = time.perf_counter() - start
+    return spent * (len(deltas) / len(probe)) ** 2
+
+
+def measure(
+    runner: Callable[[list[str]], Any], deltas: list[str], repeat: int
+) -> tuple[list[float], Any]:
+    """Seconds per whole run, ``repeat`` times (small documents are run in batches, so that
+    each timing spans at least 50 ms)."""
+    start = time.perf_counter()
+    value = runner(deltas)
+    batch = max(1, int(0.05 / max(time.perf_counter() - start, 1e-6)))
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        for _ in range(batch):
+            value = runner(deltas)
+        times.append((time.perf_counter() - start) / batch)
+    return times, value
+
+
+def peak_memory(runner: Callable[[list[str]], Any], deltas: list[str]) -> int:
+    tracemalloc.start()
+    try:
+        runner(deltas)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for package in ("jiter", "streaming-json-parser", "partial-json-parser"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    return {
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        **versions,
+    }
+
+
+def cases(sizes: list[int], rng: random.Random) -> Iterator[tuple[str, int, str, list[str]]]:
+    for workload, build in WORKLOADS.items():
+        for size in sizes if workload != "string" else [100 * KB]:
+            text = json.dumps(build(size, rng), ensure_ascii=rng.random() < 0.5)
+            yield workload, size, "tokens", token_deltas(text, rng)
+            if size >= 100 * KB:
+                yield workload, size, "64KiB", chunks(text)
+
+
+def main() -> int:
+    cli = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    cli.add_argument("--quick", action="store_true", help="small sizes, one repeat: a smoke run")
+    cli.add_argument(
+        "--sizes", type=int, nargs="*", help="document sizes in KiB (default 1 10 100 1024)"
+    )
+    cli.add_argument(
+        "--budget", type=float, default=20.0, help="skip a peer's run estimated above this (s)"
+    )
+    cli.add_argument("--repeat", type=int, default=5)
+    cli.add_argument("--out", type=Path, help="write the results as JSON here")
+    args = cli.parse_args()
+    sizes_kb = args.sizes or ([1, 10] if args.quick else [1, 10, 100, 1024])
+    repeat = 3 if args.quick else args.repeat
+    rng = random.Random(20261124)
+    facts = machine()
+    print("machine:", ", ".join(f"{k} {v}" for k, v in facts.items()))
+    results: list[dict[str, Any]] = []
+    header = f"{'workload':8} {'size':>7} {'deltas':7} {'parser':31} {'µs/delta mean':>14} {'median run s':>12} {'MB/s':>7} {'peak MiB':>9}"
+    print(header)
+    print("-" * len(header))
+    for workload, size, cut, deltas in cases([kb * KB for kb in sizes_kb], rng):
+        total_chars = sum(map(len, deltas))
+        expected = json.loads("".join(deltas))
+        for name, runner in RUNNERS.items():
+            if name.startswith("partial-json-parser") and total_chars > 20 * KB:
+                continue
+            row: dict[str, Any] = {
+                "workload": workload,
+                "size": size,
+                "cut": cut,
+                "parser": name,
+                "deltas": len(deltas),
+            }
+            guess = estimate(runner, deltas) if name in QUADRATIC else 0.0
+            if guess > args.budget:
+                row["skipped"] = f"quadratic, est. {guess:.0f} s"
+                print(
+                    f"{workload:8} {size // KB:>6}K {cut:7} {name:31} {'skipped (' + row['skipped'] + ')':>14}"
+                )
+                results.append(row)
+                continue
+            times, value = measure(runner, deltas, repeat)
+            row["correct"] = value == expected
+            row["median_s"] = statistics.median(times)
+            row["us_per_delta"] = row["median_s"] / len(deltas) * 1e6
+            row["mb_per_s"] = total_chars / row["median_s"] / 1e6
+            row["peak_bytes"] = peak_memory(runner, deltas) if not args.quick else None
+            peak = f"{row['peak_bytes'] / 2**20:9.1f}" if row["peak_bytes"] else f"{'-':>9}"
+            flag = "" if row["correct"] else "  WRONG FINAL VALUE"
+            print(
+                f"{workload:8} {size // KB:>6}K {cut:7} {name:31} {row['us_per_delta']:14.2f} "
+                f"{row['median_s']:12.4f} {row['mb_per_s']:7.1f} {peak}{flag}"
+            )
+            results.append(row)
+    report_targets(results)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps({"machine": facts, "results": results}, indent=1))
+    return 0
+
+
+def _get(results: list[dict[str, Any]], **where: Any) -> list[dict[str, Any]]:
+    return [
+        r for r in results if all(r.get(k) == v for k, v in where.items()) and "us_per_delta" in r
+    ]
+
+
+def report_targets(results: list[dict[str, Any]]) -> None:
+    print("\ntargets (CPython 3.11):")
+    ours = _get(results, parser="partialjson", cut="tokens")
+
+    def verdict(ok: bool, text: str) -> None:
+        print(f"  [{'PASS' if ok else 'FAIL'}] {text}")
+
+    worst = max(r["us_per_delta"] for r in ours)
+    verdict(
+        worst <= 2.0, f"mean cost per token-sized delta <= 2 µs (worst workload: {worst:.2f} µs)"
+    )
+    for workload in WORKLOADS:
+        rows = sorted(
+            _get(results, parser="partialjson", cut="tokens", workload=workload),
+            key=lambda r: r["size"],
+        )
+        if len(rows) > 1:
+            ratio = rows[-1]["us_per_delta"] / rows[0]["us_per_delta"]
+            verdict(
+                ratio <= 1.3,
+                f"{workload}: flat across sizes ({rows[-1]['size'] // KB} KiB / {rows[0]['size'] // KB} KiB = {ratio:.2f}x)",
+            )
+    for peer in ("jiter (re-parse)", "streaming-json-parser"):
+        for row in ours:
+            theirs = _get(
+                results, parser=peer, cut="tokens", workload=row["workload"], size=row["size"]
+            )
+            if theirs:
+                ratio = theirs[0]["us_per_delta"] / row["us_per_delta"]
+                verdict(
+                    ratio > 1,
+                    f"faster than {peer} on {row['workload']} {row['size'] // KB} KiB ({ratio:.1f}x)",
+                )
+    base = _get(results, parser="partialjson", cut="tokens", workload="records", size=KB)
+    single = _get(results, parser="partialjson", cut="tokens", workload="string")
+    if base and single:
+        ratio = single[0]["us_per_delta"] / base[0]["us_per_delta"]
+        verdict(
+            ratio <= 5, f"100 KiB single string <= 5x the 1 KiB records per delta ({ratio:.2f}x)"
+        )
+    for row in _get(results, parser="partialjson", cut="64KiB"):
+        if row["workload"] in ("form", "string"):
+            verdict(
+                row["mb_per_s"] >= 20,
+                f"64 KiB chunks, {row['workload']} {row['size'] // KB} KiB: {row['mb_per_s']:.0f} MB/s >= 20",
+            )
+    print(
+        "  correctness: "
+        + (
+            "all final values equal json.loads"
+            if all(r.get("correct", True) for r in results)
+            else "MISMATCH"
+        )
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
