@@ -220,7 +220,15 @@ class Parser:
         A live view: objects and arrays are updated in place by later feeds.
         """
         if self._dirty:
-            self._sync_string()
+            # Join the growing string's pieces once, and put it in its slot.
+            self._dirty = False
+            pieces = self._pieces
+            joined = pieces[0] if len(pieces) == 1 else "".join(pieces)
+            pieces[:] = [joined]
+            if self._containers:
+                self._containers[-1][self._keys[-1]] = joined
+            else:
+                self._root = joined
         return self._root
 
     @property
@@ -248,7 +256,9 @@ class Parser:
         if (
             self._state == _STRING
             and not self._carry
-            and _plain_run(text, 0).end() == len(text)
+            and '"' not in text
+            and "\\" not in text
+            and text.isprintable()  # no control character (and no rarer unicode: slow path)
             and (self._max_size is None or self._fed + len(text) <= self._max_size)
         ):
             # Fast path: the whole delta is more plain text of the open string, the common case
@@ -689,6 +699,8 @@ class Parser:
     def _hex_escape(self, buf: str, i: int, base: int) -> int:
         """The code unit of the ``\\uXXXX`` escape at ``buf[i]``, or -1 if it is not all here."""
         digits = buf[i + 2 : i + 6]
+        if _hex4(digits):
+            return int(digits, 16)
         for k, h in enumerate(digits):
             if h not in "0123456789abcdefABCDEF":
                 raise self._fail(f"Invalid \\uXXXX escape: {_describe(h)}", buf, i + 2 + k, base)
@@ -764,12 +776,6 @@ class Parser:
         return _VALUE, match.start()
 
     # ------------------------------------------------------------------ bookkeeping
-
-    def _sync_string(self) -> None:
-        joined = "".join(self._pieces)
-        self._pieces[:] = [joined]
-        self._dirty = False
-        self._set_slot(joined)
 
     def _show_partial_number(self) -> None:
         text = self._carry.rstrip(".eE+-")
