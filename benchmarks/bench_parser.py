@@ -85,8 +85,8 @@ def records(size: int, rng: random.Random) -> Any:
 
 
 def nested(size: int, rng: random.Random) -> Any:
-    depth = 120
-    leaves = max(1, size // (depth * 12))
+    depth = 120  # levels of alternating objects and arrays, over a list of small leaves
+    leaves = max(1, (size - depth * 20) // 24)
     node: Any = [{"k": i, "v": "leaf"} for i in range(leaves)]
     for level in range(depth):
         node = {"level": level, "child": node} if level % 2 else [node, level]
@@ -282,7 +282,7 @@ def main() -> int:
             if guess > args.budget:
                 row["skipped"] = f"quadratic, est. {guess:.0f} s"
                 print(
-                    f"{workload:8} {size // KB:>6}K {cut:7} {name:31} {'skipped (' + row['skipped'] + ')':>14}"
+                    f"{workload:8} {total_chars / KB:>6.0f}K {cut:7} {name:31} {'skipped (' + row['skipped'] + ')':>14}"
                 )
                 results.append(row)
                 continue
@@ -295,7 +295,7 @@ def main() -> int:
             peak = f"{row['peak_bytes'] / 2**20:9.1f}" if row["peak_bytes"] else f"{'-':>9}"
             flag = "" if row["correct"] else "  WRONG FINAL VALUE"
             print(
-                f"{workload:8} {size // KB:>6}K {cut:7} {name:31} {row['us_per_delta']:14.2f} "
+                f"{workload:8} {total_chars / KB:>6.0f}K {cut:7} {name:31} {row['us_per_delta']:14.2f} "
                 f"{row['median_s']:12.4f} {row['mb_per_s']:7.1f} {peak}{flag}"
             )
             results.append(row)

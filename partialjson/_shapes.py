@@ -156,9 +156,16 @@ class Slot:
     leaf: Leaf
 
 
-@functools.lru_cache(maxsize=256)
 def slot_of(annotation: Any) -> Slot:
     """The root slot of ``annotation`` (cached: derived once per type)."""
+    try:
+        return _cached_slot(annotation)
+    except TypeError:  # an unhashable annotation (e.g. odd Annotated metadata): not cached
+        return _Builder().slot(annotation)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_slot(annotation: Any) -> Slot:
     return _Builder().slot(annotation)
 
 

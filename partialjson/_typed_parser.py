@@ -99,8 +99,15 @@ class _Frame:
         self.node = node
 
 
-@functools.lru_cache(maxsize=256)
 def _final_adapter(annotation: Any) -> TypeAdapter[Any]:
+    try:
+        return _cached_adapter(annotation)
+    except TypeError:  # an unhashable annotation: not cached
+        return TypeAdapter(annotation)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_adapter(annotation: Any) -> TypeAdapter[Any]:
     return TypeAdapter(annotation)
 
 
