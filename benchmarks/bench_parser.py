@@ -36,10 +36,31 @@ from typing import Any, Callable
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import partialjson  # noqa: E402
+import partialjson
 
 KB = 1024
-WORDS = "the of and to in is was for on that with as by at from lorem ipsum dolor sit amet".split()
+WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "was",
+    "for",
+    "on",
+    "that",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+]
 
 
 def _prose(rng: random.Random, size: int) -> str:
