@@ -40,7 +40,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import partialjson
 
 KB = 1024
-WORDS = ["the", "of", "and", "to", "in", "is", "was", "for", "on", "that", "with", "as", "by", "at", "from", "lorem", "ipsum", "dolor", "sit", "amet"]
+WORDS = [
+    "the",
+    "of",
+    "and",
+    "to",
+    "in",
+    "is",
+    "was",
+    "for",
+    "on",
+    "that",
+    "with",
+    "as",
+    "by",
+    "at",
+    "from",
+    "lorem",
+    "ipsum",
+    "dolor",
+    "sit",
+    "amet",
+]
 
 
 def _prose(rng: random.Random, size: int) -> str:
