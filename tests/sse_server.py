@@ -3,6 +3,7 @@ end-to-end tests that point the official SDK clients at it with ``base_url``."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -67,7 +68,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if self.connection.recv(1) == b"":
                     script.closed_by_client.set()
                     return
-            except TimeoutError:
+            except socket.timeout:  # TimeoutError from 3.10 on
                 continue
             except OSError:
                 script.closed_by_client.set()
