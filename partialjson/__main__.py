@@ -3,6 +3,9 @@
 ``python -m partialjson`` replays the bundled sample (a structured-output invoice) in
 token-sized deltas, as a model would stream it, printing the partial value after each delta and
 the final value at the end. Give a file (or ``-`` for standard input) to replay your own.
+
+A recorded provider stream (a ``.sse`` file: OpenAI, Anthropic or Gemini server-sent events) is
+replayed through :func:`partialjson.stream` instead, printing each update and the terminal state.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from typing import Any, Optional, TextIO
 
 from ._errors import ParseError
 from ._parser import Parser
+from ._stream import stream
+from ._updates import PartialUpdate, ToolCallProgress, ToolCallReady, Update
 from .samples import invoice_text
 
 
@@ -51,13 +56,37 @@ def replay(text: str, out: TextIO, *, delay: float = 0.0, seed: int = 0, width: 
     return final
 
 
+def _describe_update(update: Update, width: int) -> str:
+    name = type(update).__name__
+    if isinstance(update, PartialUpdate):
+        return f"{name:17} {_show(update.value, width)}"
+    if isinstance(update, ToolCallProgress):
+        return f"{name:17} {update.name} {_show(update.arguments, width)}"
+    if isinstance(update, ToolCallReady):
+        call = update.call
+        return f"{name:17} {call.name} {call.call_id} {_show(call.arguments, width)}"
+    fields = ", ".join(f"{k}={v!r}" for k, v in vars(update).items() if v is not None)
+    return f"{name:17} {fields}"
+
+
+def replay_sse(data: bytes, out: TextIO, *, width: int = 100, chunk: int = 64) -> None:
+    """Replay a recorded provider stream through :func:`partialjson.stream`, printing updates."""
+    response = stream(data[i : i + chunk] for i in range(0, len(data), chunk))
+    for n, update in enumerate(response, 1):
+        print(f"{n:4} {_describe_update(update, width)}", file=out)
+    reason = f" ({response.reason})" if response.reason else ""
+    print(f"{response.provider}: {response.state.value}{reason}", file=out)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     cli = argparse.ArgumentParser(
         prog="python -m partialjson",
         description="Replay a JSON document in token-sized deltas, printing the partial value.",
     )
     cli.add_argument(
-        "file", nargs="?", help="a JSON file, or - for stdin (default: the bundled sample)"
+        "file",
+        nargs="?",
+        help="a JSON file, a recorded .sse stream, or - for stdin (default: the bundled sample)",
     )
     cli.add_argument(
         "--delay", type=float, default=0.0, help="seconds to wait between deltas (e.g. 0.03)"
@@ -67,6 +96,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--width", type=int, default=100, help="cut each printed value to this many characters"
     )
     args = cli.parse_args(argv)
+    if args.file and args.file.endswith(".sse"):
+        with open(args.file, "rb") as f:
+            replay_sse(f.read(), sys.stdout, width=args.width)
+        return 0
     if args.file is None:
         text = invoice_text()
     elif args.file == "-":

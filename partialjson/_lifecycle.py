@@ -320,9 +320,11 @@ class Lifecycle:
             if self._adapter is None:
                 self.metrics.unknown_events += 1
                 return updates
+        signals = self._adapter.translate(data)
         if not self._began:
-            self._begin(None, None, updates)
-        for signal in self._adapter.translate(data):
+            begin = next((s for s in signals if isinstance(s, Begin)), Begin(None, None))
+            self._begin(begin.response_id, begin.model, updates)
+        for signal in signals:
             self._apply(signal, updates)
             if self.state.terminal:
                 break

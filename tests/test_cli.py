@@ -39,3 +39,18 @@ def test_bad_input_exits_non_zero_with_a_clear_message(
     path.write_text('{"a": [1 2]}')
     assert main([str(path)]) == 1
     assert "found '2': line 1 column 10 (char 9)" in capsys.readouterr().err
+
+
+def test_a_recorded_stream_replays_through_the_lifecycle(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = (
+        pathlib.Path(__file__).parent
+        / "fixtures"
+        / "streams"
+        / "openai__chat__two-parallel-tools.sse"
+    )
+    assert main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Started           response_id='chatcmpl-" in out
+    assert out.count("ToolCallReady") == 2 and out.endswith("openai-chat: completed (tool_calls)\n")
