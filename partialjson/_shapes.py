@@ -67,7 +67,7 @@ _VALIDATOR_TYPES = (
     pydantic.WrapValidator,
 )
 _SEQUENCES = (list, Sequence, MutableSequence, typing.List, typing.Sequence)
-_PLAIN_LEAVES: dict[Any, type] = {str: str, int: int, bool: bool, type(None): type(None)}
+_PLAIN_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 class Leaf:
@@ -75,8 +75,13 @@ class Leaf:
 
     def __init__(self, annotation: Any) -> None:
         self.annotation = annotation
-        # str/int/bool/None taken as they come need no adapter: the common case stays cheap.
-        self._plain = _PLAIN_LEAVES.get(annotation)
+        # A JSON value that already is what a plain annotation (str, int, float, bool, None and
+        # unions of them, e.g. Optional[str]) asks for needs no adapter: the common case stays
+        # cheap. Anything else (an int for a float, constraints, dates...) goes to pydantic.
+        members = get_args(annotation) if get_origin(annotation) in _UNION_TYPES else (annotation,)
+        plain = all(m in _PLAIN_LEAVES for m in members)
+        self._plain: tuple[Any, ...] = tuple(members) if plain else ()
+        self._anything = annotation is Any  # any JSON value is valid as it is
 
     @functools.cached_property
     def adapter(self) -> TypeAdapter[Any]:
@@ -84,7 +89,7 @@ class Leaf:
 
     def coerce(self, value: Any) -> Any:
         """Validate a complete JSON value as pydantic's JSON mode would; raises ValidationError."""
-        if self._plain is not None and type(value) is self._plain:
+        if self._anything or type(value) in self._plain:
             return value
         return self.adapter.validate_json(json.dumps(value))
 
