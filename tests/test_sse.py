@@ -131,7 +131,11 @@ streams = st.lists(
     st.tuples(
         st.sampled_from(["", "ping", "update"]),
         st.lists(
-            st.text(alphabet=st.characters(blacklist_characters="\r\n")), min_size=1, max_size=3
+            st.text(
+                alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"])
+            ),
+            min_size=1,
+            max_size=3,
         ),
     ),
     max_size=5,
