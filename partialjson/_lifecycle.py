@@ -346,6 +346,24 @@ class Lifecycle:
             self._finish(ResponseState.FAILED, "interrupted", message, updates, error)
         return updates
 
+    def reopen(self) -> None:
+        """Take an *interrupted* response back to streaming, to feed it a resumed stream
+        (``starting_after=last_sequence_number``): replayed events are dropped as duplicates."""
+        if not (self.state is ResponseState.FAILED and self.reason == "interrupted"):
+            raise RuntimeError(
+                f"only an interrupted response can resume, not a {self.state.value} one"
+            )
+        self.state = self.metrics.state = ResponseState.STREAMING
+        self.reason = self.message = self.metrics.duration = None
+        for choice in self.choices:
+            if choice.state is ResponseState.FAILED and choice.reason == "interrupted":
+                choice.state, choice.reason = ResponseState.PENDING, None
+        logger.info(
+            "response %s resumes after sequence number %s",
+            self.response_id or "-",
+            self.last_sequence_number,
+        )
+
     def cancel(self) -> list[Update]:
         """The caller gave up: cancelled, with no final value."""
         if self.state.terminal:

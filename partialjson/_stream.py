@@ -236,6 +236,14 @@ class ResponseStream(_Results):
             _close(self._source)
         yield from self._cancel_updates
 
+    def resume(self, source: Any) -> ResponseStream:
+        """Continue an *interrupted* response with a resumed stream (e.g. the Responses API's
+        ``GET /v1/responses/{id}?stream=true&starting_after=N``, ``N`` being
+        :attr:`last_sequence_number`): events already applied are dropped, so no text repeats.
+        Returns the stream to iterate for the rest of the response."""
+        self._machine.reopen()
+        return ResponseStream(source, self._machine)
+
     def until_done(self) -> ResponseStream:
         """Read the whole stream (discarding the updates) and return ``self``."""
         for _ in self:
@@ -309,6 +317,12 @@ class AsyncResponseStream(_Results):
             await _aclose(self._source)
         for update in self._cancel_updates:
             yield update
+
+    def resume(self, source: Any) -> AsyncResponseStream:
+        """Continue an *interrupted* response with a resumed (async) stream; see
+        :meth:`ResponseStream.resume`."""
+        self._machine.reopen()
+        return AsyncResponseStream(source, self._machine)
 
     async def until_done(self) -> AsyncResponseStream:
         """Read the whole stream (discarding the updates) and return ``self``."""

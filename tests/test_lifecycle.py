@@ -376,3 +376,22 @@ def test_logs_record_types_and_states_never_content(caplog: pytest.LogCaptureFix
     )
     for secret in [*secrets, *leaf_strings(answer)]:
         assert secret not in text
+
+
+def test_an_interrupted_response_resumes_without_repeating_text() -> None:
+    stream_events = events("openai__responses__agents-long-nested-args.sse")
+    first = partialjson.stream(stream_events[:60]).until_done()
+    assert (first.state.value, first.reason) == ("failed", "interrupted")
+    after = first.last_sequence_number
+    assert after is not None
+    replay = [e for e in stream_events if e["sequence_number"] > after - 10]  # overlapping
+    second = first.resume(replay).until_done()
+    assert second.state is ResponseState.COMPLETED
+    [call] = second.tool_calls
+    assert (
+        call.arguments_json
+        == complete_calls("openai__responses__agents-long-nested-args.sse")[call.call_id]
+    )
+    assert second.metrics.duplicate_events == 10
+    with pytest.raises(RuntimeError, match="only an interrupted response"):
+        second.resume([])
