@@ -23,8 +23,8 @@ import asyncio
 import inspect
 import json
 import logging
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any, Optional, Union
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from typing import Any, Optional, Union, overload
 
 from ._lifecycle import ChoiceResult, Lifecycle, Metrics
 from ._sse import ServerSentEvent, SSEDecoder
@@ -370,14 +370,47 @@ async def _aclose(source: Any) -> None:
             return
 
 
+@overload
 def stream(
-    source: Union[Iterable[Any], Any],
+    source: AsyncIterable[Any],
     type_: Any = None,
     *,
     tools: Optional[Mapping[str, Any]] = None,
     provider: Optional[str] = None,
     **options: Any,
-) -> Any:
+) -> AsyncResponseStream: ...
+
+
+@overload
+def stream(
+    source: Union[Iterable[Any], str, bytes],
+    type_: Any = None,
+    *,
+    tools: Optional[Mapping[str, Any]] = None,
+    provider: Optional[str] = None,
+    **options: Any,
+) -> ResponseStream: ...
+
+
+@overload  # e.g. an httpx.Response: sync or async as its body is
+def stream(
+    source: Any,
+    type_: Any = None,
+    *,
+    tools: Optional[Mapping[str, Any]] = None,
+    provider: Optional[str] = None,
+    **options: Any,
+) -> Union[ResponseStream, AsyncResponseStream]: ...
+
+
+def stream(
+    source: Any,
+    type_: Any = None,
+    *,
+    tools: Optional[Mapping[str, Any]] = None,
+    provider: Optional[str] = None,
+    **options: Any,
+) -> Union[ResponseStream, AsyncResponseStream]:
     """Read a provider stream as typed updates; ``type_`` types the answer (``None``: JSON).
 
     ``source``: an SDK stream (OpenAI Responses or Chat Completions, Anthropic Messages), any

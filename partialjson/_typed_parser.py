@@ -30,7 +30,7 @@ import enum
 import functools
 import json
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, Union
+from typing import Any, Generic, TypeVar, Union, overload
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -158,6 +158,20 @@ class TypedParser(Generic[T]):
     >>> p.partial.items[1]
     PartialLineItem(sku='MS', description=None, quantity=None, unit_price=None)
     """
+
+    @overload
+    def __init__(
+        self: TypedParser[T],
+        type_: type[T],
+        *,
+        items: Union[str, Path, None] = None,
+        **options: Any,
+    ) -> None: ...
+
+    @overload  # list[Model], unions, Annotated...: typing cannot name T from these
+    def __init__(
+        self: TypedParser[Any], type_: Any, *, items: Union[str, Path, None] = None, **options: Any
+    ) -> None: ...
 
     def __init__(self, type_: Any, *, items: Union[str, Path, None] = None, **options: Any) -> None:
         self.type = type_
