@@ -262,7 +262,7 @@ class Parser:
             and (self._max_size is None or self._fed + len(text) <= self._max_size)
         ):
             # Fast path: the whole delta is more plain text of the open string, the common case
-            # inside long strings. It does what _scan would, without the dispatch.
+            # inside long strings. It does what _consume would, without the dispatch.
             self._pieces.append(text)
             self._fed += len(text)
             self._dirty = self._partial_strings
