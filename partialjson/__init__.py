@@ -19,6 +19,7 @@ from ._events import (
 )
 from ._lifecycle import ChoiceResult, Lifecycle, Metrics
 from ._parser import Parser, loads
+from ._relay import arelay, encode_update, relay
 from ._sse import ServerSentEvent, SSEDecoder
 from ._stream import AsyncResponseStream, ResponseStream, stream
 from ._strict_schema import json_schema, response_format, text_format
@@ -88,8 +89,11 @@ __all__ = [
     "TypedParser",
     "Update",
     "__version__",
+    "arelay",
+    "encode_update",
     "json_schema",
     "loads",
+    "relay",
     "response_format",
     "stream",
     "text_format",
