@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, List
 
 import pytest
+from pydantic import BaseModel
 
 import partialjson
-from partialjson import FinalValueError, ResponseState
+from partialjson import FinalValueError, PartialUpdate, ResponseState
 
 from .streams import EXPECTED, body, events, sdk_events
 
@@ -83,3 +84,25 @@ def test_prose_text_beside_tool_calls_does_not_fail_the_response() -> None:
     assert [c.name for c in response.tool_calls] == ["get_weather", "get_time"]
     with pytest.raises(FinalValueError, match="not valid"):
         _ = response.final
+
+
+class Weather(BaseModel):
+    temperature: str
+    condition: str
+
+
+class Report(BaseModel):
+    location: str
+    weather: Weather
+
+
+def test_typed_answers_from_recordings() -> None:
+    chat = partialjson.stream(body("openai__chat__json-object-unicode-nested.sse"), Report)
+    views = [u.value for u in chat if isinstance(u, PartialUpdate)]
+    assert type(views[-1]).__name__ == "PartialReport"
+    assert (
+        chat.final.location == "San Francisco, CA"
+        and chat.final.weather.condition == "Partly Cloudy"
+    )
+    numbers = partialjson.stream(body("anthropic__messages__structured-int-array.sse"), List[int])
+    assert numbers.until_done().final == [12345, 67890]
