@@ -126,3 +126,22 @@ def test_async_cancel_from_another_task_while_a_read_waits() -> None:
         response, updates = asyncio.run(main(base))
         assert script.closed_by_client.wait(5), "the server never saw the connection close"
     assert response.state is ResponseState.CANCELLED and isinstance(updates[-1], Cancelled)
+
+
+def test_plain_httpx_responses_sync_and_async() -> None:
+    import httpx
+
+    name = "anthropic__messages__structured-int-array.sse"
+    with serving(Script(name, chunk=5)) as base:
+        with httpx.stream("POST", f"{base}/v1/messages", json={}) as http_response:
+            response = partialjson.stream(http_response).until_done()
+        assert response.final == [12345, 67890]
+
+        async def main() -> Any:
+            async with httpx.AsyncClient() as client:  # noqa: SIM117 - Python 3.9 has no (a, b) form
+                async with client.stream("POST", f"{base}/v1/messages", json={}) as http_response:
+                    streamed = partialjson.stream(http_response)
+                    assert isinstance(streamed, partialjson.AsyncResponseStream)
+                    return await streamed.until_done()
+
+        assert asyncio.run(main()).final == [12345, 67890]
