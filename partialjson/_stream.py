@@ -232,6 +232,9 @@ class ResponseStream(_Results):
                     for data in self._reader.close():
                         yield from machine.handle(data)
                 yield from machine.end(error)
+        except GeneratorExit:  # the loop was left early: that is a cancel
+            self._cancel_updates = machine.cancel()
+            raise
         finally:
             _close(self._source)
         yield from self._cancel_updates
@@ -313,6 +316,9 @@ class AsyncResponseStream(_Results):
                             yield update
                 for update in machine.end(error):
                     yield update
+        except GeneratorExit:  # the loop was left early: that is a cancel
+            self._cancel_updates = machine.cancel()
+            raise
         finally:
             await _aclose(self._source)
         for update in self._cancel_updates:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import Iterator
@@ -395,3 +396,21 @@ def test_an_interrupted_response_resumes_without_repeating_text() -> None:
     assert second.metrics.duplicate_events == 10
     with pytest.raises(RuntimeError, match="only an interrupted response"):
         second.resume([])
+
+
+def test_leaving_the_loop_early_cancels_and_closes_the_source() -> None:
+    closed = []
+
+    def source() -> Iterator[dict[str, Any]]:
+        try:
+            yield from events(RESPONSES_TOOL)
+        finally:
+            closed.append(True)
+
+    response = partialjson.stream(source())
+    for update in response:
+        if isinstance(update, partialjson.ToolCallProgress):
+            break
+    gc.collect()  # the abandoned iterator is finalized (at once in CPython)
+    assert response.state is ResponseState.CANCELLED and closed == [True]
+    assert response.tool_calls == []
