@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ._errors import IncompleteJSONError, ParseError
-from ._events import (
+from .core.errors import IncompleteJSONError, ParseError
+from .core.events import (
     Boolean,
     EndArray,
     EndMap,
@@ -17,14 +17,9 @@ from ._events import (
     String,
     StringFragment,
 )
-from ._lifecycle import ChoiceResult, Lifecycle, Metrics
-from ._parser import Parser, loads
-from ._relay import arelay, encode_update, relay
-from ._sse import ServerSentEvent, SSEDecoder
-from ._stream import AsyncResponseStream, ResponseStream, stream
-from ._strict_schema import json_schema, response_format, text_format
-from ._typed_parser import FieldStatus, FinalValueError, Issue, TypedParser
-from ._updates import (
+from .core.parser import Parser, loads
+from .lifecycle.machine import ChoiceResult, Lifecycle, Metrics
+from .lifecycle.updates import (
     Cancelled,
     Completed,
     Failed,
@@ -42,6 +37,11 @@ from ._updates import (
     ToolCallRejected,
     Update,
 )
+from .providers.sse import ServerSentEvent, SSEDecoder
+from .streaming.response import AsyncResponseStream, ResponseStream, stream
+from .typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
+from .typed.schema import json_schema, response_format, text_format
+from .web.relay import arelay, encode_update, relay
 
 __version__ = "0.1.0"
 

@@ -11,7 +11,7 @@ from importlib import resources
 
 import pytest
 
-from partialjson.__main__ import main, replay
+from partialjson.cli import main, replay
 
 
 def test_replay_prints_growing_values_then_the_final_one() -> None:

@@ -9,8 +9,8 @@ event objects or dicts, raw SSE bytes or text in chunks (an HTTP body, a recorde
 file), or an ``httpx`` response — and returns a :class:`ResponseStream` (or
 :class:`AsyncResponseStream` for async sources). Iterating it reads the source item by item,
 turns each item into provider event dicts (:class:`_EventReader`), feeds them to the
-:class:`~partialjson._lifecycle.Lifecycle` and yields its updates. Sync and async iteration share
-every decision; they differ only in how they wait.
+:class:`~partialjson.lifecycle.machine.Lifecycle` and yields its updates. Sync and async
+iteration share every decision; they differ only in how they wait.
 
 Cancelling closes the upstream (``close()`` / ``aclose()`` on the SDK stream or HTTP response,
 so the connection drops) and ends the iteration with :class:`~partialjson.Cancelled`. An async
@@ -26,9 +26,9 @@ import logging
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Optional, Union, overload
 
-from ._lifecycle import ChoiceResult, Lifecycle, Metrics
-from ._sse import ServerSentEvent, SSEDecoder
-from ._updates import ResponseState, ToolCall, Update
+from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
+from ..lifecycle.updates import ResponseState, ToolCall, Update
+from ..providers.sse import ServerSentEvent, SSEDecoder
 
 __all__ = ["AsyncResponseStream", "ResponseStream", "stream"]
 

@@ -35,7 +35,7 @@ from typing import Any, Optional
 
 from pydantic_core import to_json
 
-from ._updates import (
+from ..lifecycle.updates import (
     Cancelled,
     Completed,
     Failed,

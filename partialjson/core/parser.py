@@ -5,9 +5,10 @@ Theory of operation
 
 :class:`Parser` is one pushdown state machine in the style of h11: it never reads a socket,
 sleeps or imports asyncio. The caller hands it text (or UTF-8 bytes) with :meth:`Parser.feed`
-as the text arrives, in any chunking, and gets back the :mod:`change events <partialjson._events>`
-that delta caused. :attr:`Parser.value` is the best-effort value of everything received so far;
-:meth:`Parser.close` declares the end of input and returns the complete value.
+as the text arrives, in any chunking, and gets back the
+:mod:`change events <partialjson.core.events>` that delta caused. :attr:`Parser.value` is the
+best-effort value of everything received so far; :meth:`Parser.close` declares the end of input
+and returns the complete value.
 
 Each delta is consumed once. The scanner walks it with compiled regular expressions (a string's
 plain run, a number, a whitespace run) rather than a loop over characters, and keeps no copy of
@@ -39,8 +40,8 @@ import codecs
 import re
 from typing import Any, Callable, Optional, Union, cast
 
-from ._errors import IncompleteJSONError, ParseError
-from ._events import (
+from .errors import IncompleteJSONError, ParseError
+from .events import (
     Boolean,
     EndArray,
     EndMap,

@@ -4,7 +4,7 @@ Theory of operation
 ===================
 
 :class:`TypedParser` wraps the core :class:`~partialjson.Parser` and walks its change events
-down the :mod:`shape <partialjson._shapes>` of the user's type. Each event touches one path, so
+down the :mod:`shape <partialjson.typed.shapes>` of the user's type. Each event touches one path, so
 each delta costs the same however large the document grows:
 
 * an object, list or dict that opens is created at once in the *partial view* — an instance of
@@ -34,8 +34,8 @@ from typing import Any, Generic, TypeVar, Union, overload
 
 from pydantic import TypeAdapter, ValidationError
 
-from ._errors import ParseError
-from ._events import (
+from ..core.errors import ParseError
+from ..core.events import (
     Boolean,
     EndArray,
     EndMap,
@@ -49,8 +49,8 @@ from ._events import (
     String,
     StringFragment,
 )
-from ._parser import Parser
-from ._shapes import DictShape, Leaf, ListShape, ObjectShape, Slot, UnionShape, slot_of
+from ..core.parser import Parser
+from .shapes import DictShape, Leaf, ListShape, ObjectShape, Slot, UnionShape, slot_of
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
 
@@ -142,7 +142,7 @@ class TypedParser(Generic[T]):
     >>> p.final
     Traceback (most recent call last):
     ...
-    partialjson._typed_parser.FinalValueError: the final value exists only after finish(), ...
+    partialjson.typed.parser.FinalValueError: the final value exists only after finish(), ...
     >>> _ = p.feed('mple.com"}')
     >>> p.finish()
     Customer(name='Zoë Ångström', email='zoe@example.com', vip=True)

@@ -14,7 +14,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from ._events import Path
+from ..core.events import Path
 
 __all__ = [
     "Cancelled",

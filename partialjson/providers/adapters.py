@@ -7,9 +7,10 @@ OpenAI's Responses API, Chat Completions, Anthropic Messages and Google Gemini s
 few things in different words: text of the answer, a refusal, tool calls (start, argument
 deltas, done), a reason to stop, errors. An adapter reads one provider's events — dicts, as
 decoded from SSE ``data`` or dumped from the SDKs' event objects, so no SDK is needed — and
-returns :data:`Signal` s the :mod:`lifecycle <partialjson._lifecycle>` understands. Adapters keep
-only what a provider spreads over several events (Anthropic's stop reason arrives before its
-``message_stop``). Facts about each format: ``shared/reference/provider-events.md``.
+returns :data:`Signal` s the :mod:`lifecycle <partialjson.lifecycle.machine>` understands.
+Adapters keep only what a provider spreads over several events (Anthropic's stop reason
+arrives before its ``message_stop``). Facts about each format:
+``shared/reference/provider-events.md``.
 
 :func:`detect` picks the adapter from the first event.
 """

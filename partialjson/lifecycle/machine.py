@@ -4,13 +4,14 @@ Theory of operation
 ===================
 
 :class:`Lifecycle` takes provider events (plain dicts) one at a time with :meth:`~Lifecycle.handle`
-and returns the :mod:`updates <partialjson._updates>` each causes; :meth:`~Lifecycle.end` says
-the source ran dry and :meth:`~Lifecycle.cancel` that the caller gave up. It reads nothing and
-waits for nothing: :mod:`partialjson._stream` iterates the sources, sync or async, and feeds it.
+and returns the :mod:`updates <partialjson.lifecycle.updates>` each causes;
+:meth:`~Lifecycle.end` says the source ran dry and :meth:`~Lifecycle.cancel` that the caller gave
+up. It reads nothing and waits for nothing: :mod:`partialjson.streaming.response` iterates the
+sources, sync or async, and feeds it.
 
 Per event: drop it if its ``sequence_number`` was already applied (a resumed stream replays
 what the first one delivered) and report a gap if numbers were skipped; translate it with the
-provider's :mod:`adapter <partialjson._providers>`; apply the signals to the *choice* they
+provider's :mod:`adapter <partialjson.providers.adapters>`; apply the signals to the *choice* they
 concern (Chat Completions may stream several). Each choice has channels:
 
 * the answer's text, parsed as it arrives — by a :class:`~partialjson.TypedParser` when a type
@@ -39,10 +40,10 @@ from typing import Any, Callable, Optional, Union
 
 from pydantic import ValidationError
 
-from ._errors import ParseError
-from ._events import Event, Path
-from ._parser import Parser
-from ._providers import (
+from ..core.errors import ParseError
+from ..core.events import Event, Path
+from ..core.parser import Parser
+from ..providers.adapters import (
     Adapter,
     Begin,
     ChoiceFinish,
@@ -59,8 +60,8 @@ from ._providers import (
     adapter_for,
     detect,
 )
-from ._typed_parser import FinalValueError, TypedParser
-from ._updates import (
+from ..typed.parser import FinalValueError, TypedParser
+from .updates import (
     Cancelled,
     Completed,
     Failed,
@@ -77,7 +78,7 @@ from ._updates import (
     ToolCallRejected,
     Update,
 )
-from ._updates import RefusalDelta as RefusalUpdate
+from .updates import RefusalDelta as RefusalUpdate
 
 __all__ = ["ChoiceResult", "Lifecycle", "Metrics"]
 
