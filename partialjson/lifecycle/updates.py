@@ -3,7 +3,9 @@
 A loop over :func:`partialjson.stream` sees, in order: one :class:`Started`; then, as deltas
 arrive, :class:`PartialUpdate` (the partial value and the paths that changed),
 :class:`FieldCompleted`, :class:`RefusalDelta`, :class:`ToolCallProgress`,
-:class:`ToolCallReady` (or :class:`ToolCallRejected`) and :class:`SequenceGap`; and last,
+:class:`ToolCallReady` (or :class:`ToolCallRejected`), :class:`ToolCallIdIssue`,
+:class:`ServerToolCallUpdate` (tools the provider runs itself), :class:`ReasoningDelta`,
+:class:`CitationAdded` and :class:`SequenceGap`; and last,
 exactly one terminal update: :class:`Completed`, :class:`Incomplete`, :class:`Refused`,
 :class:`Failed` or :class:`Cancelled`.
 """
@@ -18,17 +20,21 @@ from ..core.events import Path
 
 __all__ = [
     "Cancelled",
+    "CitationAdded",
     "Completed",
     "Failed",
     "FieldCompleted",
     "Incomplete",
     "PartialUpdate",
+    "ReasoningDelta",
     "RefusalDelta",
     "Refused",
     "ResponseState",
     "SequenceGap",
+    "ServerToolCallUpdate",
     "Started",
     "ToolCall",
+    "ToolCallIdIssue",
     "ToolCallProgress",
     "ToolCallReady",
     "ToolCallRejected",
@@ -55,15 +61,31 @@ class ResponseState(str, enum.Enum):
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A tool call whose arguments are complete (and valid for the tool's model, if any)."""
+    """A tool call whose arguments are complete (and valid for the tool's model, if any).
+
+    Also the entries of ``server_tool_calls``: tools the provider runs itself, shown with their
+    arguments taking shape, their ``status`` and ``result``, and never released to run.
+
+    >>> call = ToolCall("call_1", "get_weather", {"city": "Paris"}, '{"city": "Paris"}')
+    >>> call.kind, call.arguments["city"]
+    ('function', 'Paris')
+    """
 
     call_id: str
     name: str
-    #: The validated model when the tool's type was registered, else the parsed JSON.
+    #: The validated model when the tool's type was registered, else the parsed JSON (``{}``
+    #: for a call without arguments); the text itself for a free-text (``custom``) tool.
     arguments: Any
-    #: The arguments exactly as the model wrote them.
+    #: The arguments exactly as the model wrote them (``"{}"`` when it wrote none).
     arguments_json: str
     choice: int = 0
+    #: ``function`` (the application's JSON tools), ``custom`` (free-text input), or a
+    #: server-run tool's type: ``web_search_call``, ``mcp_call``, ``server_tool_use``...
+    kind: str = "function"
+    #: A server-run tool's status as the provider last reported it (``None`` for the app's).
+    status: Optional[str] = None
+    #: What a server-run tool produced, where the stream carries it.
+    result: Any = field(default=None, compare=False)
 
 
 class Update:
@@ -125,6 +147,46 @@ class ToolCallRejected(Update):
     call_id: str
     name: str
     error: Exception
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ToolCallIdIssue(Update):
+    """A tool call's id is not usable as given: ``problem`` is ``duplicate_id`` (another call of
+    this response has the same id) or ``missing_id`` (the provider sent none). The call is still
+    released (never dropped or merged): answering it is the application's decision."""
+
+    call_id: str
+    name: str
+    problem: str
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ServerToolCallUpdate(Update):
+    """A tool the provider runs itself (web search, MCP, code interpreter...) started, its
+    arguments grew, or its status changed. ``call`` is a snapshot, for display; it is never
+    a call for the application to run."""
+
+    call: ToolCall
+
+
+@dataclass(frozen=True)
+class ReasoningDelta(Update):
+    """Reasoning text, never part of the answer: ``kind`` is ``thinking`` (Anthropic thinking,
+    Responses reasoning text, Gemini thoughts, Chat ``reasoning_content``), ``summary``
+    (Responses reasoning summaries) or ``redacted`` (an encrypted block; ``delta`` is empty)."""
+
+    delta: str
+    kind: str = "thinking"
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class CitationAdded(Update):
+    """A citation or annotation for the answer's text, as the provider gave it."""
+
+    citation: Any
     choice: int = 0
 
 
