@@ -21,23 +21,28 @@ from .core.parser import Parser, loads
 from .lifecycle.machine import ChoiceResult, Lifecycle, Metrics
 from .lifecycle.updates import (
     Cancelled,
+    CitationAdded,
     Completed,
     Failed,
     FieldCompleted,
     Incomplete,
     PartialUpdate,
+    ReasoningDelta,
     RefusalDelta,
     Refused,
     ResponseState,
     SequenceGap,
+    ServerToolCallUpdate,
     Started,
     ToolCall,
+    ToolCallIdIssue,
     ToolCallProgress,
     ToolCallReady,
     ToolCallRejected,
     Update,
 )
-from .providers.sse import ServerSentEvent, SSEDecoder
+from .providers.signals import ProtocolError
+from .providers.sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .streaming.response import AsyncResponseStream, ResponseStream, stream
 from .typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
 from .typed.schema import json_schema, response_format, text_format
@@ -50,10 +55,12 @@ __all__ = [
     "Boolean",
     "Cancelled",
     "ChoiceResult",
+    "CitationAdded",
     "Completed",
     "EndArray",
     "EndMap",
     "Event",
+    "EventTooLarge",
     "Failed",
     "FieldCompleted",
     "FieldStatus",
@@ -70,6 +77,8 @@ __all__ = [
     "Parser",
     "PartialUpdate",
     "Path",
+    "ProtocolError",
+    "ReasoningDelta",
     "RefusalDelta",
     "Refused",
     "ResponseState",
@@ -77,12 +86,14 @@ __all__ = [
     "SSEDecoder",
     "SequenceGap",
     "ServerSentEvent",
+    "ServerToolCallUpdate",
     "StartArray",
     "StartMap",
     "Started",
     "String",
     "StringFragment",
     "ToolCall",
+    "ToolCallIdIssue",
     "ToolCallProgress",
     "ToolCallReady",
     "ToolCallRejected",

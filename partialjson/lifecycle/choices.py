@@ -60,6 +60,8 @@ class ToolCallStream:
         self.status: Optional[str] = None
         self.result: Any = None
         self.value: Any = _MISSING  # the arguments once complete
+        self.shown: Optional[ToolCall] = None  # the last snapshot shown (server tools)
+        self.shown_result: Any = None
 
     def _new_parser(self) -> Union[Parser, TypedParser[Any], None]:
         if self.raw:

@@ -206,7 +206,7 @@ class Lifecycle:
         self.metrics.events += 1
         updates: list[Update] = []
         if not isinstance(data, Mapping):
-            return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
+            return self.protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
         kind = data.get("type", "chunk")
         self._last_kind = clean(kind)
         sequence = data.get("sequence_number")
@@ -214,7 +214,7 @@ class Lifecycle:
         if sequence is not None:
             if not isinstance(sequence, int) or isinstance(sequence, bool):
                 error = ProtocolError("sequence_number is not an integer", "sequence_number")
-                return self._protocol_error(error)
+                return self.protocol_error(error)
             last = self.last_sequence_number
             if last is not None and sequence <= last:
                 self.metrics.duplicate_events += 1
@@ -232,11 +232,11 @@ class Lifecycle:
         try:
             signals = self._adapter.translate(data)
         except ProtocolError as error:
-            return updates + self._protocol_error(error)
+            return updates + self.protocol_error(error)
         except _SHAPE_ERRORS as error:  # an unforeseen shape: still the provider's fault
             problem = ProtocolError(f"unreadable event ({type(error).__name__})")
             problem.__cause__ = error
-            return updates + self._protocol_error(problem)
+            return updates + self.protocol_error(problem)
         if not self._began:
             begin = next((s for s in signals if isinstance(s, Begin)), Begin(None, None))
             self._begin(begin.response_id, begin.model, updates)
@@ -259,7 +259,9 @@ class Lifecycle:
         self._finish(ResponseState.FAILED, reason, message, updates, error)
         return updates
 
-    def _protocol_error(self, error: ProtocolError) -> list[Update]:
+    def protocol_error(self, error: ProtocolError) -> list[Update]:
+        """The stream does not fit its provider's schema (an event, or its framing): the
+        response fails (``protocol_error``) with the position in its message."""
         kind = self._last_kind
         message = f"event {self.metrics.events}: {error}"
         logger.warning(
@@ -417,7 +419,7 @@ class Lifecycle:
         )
         if call.server:
             logger.info("server tool call %s (%s) started", clean(call.call_id), clean(call.kind))
-            updates.append(ServerToolCallUpdate(call.snapshot(signal.choice)))
+            self._show(call, signal.choice, updates)
 
     def _tool_delta(self, signal: ToolDelta, updates: list[Update]) -> None:
         self._count_delta(signal.text)
@@ -429,7 +431,7 @@ class Lifecycle:
             return
         call.feed(signal.text)
         if call.server:
-            updates.append(ServerToolCallUpdate(call.snapshot(signal.choice)))
+            self._show(call, signal.choice, updates)
         elif call.error is None:
             updates.append(ToolCallProgress(call.call_id, call.name, call.partial, signal.choice))
 
@@ -442,7 +444,7 @@ class Lifecycle:
         if signal.result is not None:
             call.result = signal.result
         logger.info("server tool call %s %s", clean(call.call_id), signal.status)
-        updates.append(ServerToolCallUpdate(call.snapshot(signal.choice)))
+        self._show(call, signal.choice, updates)
 
     def _release(
         self, index: int, key: Hashable, arguments: Optional[str], updates: list[Update]
@@ -465,7 +467,7 @@ class Lifecycle:
         if call.server:
             with contextlib.suppress(ParseError, ValidationError):
                 call.finish()  # else shown as received: a server tool's are not ours to judge
-            updates.append(ServerToolCallUpdate(call.snapshot(index)))
+            self._show(call, index, updates)
             return
         self._check_id(call, index, updates)
         try:
@@ -483,6 +485,14 @@ class Lifecycle:
         self._choice(index).tool_calls.append(ready)
         logger.info("tool call %s (%s) ready", clean(call.call_id), clean(call.name))
         updates.append(ToolCallReady(ready))
+
+    @staticmethod
+    def _show(call: ToolCallStream, index: int, updates: list[Update]) -> None:
+        """A server tool call's snapshot, when it shows something new."""
+        snapshot = call.snapshot(index)
+        if snapshot != call.shown or snapshot.result is not call.shown_result:
+            call.shown, call.shown_result = snapshot, snapshot.result
+            updates.append(ServerToolCallUpdate(snapshot))
 
     def _check_id(self, call: ToolCallStream, index: int, updates: list[Update]) -> None:
         """Report a call whose id cannot tell it apart: none, or another call's."""
