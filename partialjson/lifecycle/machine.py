@@ -206,7 +206,7 @@ class Lifecycle:
         self.metrics.events += 1
         updates: list[Update] = []
         if not isinstance(data, Mapping):
-            return self.protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
+            return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
         kind = data.get("type", "chunk")
         self._last_kind = clean(kind)
         sequence = data.get("sequence_number")
@@ -214,7 +214,7 @@ class Lifecycle:
         if sequence is not None:
             if not isinstance(sequence, int) or isinstance(sequence, bool):
                 error = ProtocolError("sequence_number is not an integer", "sequence_number")
-                return self.protocol_error(error)
+                return self._protocol_error(error)
             last = self.last_sequence_number
             if last is not None and sequence <= last:
                 self.metrics.duplicate_events += 1
@@ -232,11 +232,11 @@ class Lifecycle:
         try:
             signals = self._adapter.translate(data)
         except ProtocolError as error:
-            return updates + self.protocol_error(error)
+            return updates + self._protocol_error(error)
         except _SHAPE_ERRORS as error:  # an unforeseen shape: still the provider's fault
             problem = ProtocolError(f"unreadable event ({type(error).__name__})")
             problem.__cause__ = error
-            return updates + self.protocol_error(problem)
+            return updates + self._protocol_error(problem)
         if not self._began:
             begin = next((s for s in signals if isinstance(s, Begin)), Begin(None, None))
             self._begin(begin.response_id, begin.model, updates)
@@ -260,8 +260,15 @@ class Lifecycle:
         return updates
 
     def protocol_error(self, error: ProtocolError) -> list[Update]:
-        """The stream does not fit its provider's schema (an event, or its framing): the
-        response fails (``protocol_error``) with the position in its message."""
+        """The source delivered something that is not an event (SSE data that is not a JSON
+        object, a line over the size limit): the response fails (``protocol_error``)."""
+        if self.state.terminal:
+            return []
+        self.metrics.events += 1
+        self._last_kind = "-"
+        return self._protocol_error(error)
+
+    def _protocol_error(self, error: ProtocolError) -> list[Update]:
         kind = self._last_kind
         message = f"event {self.metrics.events}: {error}"
         logger.warning(
