@@ -363,7 +363,7 @@ class Lifecycle:
         elif isinstance(signal, ToolStart):
             self._tool_start(signal, updates)
         elif isinstance(signal, ToolDone):
-            self._release(signal.choice, signal.key, signal.arguments, updates)
+            self._tool_done(signal, updates)
         elif isinstance(signal, ToolStatus):
             self._tool_status(signal, updates)
         elif isinstance(signal, ChoiceFinish):
@@ -452,6 +452,13 @@ class Lifecycle:
             call.result = signal.result
         logger.info("server tool call %s %s", clean(call.call_id), signal.status)
         self._show(call, signal.choice, updates)
+
+    def _tool_done(self, signal: ToolDone, updates: list[Update]) -> None:
+        call = self._choice(signal.choice)._calls.get(signal.key)
+        if call is not None:  # a done event that repeats the id and name fills in a lost start
+            call.call_id = call.call_id or signal.call_id or ""
+            call.name = call.name or signal.name or ""
+        self._release(signal.choice, signal.key, signal.arguments, updates)
 
     def _release(
         self, index: int, key: Hashable, arguments: Optional[str], updates: list[Update]

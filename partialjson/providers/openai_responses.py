@@ -106,6 +106,7 @@ class OpenAIResponses(Adapter):
 
     def __init__(self) -> None:
         self._commentary: set[str] = set()  # message items with phase "commentary": not the answer
+        self._added: set[Optional[str]] = set()  # tool items whose output_item.added was seen
 
     def translate(self, data: Mapping[str, Any]) -> list[Signal]:
         kind = opt_str(data, "type") or ""
@@ -158,6 +159,7 @@ class OpenAIResponses(Adapter):
         item_type = opt_str(item, "type", "item.") or ""
         item_id = opt_str(item, "id", "item.")
         if item_type in ("function_call", "custom_tool_call"):
+            self._added.add(item_id)
             whole = "arguments" if item_type == "function_call" else "input"
             return [
                 ToolStart(
@@ -195,10 +197,17 @@ class OpenAIResponses(Adapter):
     def _item_done(self, item: Mapping[str, Any]) -> list[Signal]:
         item_type = opt_str(item, "type", "item.") or ""
         item_id = opt_str(item, "id", "item.")
-        if item_type == "function_call":
-            return [ToolDone(0, item_id, opt_str(item, "arguments", "item."))]
-        if item_type == "custom_tool_call":
-            return [ToolDone(0, item_id, opt_str(item, "input", "item."))]
+        if item_type in ("function_call", "custom_tool_call"):
+            whole = "arguments" if item_type == "function_call" else "input"
+            return [
+                ToolDone(
+                    0,
+                    item_id,
+                    opt_str(item, whole, "item."),
+                    opt_str(item, "call_id", "item."),
+                    opt_str(item, "name", "item."),
+                )
+            ]
         if item_type in _SERVER_ITEMS:
             arguments_field, result_field = _SERVER_ITEMS[item_type]
             arguments = _as_text(item.get(arguments_field)) if arguments_field else None
@@ -219,7 +228,10 @@ class OpenAIResponses(Adapter):
         if whole is None:
             delta = opt_str(data, "delta")
             return [ToolDelta(0, item_id, delta)] if delta else []
-        return [ToolDone(0, item_id, opt_str(data, whole))]
+        arguments = opt_str(data, whole)
+        if item_id not in self._added and kind.startswith(("response.function", "response.custom")):
+            return []  # its start was lost: output_item.done, with the call's id, releases it
+        return [ToolDone(0, item_id, arguments)]
 
     def _status(self, data: Mapping[str, Any], status: str) -> list[Signal]:
         item_id = opt_str(data, "item_id")

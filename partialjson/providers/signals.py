@@ -139,6 +139,9 @@ class ToolDone:
     choice: int
     key: Hashable
     arguments: Optional[str]
+    #: The call's id and name, where the done event repeats them (fills in a lost start).
+    call_id: Optional[str] = None
+    name: Optional[str] = None
 
 
 @dataclass(frozen=True)
