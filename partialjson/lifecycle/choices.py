@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from ..core.errors import ParseError
 from ..core.events import Event, Path
 from ..core.parser import Parser
-from ..typed.parser import FinalValueError, TypedParser
+from ..typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
 from .updates import ResponseState, ToolCall
 
 __all__ = ["ChoiceResult"]
@@ -128,14 +128,28 @@ class ToolCallStream:
         )
 
 
+def _as_path(path: Union[str, Path, None]) -> Path:
+    if path is None:
+        return ()
+    if isinstance(path, tuple):
+        return path
+    if not path:
+        return ()
+    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
+
+
 class ChoiceResult:
     """One choice of a response (Chat Completions can stream several; the others have one)."""
 
-    def __init__(self, index: int, type_: Any, options: dict[str, Any]) -> None:
+    def __init__(self, index: int, type_: Any, options: dict[str, Any], items: Any = None) -> None:
         self.index = index
         self._type = type_
         self._options = options
+        self._items_path = items
         self._channel: Union[Parser, TypedParser[Any], None] = None
+        self._status: dict[Path, FieldStatus] = {}  # untyped answers: what the events said
+        self._raw_items: list[Any] = []  # untyped answers: the items= elements so far
+        self._new_raw_items: list[Any] = []
         self._text: list[str] = []
         self._refusal: list[str] = []
         self._reasoning: list[str] = []
@@ -171,6 +185,28 @@ class ChoiceResult:
     def server_tool_calls(self) -> list[ToolCall]:
         """Tools the provider ran itself, as they stand now (for display, never to run)."""
         return [call.snapshot(self.index) for call in self._calls.values() if call.server]
+
+    def status(self, path: Union[str, Path] = ()) -> FieldStatus:
+        """Where a value of the answer stands, as :meth:`TypedParser.status
+        <partialjson.TypedParser.status>` says for a typed answer (``pending``, ``streaming``,
+        ``complete``...); for an untyped one, as its parse events said. ``path``: a tuple, or
+        ``"items.0.name"``."""
+        channel = self._channel
+        if isinstance(channel, TypedParser):
+            return channel.status(path)
+        return self._status.get(_as_path(path), FieldStatus.PENDING)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Complete values that failed their field's validation (typed answers)."""
+        channel = self._channel
+        return list(channel.issues) if isinstance(channel, TypedParser) else []
+
+    @property
+    def items(self) -> list[Any]:
+        """The elements of the ``items=`` array completed so far, in order."""
+        channel = self._channel
+        return list(channel.items) if isinstance(channel, TypedParser) else list(self._raw_items)
 
     @property
     def partial(self) -> Any:
@@ -208,19 +244,58 @@ class ChoiceResult:
         if self.error is not None:
             return []
         if self._channel is None:
-            self._channel = (
-                TypedParser(self._type, **self._options)
-                if self._type is not None
-                else Parser(**self._options)
-            )
+            if self._type is not None:
+                self._channel = TypedParser(self._type, items=self._items_path, **self._options)
+            else:
+                self._channel = Parser(**self._options)
         try:
-            return self._channel.feed(text)
+            events = self._channel.feed(text)
+            if not isinstance(self._channel, TypedParser):
+                self._track(events, self._channel.value)
+            return events
         except ParseError as error:  # kept: the state is the provider's to say
             self.error = error
+            if isinstance(self._channel, Parser):
+                self._track(error.events, self._channel.value)
             logger.debug(
                 "choice %d: output text is not valid JSON at char %d", self.index, error.pos
             )
             return error.events
+
+    def _track(self, events: list[Event], value: Any) -> None:
+        """An untyped answer's status per path, and the ``items=`` elements that closed."""
+        status = self._status
+        self._new_raw_items = []
+        items_path = self.items_path
+        depth = len(items_path) + 1
+        for event in events:
+            kind = event.kind
+            path = event.path
+            if kind in _COMPLETIONS:
+                status[path] = FieldStatus.COMPLETE
+                if (
+                    self._items_path is not None
+                    and len(path) == depth
+                    and path[:-1] == items_path
+                    and isinstance(path[-1], int)
+                ):
+                    item = value
+                    for part in path:
+                        item = item[part]
+                    self._new_raw_items.append(item)
+                    self._raw_items.append(item)
+            elif kind != "map_key" and path not in status:
+                status[path] = FieldStatus.STREAMING
+
+    def new_items(self) -> list[Any]:
+        channel = self._channel
+        if isinstance(channel, TypedParser):
+            return list(channel.new_items)
+        return self._new_raw_items
+
+    @property
+    def items_path(self) -> Path:
+        return _as_path(self._items_path)
 
     def completed_paths(self, events: list[Event]) -> list[Path]:
         if isinstance(self._channel, TypedParser):

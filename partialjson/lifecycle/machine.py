@@ -42,6 +42,7 @@ from typing import Any, Callable, Optional
 from pydantic import ValidationError
 
 from ..core.errors import ParseError
+from ..core.parser import Parser
 from ..providers.detect import adapter_for, detect
 from ..providers.signals import (
     Adapter,
@@ -63,7 +64,7 @@ from ..providers.signals import (
     Unknown,
     clean,
 )
-from ..typed.parser import FinalValueError
+from ..typed.parser import FinalValueError, TypedParser
 from .choices import ChoiceResult, ToolCallStream
 from .updates import (
     Cancelled,
@@ -72,6 +73,7 @@ from .updates import (
     Failed,
     FieldCompleted,
     Incomplete,
+    ItemCompleted,
     PartialUpdate,
     Refused,
     ResponseState,
@@ -148,7 +150,12 @@ class Lifecycle:
         self._tools = dict(tools or {})
         self._adapter: Optional[Adapter] = adapter_for(provider) if provider else None
         self._clock = clock
+        self._items = parser_options.pop("items", None)
         self._options = parser_options
+        if type_ is not None:  # a bad type, items path or option is the caller's error, now
+            TypedParser(type_, items=self._items, **parser_options)
+        else:
+            Parser(**parser_options)
         self._started_at = clock()
         self._choices: dict[int, ChoiceResult] = {}
         self.state = ResponseState.PENDING
@@ -326,7 +333,9 @@ class Lifecycle:
     def _choice(self, index: int) -> ChoiceResult:
         choice = self._choices.get(index)
         if choice is None:
-            choice = self._choices[index] = ChoiceResult(index, self.type, self._options)
+            choice = self._choices[index] = ChoiceResult(
+                index, self.type, self._options, self._items
+            )
         return choice
 
     def _begin(
@@ -391,11 +400,20 @@ class Lifecycle:
         if not events:
             return
         changed = tuple(dict.fromkeys(e.path for e in events if e.kind != "map_key"))
-        updates.append(PartialUpdate(choice.partial, changed, index))
+        if changed:  # a key alone changes nothing a reader can see
+            updates.append(PartialUpdate(choice.partial, changed, index))
         completed = choice.completed_paths(events)
         if completed and self.metrics.time_to_first_complete_field is None:
             self.metrics.time_to_first_complete_field = self._clock() - self._started_at
         updates.extend(FieldCompleted(path, index) for path in completed)
+        new_items = choice.new_items()
+        if new_items:
+            first = len(choice.items) - len(new_items)
+            path = choice.items_path
+            updates.extend(
+                ItemCompleted(item, first + i, (*path, first + i), index)
+                for i, item in enumerate(new_items)
+            )
 
     def _reasoning(self, signal: ReasoningDelta, updates: list[Update]) -> None:
         choice = self._choice(signal.choice)

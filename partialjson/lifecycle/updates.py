@@ -2,7 +2,7 @@
 
 A loop over :func:`partialjson.stream` sees, in order: one :class:`Started`; then, as deltas
 arrive, :class:`PartialUpdate` (the partial value and the paths that changed),
-:class:`FieldCompleted`, :class:`RefusalDelta`, :class:`ToolCallProgress`,
+:class:`FieldCompleted`, :class:`ItemCompleted`, :class:`RefusalDelta`, :class:`ToolCallProgress`,
 :class:`ToolCallReady` (or :class:`ToolCallRejected`), :class:`ToolCallIdIssue`,
 :class:`ServerToolCallUpdate` (tools the provider runs itself), :class:`ReasoningDelta`,
 :class:`CitationAdded` and :class:`SequenceGap`; and last,
@@ -25,6 +25,7 @@ __all__ = [
     "Failed",
     "FieldCompleted",
     "Incomplete",
+    "ItemCompleted",
     "PartialUpdate",
     "ReasoningDelta",
     "RefusalDelta",
@@ -102,7 +103,20 @@ class Started(Update):
 
 @dataclass(frozen=True)
 class PartialUpdate(Update):
-    """The answer's partial value changed. ``value`` is live (see ``Parser.value``)."""
+    """The answer's partial value changed; ``changed`` lists the paths that did (never empty).
+
+    ``value`` is the *live* partial value, the same object in every update, updated in place
+    as text arrives — copying it on every delta would cost the whole document per delta. To
+    keep the value as it was at one update, copy it: ``copy.deepcopy(update.value)``.
+
+    >>> import partialjson
+    >>> def chunk(text):
+    ...     return {"choices": [{"index": 0, "delta": {"content": text}}]}
+    >>> chunks = [chunk('{"a": [1'), chunk(", 2]}")]
+    >>> updates = [u for u in partialjson.stream(chunks) if isinstance(u, PartialUpdate)]
+    >>> updates[0].value is updates[1].value, updates[0].value
+    (True, {'a': [1, 2]})
+    """
 
     value: Any
     changed: tuple[Path, ...]
@@ -113,6 +127,17 @@ class PartialUpdate(Update):
 class FieldCompleted(Update):
     """A value of the answer is final: a UI can lock it."""
 
+    path: Path
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ItemCompleted(Update):
+    """An element of the ``items=`` array closed: ``item`` is validated for its element type
+    (the raw JSON value without a type), ``index`` its position. A list UI appends a row."""
+
+    item: Any
+    index: int
     path: Path
     choice: int = 0
 

@@ -28,10 +28,12 @@ import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Callable, Optional, Union, overload
 
+from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
 from ..lifecycle.updates import ResponseState, ToolCall, Update
 from ..providers.signals import ProtocolError
 from ..providers.sse import DEFAULT_MAX_SIZE, EventTooLarge, ServerSentEvent, SSEDecoder
+from ..typed.parser import FieldStatus, Issue
 
 __all__ = ["AsyncResponseStream", "ResponseStream", "stream"]
 
@@ -241,6 +243,23 @@ class _Results:
     def tool_calls(self) -> list[ToolCall]:
         """The tool calls released so far (complete, each once)."""
         return self._machine.tool_calls
+
+    def status(self, path: Union[str, Path] = ()) -> FieldStatus:
+        """Where a value of the answer (choice 0) stands: ``pending``, ``streaming``,
+        ``complete``...; by tuple or ``"items.0.name"``. Per choice: ``choices[i].status``."""
+        return self._machine.choices[0].status(path)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Complete values of the answer that failed their field's validation (kept out of
+        the partial value), for a typed answer."""
+        return self._machine.choices[0].issues
+
+    @property
+    def items(self) -> list[Any]:
+        """The elements of the ``items=`` array completed so far (each also an
+        :class:`~partialjson.ItemCompleted` update)."""
+        return self._machine.choices[0].items
 
     @property
     def server_tool_calls(self) -> list[ToolCall]:
@@ -597,6 +616,8 @@ def stream(
     *failed* (``timeout``) and is closed. ``max_sse_size`` bounds one SSE line and one event's
     data (characters, default 16 MiB): past it the response fails (``protocol_error``).
     ``max_size`` / ``max_depth`` bound the answer and each tool call's arguments alike.
+    ``items="rows"`` names an array of the answer whose elements are reported as they
+    complete (:class:`~partialjson.ItemCompleted`, :attr:`ResponseStream.items`).
 
     Returns a :class:`ResponseStream`, or an :class:`AsyncResponseStream` for an async source.
     """
