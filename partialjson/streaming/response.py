@@ -24,6 +24,7 @@ import inspect
 import json
 import logging
 import queue
+import socket
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Callable, Optional, Union, overload
@@ -349,6 +350,7 @@ class ResponseStream(_Results):
                     break
                 except _IdleTimeout:
                     yield from self._locked(machine.fail, "timeout", self._timeout_message())
+                    _abort_read(self._source)
                     break
                 except Exception as exc:  # the connection dropped, or cancel() closed it
                     error = None if self._cancel_updates else _interrupted(exc)
@@ -530,6 +532,20 @@ class AsyncResponseStream(_Results):
     async def __aexit__(self, *exc: object) -> None:
         if not self._machine.state.terminal:
             await self.cancel()
+
+
+def _abort_read(source: Any) -> None:
+    """Wake a read blocked in the reader thread: shut down the HTTP response's socket, where
+    one can be found (an SDK stream's or httpx response's ``network_stream``). Closing alone
+    does not interrupt a ``recv`` waiting in another thread."""
+    response = getattr(source, "response", source)
+    try:
+        network = response.extensions["network_stream"]
+        sock = network.get_extra_info("socket")
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except Exception:  # not an HTTP response, or already closed: closing is all there is
+        logger.debug("no socket to shut down", exc_info=True)
 
 
 def _close(source: Any) -> None:
