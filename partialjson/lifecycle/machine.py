@@ -9,17 +9,29 @@ and returns the :mod:`updates <partialjson.lifecycle.updates>` each causes;
 up. It reads nothing and waits for nothing: :mod:`partialjson.streaming.response` iterates the
 sources, sync or async, and feeds it.
 
+The work is split along one seam. *Per-provider handling* lives in :mod:`partialjson.providers`:
+one adapter per API turns an event into neutral :mod:`signals <partialjson.providers.signals>`.
+*What arrived* lives in :mod:`~partialjson.lifecycle.choices`: per choice, the answer's parser,
+refusal, reasoning, citations and tool calls. This module is *the state machine*: when things
+happen, and the updates they cause.
+
 Per event: drop it if its ``sequence_number`` was already applied (a resumed stream replays
 what the first one delivered) and report a gap if numbers were skipped; translate it with the
-provider's :mod:`adapter <partialjson.providers.adapters>`; apply the signals to the *choice* they
-concern (Chat Completions may stream several). Each choice has channels:
+provider's adapter; apply the signals to the *choice* they concern (Chat Completions may stream
+several). Each choice has channels:
 
 * the answer's text, parsed as it arrives — by a :class:`~partialjson.TypedParser` when a type
   was given, else a :class:`~partialjson.Parser` — so a partial value exists after every delta;
-* a refusal's text;
+* a refusal's text; reasoning (never the answer); citations;
 * one parser per tool call, its arguments shown as they stream and released as a
   :class:`~partialjson.ToolCall` only by the call's own done event, once, and never when the
-  response is cut off before it.
+  response is cut off before it; a call with no arguments is complete with ``{}``; a missing
+  or duplicated id is reported (:class:`~partialjson.ToolCallIdIssue`), never dropped;
+* tools the provider runs itself (web search, MCP, code interpreter), shown as
+  :class:`~partialjson.ServerToolCallUpdate` s and never released.
+
+An event that does not fit its provider's schema ends the response *failed*
+(``protocol_error``) with its position; :meth:`handle` never raises from inside.
 
 The state moves ``pending → streaming →`` one terminal state, once. Only ``completed`` computes
 a final value, by the typed layer's done signal: truncation (``response.incomplete``,
@@ -442,6 +454,7 @@ class Lifecycle:
             raw=signal.raw,
             given=signal.arguments,
         )
+        call.status = signal.status
         if call.server:
             logger.info("server tool call %s (%s) started", clean(call.call_id), clean(call.kind))
             self._show(call, signal.choice, updates)

@@ -134,7 +134,14 @@ class FieldCompleted(Update):
 @dataclass(frozen=True)
 class ItemCompleted(Update):
     """An element of the ``items=`` array closed: ``item`` is validated for its element type
-    (the raw JSON value without a type), ``index`` its position. A list UI appends a row."""
+    (the raw JSON value without a type), ``index`` its position. A list UI appends a row.
+
+    >>> import partialjson
+    >>> chunks = [{"choices": [{"index": 0, "delta": {"content": '{"rows": [1, 2]}'}}]}]
+    >>> [(u.index, u.item) for u in partialjson.stream(chunks, items="rows")
+    ...  if isinstance(u, ItemCompleted)]
+    [(0, 1), (1, 2)]
+    """
 
     item: Any
     index: int
@@ -179,7 +186,17 @@ class ToolCallRejected(Update):
 class ToolCallIdIssue(Update):
     """A tool call's id is not usable as given: ``problem`` is ``duplicate_id`` (another call of
     this response has the same id) or ``missing_id`` (the provider sent none). The call is still
-    released (never dropped or merged): answering it is the application's decision."""
+    released (never dropped or merged): answering it is the application's decision.
+
+    >>> import partialjson
+    >>> def call(index, id_):
+    ...     fragment = {"index": index, "id": id_, "function": {"name": "f", "arguments": "{}"}}
+    ...     return {"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]}
+    >>> done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
+    >>> stream = partialjson.stream([call(0, "call_1"), call(1, "call_1"), done])
+    >>> [(u.call_id, u.problem) for u in stream if isinstance(u, ToolCallIdIssue)]
+    [('call_1', 'duplicate_id')]
+    """
 
     call_id: str
     name: str
@@ -191,7 +208,21 @@ class ToolCallIdIssue(Update):
 class ServerToolCallUpdate(Update):
     """A tool the provider runs itself (web search, MCP, code interpreter...) started, its
     arguments grew, or its status changed. ``call`` is a snapshot, for display; it is never
-    a call for the application to run."""
+    a call for the application to run.
+
+    >>> import partialjson
+    >>> item = {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}
+    >>> events = [
+    ...     {"type": "response.output_item.added", "item": item},
+    ...     {"type": "response.web_search_call.completed", "item_id": "ws_1"},
+    ...     {"type": "response.completed"},
+    ... ]
+    >>> stream = partialjson.stream(events)
+    >>> [u.call.status for u in stream if isinstance(u, ServerToolCallUpdate)]
+    ['in_progress', 'completed']
+    >>> stream.tool_calls, stream.server_tool_calls[0].kind
+    ([], 'web_search_call')
+    """
 
     call: ToolCall
 
@@ -200,7 +231,17 @@ class ServerToolCallUpdate(Update):
 class ReasoningDelta(Update):
     """Reasoning text, never part of the answer: ``kind`` is ``thinking`` (Anthropic thinking,
     Responses reasoning text, Gemini thoughts, Chat ``reasoning_content``), ``summary``
-    (Responses reasoning summaries) or ``redacted`` (an encrypted block; ``delta`` is empty)."""
+    (Responses reasoning summaries) or ``redacted`` (an encrypted block; ``delta`` is empty).
+
+    >>> import partialjson
+    >>> events = [
+    ...     {"candidates": [{"content": {"parts": [{"text": "Hmm.", "thought": True}]}}]},
+    ...     {"candidates": [{"content": {"parts": [{"text": "[1]"}]}, "finishReason": "STOP"}]},
+    ... ]
+    >>> stream = partialjson.stream(events)
+    >>> [u.delta for u in stream if isinstance(u, ReasoningDelta)], stream.final
+    (['Hmm.'], [1])
+    """
 
     delta: str
     kind: str = "thinking"
@@ -209,7 +250,11 @@ class ReasoningDelta(Update):
 
 @dataclass(frozen=True)
 class CitationAdded(Update):
-    """A citation or annotation for the answer's text, as the provider gave it."""
+    """A citation or annotation for the answer's text, as the provider gave it.
+
+    >>> CitationAdded({"type": "url_citation", "url": "https://example.com"}).citation["url"]
+    'https://example.com'
+    """
 
     citation: Any
     choice: int = 0
@@ -244,6 +289,11 @@ class Refused(Update):
 
 @dataclass(frozen=True)
 class Failed(Update):
+    """The response failed. ``reason``: the provider's error code, ``interrupted`` (the source
+    ended or raised before a terminal event), ``protocol_error`` (an event that does not fit its
+    provider's schema: ``error`` is a :class:`~partialjson.ProtocolError`), ``timeout`` (no data
+    for ``idle_timeout`` seconds) or ``invalid_output`` (the typed answer does not validate)."""
+
     reason: Optional[str]
     message: Optional[str] = None
     error: Optional[BaseException] = field(default=None, compare=False)

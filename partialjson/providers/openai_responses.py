@@ -174,6 +174,7 @@ class OpenAIResponses(Adapter):
             ]
         if item_type in _SERVER_ITEMS:
             name = opt_str(item, "name", "item.") or item_type.replace("_call", "")
+            status = opt_str(item, "status", "item.")
             return [
                 ToolStart(
                     0,
@@ -183,8 +184,8 @@ class OpenAIResponses(Adapter):
                     item_type,
                     server=True,
                     raw=item_type in _RAW_ITEMS,
-                ),
-                *self._item_status(item_id, item),
+                    status=clean(status) if status else None,
+                )
             ]
         if item_type == "message":
             if opt_str(item, "phase", "item.") == "commentary":
@@ -217,10 +218,6 @@ class OpenAIResponses(Adapter):
             )
             return [ToolDone(0, item_id, arguments), ToolStatus(0, item_id, clean(status), result)]
         return []
-
-    def _item_status(self, item_id: Optional[str], item: Mapping[str, Any]) -> list[Signal]:
-        status = opt_str(item, "status", "item.")
-        return [ToolStatus(0, item_id, clean(status))] if status else []
 
     def _arguments(self, kind: str, data: Mapping[str, Any]) -> list[Signal]:
         item_id = opt_str(data, "item_id")

@@ -123,6 +123,8 @@ class ToolStart:
     raw: bool = False
     #: Arguments that came whole with the start (Anthropic ``input``), used if no delta follows.
     arguments: Optional[str] = None
+    #: A server-run tool's first status, where the start gives one.
+    status: Optional[str] = None
 
 
 @dataclass(frozen=True)
