@@ -133,3 +133,17 @@ def test_bad_options_are_the_callers_error_at_once() -> None:
         partialjson.stream([], Invoice, items="customer")
     with pytest.raises(TypeError):
         partialjson.stream([], no_such_option=True)
+
+
+def test_a_value_kept_out_as_an_issue_is_not_a_change() -> None:
+    text = json.dumps({"sku": "KB", "description": "Keyboard", "quantity": 0, "unit_price": 1.0})
+    head, tail = text.split('"quantity": 0')
+    deltas = [head + '"quantity": 0', ",", tail.lstrip(",")]
+    response = partialjson.stream(chat(*deltas), LineItem)
+    per_delta: list[list[str]] = []
+    for update in response:
+        if isinstance(update, PartialUpdate):
+            per_delta.append([str(p) for p in update.changed])
+    assert [issue.path for issue in response.issues] == [("quantity",)]
+    assert all("('quantity',)" not in changed for changed in per_delta)
+    assert len(per_delta) == 2  # the "," that completed the bad 0 showed nothing new

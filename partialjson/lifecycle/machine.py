@@ -408,11 +408,15 @@ class Lifecycle:
     def _text(self, index: int, text: str, updates: list[Update]) -> None:
         self._count_delta(text)
         choice = self._choice(index)
+        issues_before = len(choice.issues)
         events = choice.text_delta(text)
         if not events:
             return
-        changed = tuple(dict.fromkeys(e.path for e in events if e.kind != "map_key"))
-        if changed:  # a key alone changes nothing a reader can see
+        hidden = {issue.path for issue in choice.issues[issues_before:]}  # kept out of the view
+        changed = tuple(
+            dict.fromkeys(e.path for e in events if e.kind != "map_key" and e.path not in hidden)
+        )
+        if changed:  # a key alone, or a value kept out as an issue, changes nothing visible
             updates.append(PartialUpdate(choice.partial, changed, index))
         completed = choice.completed_paths(events)
         if completed and self.metrics.time_to_first_complete_field is None:
