@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from typing import Any
 
@@ -201,3 +202,24 @@ def test_a_stalled_connection_times_out_async() -> None:
         assert (response.state.value, response.reason) == ("failed", "timeout")
         assert response.partial is not None  # what arrived stays readable
         assert script.closed_by_client.wait(5)
+
+
+def test_cancel_from_another_thread_while_a_sync_read_waits() -> None:
+    script = Script("openai__chat__json-object-unicode-nested.sse", stall_after=3000)
+    with serving(script) as base:
+        source = openai_client(base).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        response = partialjson.stream(source)
+        updates: list[Any] = []
+        reader = threading.Thread(target=lambda: updates.extend(response))
+        reader.start()
+        deadline = time.monotonic() + 5
+        while not updates and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the reader now waits on a stalled connection
+        response.cancel()
+        reader.join(5)
+        assert not reader.is_alive(), "the blocked read never ended"
+        assert script.closed_by_client.wait(5)
+    assert response.state is ResponseState.CANCELLED and isinstance(updates[-1], Cancelled)

@@ -406,6 +406,7 @@ class ResponseStream(_Results):
         is closed (which drops the HTTP connection). Safe from another thread: if the last
         event is being applied at that moment, whichever comes first decides the state."""
         self._cancel_updates = self._locked(self._machine.cancel) or self._cancel_updates
+        _abort_read(self._source)  # a read blocked in another thread ends now
         _close(self._source)
 
     close = cancel
