@@ -283,6 +283,10 @@ def test_unknown_event_types_of_every_provider_are_counted_and_skipped() -> None
         ("anthropic", r("brand_new_event")),
         ("anthropic", block_delta({"type": "brand_new_delta"})),
         ("gemini", part({"videoMetadata": {}})),
+        (
+            "gemini",
+            part({"functionCall": {"name": "f", "partialArgs": [{}], "willContinue": True}}),
+        ),
     ]:
         prefix, _ = PREFIXES[provider]
         response = partialjson.stream([*prefix, event], provider=provider).until_done()

@@ -5,6 +5,8 @@
 several per response), and ``executableCode`` / ``codeExecutionResult`` (Gemini's own code
 execution: a server-run tool). ``finishReason`` ends a candidate; ``promptFeedback.blockReason``
 refuses the prompt. Calls without an ``id`` (older models) get ``call_1``, ``call_2``...
+Vertex AI's streamed call arguments (``partialArgs`` / ``willContinue``, not part of the Gemini
+API) are counted and skipped, never released half-done.
 """
 
 from __future__ import annotations
@@ -122,6 +124,10 @@ class Gemini(Adapter):
 
     def _call(self, index: int, call: Mapping[str, Any], where: str) -> list[Signal]:
         # Gemini sends a function call whole: start, all its arguments, done.
+        if call.get("partialArgs") or call.get("willContinue"):
+            # Vertex AI's streamed arguments (streamFunctionCallArguments): not interpreted, and
+            # never released with the arguments of one part as if they were all.
+            return [Unknown("part functionCall.partialArgs")]
         self._calls += 1
         key = ("gemini-call", self._calls)
         call_id = opt_str(call, "id", where) or f"call_{self._calls}"
