@@ -1,0 +1,106 @@
+"""The plain-text view: one line per thing worth reading, as it happens.
+
+Used when standard output is not a terminal, when ``rich`` is not installed, with ``--plain``,
+and for ``replay``'s human output. A line for the start, one for each value of the answer as it
+becomes complete (with the time), tool calls as they start and are released, anything else
+described generically, then the terminal state and the validated value.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TextIO
+
+from pydantic import BaseModel
+
+from ..core.events import Path
+from ..lifecycle.updates import (
+    FieldCompleted,
+    Started,
+    ToolCallProgress,
+    ToolCallReady,
+    ToolCallRejected,
+    Update,
+)
+from .board import Board
+from .form import INVALID, shown
+from .jsonout import jsonable
+
+
+def label(path: Path) -> str:
+    """``("items", 0, "sku")`` as ``items[0].sku``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(answer)"
+
+
+class PlainView:
+    def __init__(self, board: Board, out: TextIO, *, width: int = 100) -> None:
+        self.board = board
+        self.out = out
+        self.width = width
+        self._announced: set[str] = set()
+
+    def _print(self, text: str) -> None:
+        if len(text) > self.width:
+            text = text[: self.width - 1] + "…"
+        print(text, file=self.out, flush=True)
+
+    def start(self) -> None:
+        pass
+
+    def show(self, t: float, update: Update) -> None:
+        board = self.board
+        notes = len(board.notes)
+        board.apply(update)
+        if isinstance(update, Started):
+            response = board.response
+            parts = [board.title, response.provider, update.model, update.response_id]
+            self._print("● started  " + " · ".join(str(p) for p in parts if p))
+        elif isinstance(update, FieldCompleted) and update.choice == 0:
+            self._field(t, update.path)
+        elif isinstance(update, ToolCallProgress):
+            key = update.call_id or update.name
+            if key not in self._announced:
+                self._announced.add(key)
+                self._print(f"  … tool call {update.name} {update.call_id}: arguments streaming")
+        elif isinstance(update, ToolCallReady):
+            call = update.call
+            arguments = json.dumps(jsonable(call.arguments), ensure_ascii=False)
+            self._print(f"  ✓ tool call {call.name} released {t:6.2f}s  {arguments}")
+        elif isinstance(update, ToolCallRejected):
+            error = type(update.error).__name__
+            self._print(f"  ✗ tool call {update.name} rejected ({error}): not run")
+        elif len(board.notes) > notes:  # a kind of update this view does not know
+            self._print(f"  · {board.notes[-1]}")
+
+    def _field(self, t: float, path: Path) -> None:
+        form = self.board.form
+        self.board.sync()
+        if form.error is not None:
+            return
+        try:
+            value: Any = form.value
+            for part in path:
+                value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return
+        if isinstance(value, (dict, list)):
+            return  # its members were shown as they completed
+        mark = "✗" if form.status(path) == INVALID else "✓"
+        self._print(f"  {mark} {label(path):<28} {t:6.2f}s  {shown(value)}")
+
+    def finish(self) -> None:
+        board = self.board
+        if board.refusal:
+            self._print(f"  refusal: {board.refusal}")
+        self._print(f"● {board.state_text()}  {board.progress()}")
+        ok, final = board.final()
+        if ok:
+            name = type(final).__name__ if isinstance(final, BaseModel) else "value"
+            print(f"validated {name}:" if board.session.model else "final value:", file=self.out)
+            print(json.dumps(jsonable(final), ensure_ascii=False, indent=2), file=self.out)
+        elif board.response.state.value != "completed" or board.form.started:
+            self._print(f"  {final}")
+        self.out.flush()
