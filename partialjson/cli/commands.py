@@ -43,6 +43,7 @@ def demo(
     plain: bool,
     save_svg: Optional[str],
     verbose: bool,
+    svg_after: Optional[int] = None,
 ) -> int:
     if save_svg and not rich_available():
         raise UsageError("--save-svg needs rich: pip install 'partialjson-stream[rich]'")
@@ -62,6 +63,7 @@ def demo(
         pace=Pace(speed),
         plain=plain,
         save_svg=save_svg,
+        svg_after=svg_after,
         verbose=verbose,
     )
 
@@ -95,6 +97,7 @@ def show(
     plain: bool,
     save_svg: Optional[str],
     verbose: bool,
+    svg_after: Optional[int] = None,
 ) -> int:
     """Run a stream through a human view: live with rich on a terminal, else plain lines."""
     try:
@@ -114,6 +117,9 @@ def show(
             try:
                 for t, update in session:
                     view.show(t, update)
+                    if save_svg and svg_after and session.response.metrics.deltas >= svg_after:
+                        _capture(board, save_svg, final=False)
+                        save_svg = None
             except KeyboardInterrupt:
                 interrupted = True
                 view.show(session.elapsed(), session.cancel())
@@ -122,12 +128,16 @@ def show(
     finally:
         input_.close()
     if save_svg:
-        from .live import capture_svg
-
-        capture_svg(board, save_svg)
+        _capture(board, save_svg, final=True)
     if interrupted:
         return EXIT_INTERRUPTED
     return finish(session)
+
+
+def _capture(board: Board, path: str, *, final: bool) -> None:
+    from .live import capture_svg
+
+    capture_svg(board, path, final=final)
 
 
 def finish(session: Session) -> int:

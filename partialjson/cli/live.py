@@ -74,7 +74,7 @@ def render_form(board: Board) -> RenderableType:
     grid = Table(box=None, show_header=False, padding=(0, 1), expand=True)
     grid.add_column("field", style="bold", no_wrap=True)
     grid.add_column("value", ratio=1, overflow="ellipsis", no_wrap=True)
-    grid.add_column("status", no_wrap=True, width=12)
+    grid.add_column("status", no_wrap=True, width=11)
     for row in rows:
         name = Text("  " * row.depth + row.label)
         if row.header:
@@ -90,9 +90,19 @@ def render_form(board: Board) -> RenderableType:
 
 
 def _table(row: Row) -> Table:
-    table = Table(box=box.SIMPLE_HEAD, padding=(0, 1), header_style="dim", show_edge=False)
-    for column in row.columns:
-        table.add_column(column, overflow="ellipsis", no_wrap=True, max_width=32)
+    table = Table(
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        collapse_padding=True,
+        pad_edge=False,
+        header_style="dim",
+        show_edge=False,
+        expand=True,
+    )
+    for index, column in enumerate(row.columns):
+        # Columns as wide as what they hold (up to a point); the widest give way first.
+        widest = max([len(column)] + [len(cells[index].text) + 1 for cells in row.cells])
+        table.add_column(column, overflow="ellipsis", no_wrap=True, min_width=min(widest, 36))
     for cells in row.cells:
         table.add_row(*(_cell(cell) for cell in cells))
     if not row.cells:
@@ -191,11 +201,12 @@ class LiveView:
         self.console.print(render_final(self.board))
 
 
-def capture_svg(board: Board, path: str, *, width: int = 100, title: str = "") -> None:
-    """Draw the final screen (last frame and validated value) into an SVG, as a terminal
-    would show it (``rich``'s ``Console.save_svg``)."""
+def capture_svg(board: Board, path: str, *, final: bool = True, width: int = WIDTH) -> None:
+    """Draw the screen as a terminal shows it — the frame, and at the end the validated
+    value — into an SVG (``rich``'s ``Console.save_svg``), e.g. for the README."""
     console = Console(record=True, width=width, force_terminal=True, file=io.StringIO())
     board.sync()
     console.print(render(board))
-    console.print(render_final(board))
-    console.save_svg(path, title=title or "partialjson demo")
+    if final:
+        console.print(render_final(board))
+    console.save_svg(path, title=board.title)

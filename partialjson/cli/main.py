@@ -93,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         "stdin) instead of the bundled invoice",
     )
     typed(demo)
+    # For the README's picture: the screen as an SVG, at the end or after so many deltas.
     demo.add_argument("--save-svg", metavar="FILE", help=argparse.SUPPRESS)
+    demo.add_argument("--save-svg-after", type=int, metavar="DELTAS", help=argparse.SUPPRESS)
 
     replay = sub.add_parser(
         "replay",
@@ -138,6 +140,7 @@ def run(argv: Optional[Sequence[str]] = None) -> int:
             tools=args.tool,
             plain=args.plain,
             save_svg=args.save_svg,
+            svg_after=args.save_svg_after,
             verbose=args.verbose,
         )
     if args.command == "replay":
