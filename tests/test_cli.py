@@ -138,13 +138,13 @@ def test_demo_and_watch_show_every_recorded_stream(
     assert out.count("released") == released
 
 
-def test_replay_human_output_and_stats() -> None:
+def test_replay_human_output_and_stats(capsys: pytest.CaptureFixture[str]) -> None:
     path = str(FIXTURES / "openai__chat__json-object-unicode-nested.sse")
-    done = run("replay", path)
-    out = done.stdout.decode()
-    assert done.returncode == 0 and "✓ weather.condition" in out and "final value:" in out
-    stats = run("replay", "--stats", "--json", path)
-    [line] = stats.stdout.decode().splitlines()
+    assert main(["replay", path]) == 0
+    out = capsys.readouterr().out
+    assert "✓ weather.condition" in out and "final value:" in out
+    assert main(["replay", "--stats", "--json", path]) == 0
+    [line] = capsys.readouterr().out.splitlines()
     record = json.loads(line)
     assert record["state"] == "completed" and record["value"]["location"] == "San Francisco, CA"
     numbers = record["stats"]
@@ -152,29 +152,31 @@ def test_replay_human_output_and_stats() -> None:
     assert 0 < numbers["time_to_first_delta"] <= numbers["time_to_first_complete_field"]
     assert ["location"] in [field["path"] for field in numbers["fields"]]
     assert numbers["parse_seconds_per_delta"] > 0
-    human = run("replay", "--stats", path).stdout.decode()
+    assert main(["replay", "--stats", path]) == 0
+    human = capsys.readouterr().out
     assert "parse time per delta" in human and "field completion times:" in human
 
 
 # -- other formats and bad input ---------------------------------------------------------------
 
 
-def test_a_json_document_and_json_lines_of_events(tmp_path: pathlib.Path) -> None:
+def test_a_json_document_and_json_lines_of_events(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     document = tmp_path / "answer.json"
     document.write_text('{"a": [1, 2], "b": "ok"}\n')
-    done = run("replay", "--json", str(document))
-    last = json.loads(done.stdout.decode().splitlines()[-1])
-    assert done.returncode == 0 and last["value"] == {"a": [1, 2], "b": "ok"}
-    assert last["provider"] == "document"
+    assert main(["replay", "--json", str(document)]) == 0
+    last = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last["value"] == {"a": [1, 2], "b": "ok"} and last["provider"] == "document"
     events = [
         {"choices": [{"index": 0, "delta": {"content": '{"x": '}, "finish_reason": None}]},
         {"choices": [{"index": 0, "delta": {"content": "1}"}, "finish_reason": "stop"}]},
     ]
     jsonl = tmp_path / "events.jsonl"
     jsonl.write_text("".join(json.dumps(e) + "\n" for e in events))
-    done = run("replay", "--json", str(jsonl))
-    last = json.loads(done.stdout.decode().splitlines()[-1])
-    assert done.returncode == 0 and last["value"] == {"x": 1}
+    assert main(["replay", "--json", str(jsonl)]) == 0
+    last = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert last["value"] == {"x": 1} and last["provider"] == "openai-chat"
     piped = run("replay", "--json", "-", stdin=document.read_bytes())
     assert piped.returncode == 0 and json.loads(piped.stdout.splitlines()[-1])["value"]["b"]
 
@@ -242,7 +244,9 @@ def test_usage_errors_exit_2_with_one_line(
     assert len(err.splitlines()) == 1 and message in err
 
 
-def test_a_model_types_the_answer(tmp_path: pathlib.Path) -> None:
+def test_a_model_types_the_answer(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     models = tmp_path / "models.py"
     models.write_text(
         "from pydantic import BaseModel\n"
@@ -251,12 +255,11 @@ def test_a_model_types_the_answer(tmp_path: pathlib.Path) -> None:
         "class Strict(BaseModel):\n    location: int\n"
     )
     path = str(FIXTURES / "openai__chat__json-object-unicode-nested.sse")
-    done = run("demo", "--stream", path, "--speed", "0", "--model", f"{models}:Report")
-    assert done.returncode == 0 and "validated Report:" in done.stdout.decode()
-    failed = run("demo", "--stream", path, "--speed", "0", "--model", f"{models}:Strict")
-    assert failed.returncode == 5
-    assert_clean(failed)
-    assert "failed (invalid_output)" in failed.stderr.decode()
+    assert main(["demo", "--stream", path, "--speed", "0", "--model", f"{models}:Report"]) == 0
+    assert "validated Report:" in capsys.readouterr().out
+    assert main(["demo", "--stream", path, "--speed", "0", "--model", f"{models}:Strict"]) == 5
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "failed (invalid_output)" in err
 
 
 # -- the demo, as a new user sees it -----------------------------------------------------------
@@ -306,13 +309,40 @@ def test_watch_needs_a_pipe() -> None:
     assert status == 2 and "watch reads a stream on standard input" in out
 
 
-def test_the_demo_without_a_terminal_prints_plain_lines() -> None:
-    done = run("demo", "--speed", "0")
-    out = done.stdout.decode()
-    assert done.returncode == 0 and "\x1b[" not in out
+def test_the_demo_without_a_terminal_prints_plain_lines(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["demo", "--speed", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b[" not in out
     assert "  ✓ customer.email" in out and "validated Invoice:" in out
 
 
 def test_the_bundled_recording_is_what_the_recorder_writes() -> None:
     bundled = pathlib.Path(_recording.__file__).with_name("invoice_stream.sse")
     assert bundled.read_text("utf-8") == _recording.sse()
+
+
+@pytest.mark.parametrize("args", [["replay", "--json", "-"], ["watch"]])
+def test_ctrl_c_cancels_the_response_and_exits_130(args: list[str]) -> None:
+    import signal
+    import time
+
+    body = (FIXTURES / "openai__chat__two-parallel-tools.sse").read_bytes()
+    process = subprocess.Popen(
+        [*CLI, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(body[: len(body) // 2])  # a live stream that stalls half way
+    process.stdin.flush()
+    process.stdout.readline()  # it has started
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130
+    assert b"Traceback" not in err
+    last = out.decode().splitlines()[-1]
+    if args[0] == "replay":
+        assert json.loads(last)["state"] == "cancelled"
+    else:
+        assert "cancelled" in out.decode()

@@ -221,7 +221,7 @@ def _print_stats(session: Session, out: TextIO, as_json: bool) -> None:
     reason = f" ({response.reason})" if response.reason else ""
     per_delta = stats["parse_seconds_per_delta"]
     rows = [
-        ("stream", f"{session.input.name} ({response.provider or '?'}, {session.kind})"),
+        ("stream", f"{session.input.name} ({session.provider or '?'}, {session.kind})"),
         ("state", f"{response.state.value}{reason}"),
         ("time to first delta", ms(stats["time_to_first_delta"])),
         ("time to first complete field", ms(stats["time_to_first_complete_field"])),

@@ -81,7 +81,10 @@ class Patcher:
                 current = _lookup(value, path)
             except (KeyError, IndexError, TypeError):
                 continue  # not in the view (yet)
-            op = "replace" if path in self._present else "add"
+            present = path in self._present
+            if present and isinstance(current, (dict, list)):
+                continue  # it closed, or a member changed: the member's own path says so
+            op = "replace" if present else "add"
             ops.append({"op": op, "path": pointer(path), "value": jsonable(current)})
             done.append(path)
             self._mark(path, current)
@@ -122,21 +125,25 @@ def update_record(update: Update, t: float, patcher: Patcher) -> dict[str, Any]:
 
 def terminal_record(update: Optional[Update], t: float, session: Session) -> dict[str, Any]:
     response = session.response
-    record: dict[str, Any] = {"t": round(t, 6)}
-    if update is not None:
-        record = update_record(update, t, Patcher())
-    record.setdefault("kind", response.state.value)
-    record["state"] = response.state.value
-    record["reason"] = response.reason
+    fields = update_record(update, t, Patcher()) if update is not None else {}
+    record: dict[str, Any] = {
+        "kind": fields.pop("kind", response.state.value),
+        "t": round(t, 6),
+        "state": response.state.value,
+        "reason": response.reason,
+    }
+    fields.pop("t", None)
+    fields.pop("value", None)
     try:
         record["value"] = jsonable(response.final)
     except FinalValueError as error:
         record["value"] = None
         record["no_value"] = str(error)
+    record.update(fields)  # the terminal update's own: message, error, refusal...
     if response.state.value != "completed" and response.partial is not None:
         record["partial"] = jsonable(response.partial)
     record["tool_calls"] = [call_record(call) for call in response.tool_calls]
-    record["provider"] = "document" if session.kind == "document" else response.provider
+    record["provider"] = session.provider
     record["response_id"] = response.response_id
     return record
 

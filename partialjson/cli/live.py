@@ -138,7 +138,7 @@ def render_header(board: Board) -> RenderableType:
     line.append(" ● ", style=_STATE_STYLE.get(state, "bold"))
     line.append(board.state_text(), style=_STATE_STYLE.get(state, "bold"))
     line.append("   " + board.progress(), style="")
-    source = [board.session.input.name, response.provider]
+    source = [board.session.input.name, board.session.provider]
     if board.started is not None:
         source += [board.started.model]
     shown = " · ".join(str(s) for s in source if s)
@@ -158,6 +158,8 @@ def render(board: Board) -> RenderableType:
 
 
 def render_final(board: Board) -> RenderableType:
+    if board.session.input.error is not None:
+        return Text(f" ✗ stopped: bad input ({board.session.input.error.message})", style="red")
     ok, final = board.final()
     if ok:
         name = type(final).__name__ if isinstance(final, BaseModel) else "final value"

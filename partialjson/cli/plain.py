@@ -55,8 +55,7 @@ class PlainView:
         notes = len(board.notes)
         board.apply(update)
         if isinstance(update, Started):
-            response = board.response
-            parts = [board.title, response.provider, update.model, update.response_id]
+            parts = [board.title, board.session.provider, update.model, update.response_id]
             self._print("● started  " + " · ".join(str(p) for p in parts if p))
         elif isinstance(update, FieldCompleted) and update.choice == 0:
             self._field(t, update.path)
@@ -93,8 +92,14 @@ class PlainView:
 
     def finish(self) -> None:
         board = self.board
+        board.sync()
+        if board.session.input.error is not None:
+            self._print("● stopped: bad input")  # said on stderr, with where
+            return
         if board.refusal:
             self._print(f"  refusal: {board.refusal}")
+        if board.form.error is not None and board.form.text.strip():
+            self._print(f"  answer (text, not JSON): {' '.join(board.form.text.split())}")
         self._print(f"● {board.state_text()}  {board.progress()}")
         ok, final = board.final()
         if ok:
@@ -103,4 +108,8 @@ class PlainView:
             print(json.dumps(jsonable(final), ensure_ascii=False, indent=2), file=self.out)
         elif board.response.state.value != "completed" or board.form.started:
             self._print(f"  {final}")
+            partial = board.response.partial
+            if partial and board.response.state.value != "completed":
+                shown = json.dumps(jsonable(partial), ensure_ascii=False)
+                self._print(f"  partial value, for display only: {shown}")
         self.out.flush()

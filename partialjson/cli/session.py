@@ -27,7 +27,7 @@ from ..lifecycle.updates import (
 )
 from ..streaming.response import ResponseStream, stream
 from .errors import InputError
-from .inputs import Input, Pace
+from .inputs import DOCUMENT, Input, Pace
 
 #: The updates that end a stream (exactly one, last).
 TERMINAL = (Completed, Incomplete, Refused, Failed, Cancelled)
@@ -85,6 +85,11 @@ class Session:
         #: When each value of the answer became complete (seconds since the start).
         self.completions: list[tuple[Path, float]] = []
         self.terminal: Optional[Update] = None
+
+    @property
+    def provider(self) -> Optional[str]:
+        """The provider's API, or ``document`` for a plain JSON document."""
+        return "document" if self.kind == DOCUMENT else self.response.provider
 
     def elapsed(self) -> float:
         return time.perf_counter() - self._start
@@ -154,19 +159,33 @@ class Session:
     def stats(self) -> dict[str, Any]:
         """What a benchmark suite measures, in seconds and counts."""
         metrics = self.response.metrics
-        return {
-            "time_to_first_delta": metrics.time_to_first_delta,
-            "time_to_first_complete_field": metrics.time_to_first_complete_field,
-            "duration": metrics.duration,
-            "deltas": metrics.deltas,
-            "characters": metrics.characters,
-            "bytes": self.input.position,
-            "events": metrics.events,
-            "unknown_events": metrics.unknown_events,
-            "parse_seconds": self.busy,
-            "parse_seconds_per_delta": self.busy / metrics.deltas if metrics.deltas else None,
-            "fields": [{"path": list(path), "seconds": t} for path, t in self.completions],
-        }
+        stats: dict[str, Any] = _rounded(
+            {
+                "time_to_first_delta": metrics.time_to_first_delta,
+                "time_to_first_complete_field": metrics.time_to_first_complete_field,
+                "duration": metrics.duration,
+                "deltas": metrics.deltas,
+                "characters": metrics.characters,
+                "bytes": self.input.position,
+                "events": metrics.events,
+                "unknown_events": metrics.unknown_events,
+                "parse_seconds": self.busy,
+                "parse_seconds_per_delta": self.busy / metrics.deltas if metrics.deltas else None,
+                "fields": [{"path": list(path), "seconds": t} for path, t in self.completions],
+            }
+        )
+        return stats
+
+
+def _rounded(value: Any) -> Any:
+    """Seconds to the nanosecond: what the clock resolves, without float noise."""
+    if isinstance(value, float):
+        return round(value, 9)
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rounded(v) for v in value]
+    return value
 
 
 def _one_line(text: str) -> str:
