@@ -13,6 +13,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from pydantic import BaseModel
+
 from ..lifecycle.updates import (
     FieldCompleted,
     PartialUpdate,
@@ -41,9 +43,12 @@ class Call:
 
     @property
     def arguments_text(self) -> str:
-        if self.arguments is None:
+        arguments = self.arguments
+        if arguments is None:
             return ""
-        return json.dumps(jsonable(self.arguments), ensure_ascii=False)
+        if isinstance(arguments, BaseModel):  # a partial view: only what has arrived
+            arguments = arguments.model_dump(mode="json", by_alias=True, exclude_unset=True)
+        return json.dumps(jsonable(arguments), ensure_ascii=False)
 
 
 def describe(update: Update, width: int = 80) -> str:

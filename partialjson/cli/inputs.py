@@ -51,16 +51,22 @@ class Pace:
         self.speed = speed
         self._rng = random.Random(seed)
         self._first = True
+        self._due = 0.0
         #: Seconds spent waiting so far (not the library's time).
         self.slept = 0.0
 
     def wait(self) -> None:
         if not self.speed:
             return
-        delay = self.FIRST if self._first else self.EACH * self._rng.uniform(0.4, 1.6)
-        self._first = False
-        time.sleep(delay / self.speed)
-        self.slept += delay / self.speed
+        now = time.monotonic()
+        if self._first:
+            self._due = now + self.FIRST / self.speed
+            self._first = False
+        else:  # on a schedule: time spent drawing is not added to the stream's
+            self._due += self.EACH * self._rng.uniform(0.4, 1.6) / self.speed
+        if self._due > now:
+            time.sleep(self._due - now)
+            self.slept += self._due - now
 
 
 class Input:

@@ -8,13 +8,14 @@ frame stays on screen, followed by the validated value (or why there is none).
 from __future__ import annotations
 
 import io
+import os
 import time
 from typing import Optional
 
-from pydantic import BaseModel
 from rich import box
 from rich.console import Console, Group, RenderableType
 from rich.constrain import Constrain
+from rich.json import JSON
 from rich.live import Live
 from rich.panel import Panel
 from rich.pretty import Pretty
@@ -70,6 +71,10 @@ def render_form(board: Board) -> RenderableType:
         return Panel(Text(form.text), title="answer (text)", title_align="left", box=box.ROUNDED)
     rows = form.rows()
     if not rows:
+        if form.text.strip():  # e.g. an object with no members yet
+            return Text(f"  {' '.join(form.text.split())[:200]}")
+        if board.response.state.terminal:
+            return Text("  no answer", style="dim")
         return Text("  waiting for the answer…", style="dim")
     grid = Table(box=None, show_header=False, padding=(0, 1), expand=True)
     grid.add_column("field", style="bold", no_wrap=True)
@@ -102,7 +107,10 @@ def _table(row: Row) -> Table:
     for index, column in enumerate(row.columns):
         # Columns as wide as what they hold (up to a point); the widest give way first.
         widest = max([len(column)] + [len(cells[index].text) + 1 for cells in row.cells])
-        table.add_column(column, overflow="ellipsis", no_wrap=True, min_width=min(widest, 36))
+        if widest <= 12:  # ids, numbers: always whole
+            table.add_column(column, overflow="ellipsis", no_wrap=True, min_width=widest)
+        else:  # prose: takes the room there is
+            table.add_column(column, overflow="ellipsis", no_wrap=True, ratio=1)
     for cells in row.cells:
         table.add_row(*(_cell(cell) for cell in cells))
     if not row.cells:
@@ -134,15 +142,15 @@ def render_calls(board: Board) -> Optional[RenderableType]:
 def render_header(board: Board) -> RenderableType:
     response = board.response
     state = response.state.value
-    line = Text()
-    line.append(" ● ", style=_STATE_STYLE.get(state, "bold"))
+    line = Text(f" {board.title}", style="bold", no_wrap=True, overflow="ellipsis")
+    line.append("  ● ", style=_STATE_STYLE.get(state, "bold"))
     line.append(board.state_text(), style=_STATE_STYLE.get(state, "bold"))
-    line.append("   " + board.progress(), style="")
-    source = [board.session.input.name, board.session.provider]
+    line.append("   " + board.progress())
+    source = [os.path.basename(board.session.input.name), board.session.provider]
     if board.started is not None:
-        source += [board.started.model]
+        source += [board.started.model, board.started.response_id]
     shown = " · ".join(str(s) for s in source if s)
-    return Group(Text.assemble((f" {board.title}", "bold"), ("  " + shown, "dim")), line)
+    return Group(line, Text(f" {shown}", style="dim", no_wrap=True, overflow="ellipsis"))
 
 
 def render(board: Board) -> RenderableType:
@@ -162,16 +170,26 @@ def render_final(board: Board) -> RenderableType:
         return Text(f" ✗ stopped: bad input ({board.session.input.error.message})", style="red")
     ok, final = board.final()
     if ok:
-        name = type(final).__name__ if isinstance(final, BaseModel) else "final value"
-        title = f"✓ validated {name}" if board.session.model else "✓ final value (JSON)"
-        panel = Panel(Pretty(final), title=title, title_align="left", border_style="green")
+        if board.session.model is not None:
+            body: RenderableType = Pretty(final)
+            title = f"✓ validated {getattr(board.session.model, '__name__', 'value')}"
+        else:
+            body, title = JSON.from_data(final, ensure_ascii=False), "✓ final value (JSON)"
+        panel = Panel(body, title=title, title_align="left", border_style="green")
         return Constrain(panel, WIDTH)
-    state = board.response.state.value
-    if state == "completed" and not board.form.started:
-        return Text(" ✓ completed: no answer text, only tool calls", style="green")
+    response = board.response
+    state = response.state.value
+    if state == "completed" and board.session.model is None:
+        # Tool calls, perhaps with prose beside them: nothing to validate, nothing wrong.
+        calls = len(response.tool_calls)
+        text = "no answer text" if not board.form.text.strip() else "the answer is text, not JSON"
+        return Text(f" ✓ {board.state_text()}: {calls} tool call(s) released; {text}", "green")
+    why = Text(final)
+    if response.message:
+        why.append(f"\n{response.message}", style="dim")
     style = _STATE_STYLE.get(state, "red").replace("bold ", "")
     title = f"no final value: {board.state_text()}"
-    return Constrain(Panel(Text(final), title=title, title_align="left", border_style=style), WIDTH)
+    return Constrain(Panel(why, title=title, title_align="left", border_style=style), WIDTH)
 
 
 class LiveView:

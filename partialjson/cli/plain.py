@@ -9,6 +9,7 @@ described generically, then the terminal state and the validated value.
 from __future__ import annotations
 
 import json
+import time
 from typing import Any, TextIO
 
 from pydantic import BaseModel
@@ -35,14 +36,25 @@ def label(path: Path) -> str:
     return out or "(answer)"
 
 
+_BATCH = 0.05  #: seconds
+
+
 class PlainView:
     def __init__(self, board: Board, out: TextIO, *, width: int = 100) -> None:
         self.board = board
         self.out = out
         self.width = width
         self._announced: set[str] = set()
+        # Completed values wait a moment to be printed in a batch: a complete value never
+        # changes, and one catch-up of the form per batch keeps a long stream linear.
+        self._completed: list[tuple[float, Path]] = []
+        self._flushed = 0.0
 
     def _print(self, text: str) -> None:
+        self._flush()
+        self._line(text)
+
+    def _line(self, text: str) -> None:
         if len(text) > self.width:
             text = text[: self.width - 1] + "…"
         print(text, file=self.out, flush=True)
@@ -58,7 +70,9 @@ class PlainView:
             parts = [board.title, board.session.provider, update.model, update.response_id]
             self._print("● started  " + " · ".join(str(p) for p in parts if p))
         elif isinstance(update, FieldCompleted) and update.choice == 0:
-            self._field(t, update.path)
+            self._completed.append((t, update.path))
+            if time.monotonic() - self._flushed >= _BATCH:
+                self._flush()
         elif isinstance(update, ToolCallProgress):
             key = update.call_id or update.name
             if key not in self._announced:
@@ -74,11 +88,18 @@ class PlainView:
         elif len(board.notes) > notes:  # a kind of update this view does not know
             self._print(f"  · {board.notes[-1]}")
 
+    def _flush(self) -> None:
+        self._flushed = time.monotonic()
+        if not self._completed:
+            return
+        completed, self._completed = self._completed, []
+        self.board.sync()
+        if self.board.form.error is None:
+            for t, path in completed:
+                self._field(t, path)
+
     def _field(self, t: float, path: Path) -> None:
         form = self.board.form
-        self.board.sync()
-        if form.error is not None:
-            return
         try:
             value: Any = form.value
             for part in path:
@@ -88,10 +109,11 @@ class PlainView:
         if isinstance(value, (dict, list)):
             return  # its members were shown as they completed
         mark = "✗" if form.status(path) == INVALID else "✓"
-        self._print(f"  {mark} {label(path):<28} {t:6.2f}s  {shown(value)}")
+        self._line(f"  {mark} {label(path):<28} {t:6.2f}s  {shown(value)}")
 
     def finish(self) -> None:
         board = self.board
+        self._flush()
         board.sync()
         if board.session.input.error is not None:
             self._print("● stopped: bad input")  # said on stderr, with where
