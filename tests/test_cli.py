@@ -346,3 +346,26 @@ def test_ctrl_c_cancels_the_response_and_exits_130(args: list[str]) -> None:
         assert json.loads(last)["state"] == "cancelled"
     else:
         assert "cancelled" in out.decode()
+
+
+def test_several_choices_are_patched_apart_and_each_ends(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def chunk(*deltas: tuple[str, Optional[str]]) -> str:
+        choices = [
+            {"index": i, "delta": {"content": text}, "finish_reason": finish}
+            for i, (text, finish) in enumerate(deltas)
+        ]
+        return json.dumps({"choices": choices}) + "\n"
+
+    path = tmp_path / "two.jsonl"
+    path.write_text(chunk(("[1", None), ('{"a": ', None)) + chunk(("]", "stop"), ("2}", "stop")))
+    assert main(["replay", "--json", str(path)]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    documents: dict[int, Any] = {}
+    for line in lines:
+        if line["kind"] == "partial_update":
+            for op in line["patch"]:
+                documents[line["choice"]] = apply(documents.get(line["choice"]), op)
+    assert documents == {0: [1], 1: {"a": 2}}
+    assert [c["value"] for c in lines[-1]["choices"]] == [[1], {"a": 2}]

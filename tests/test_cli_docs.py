@@ -10,6 +10,7 @@ import pathlib
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -38,23 +39,31 @@ def normal(text: str) -> str:
     return re.sub(r" +", " ", TIMES.sub("<t>", text)).strip()
 
 
-@pytest.mark.parametrize(("command", "expected"), commands(), ids=[c for c, _ in commands()])
-def test_console_example(command: str, expected: str) -> None:
-    env = {
-        **os.environ,
-        "PATH": f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-        "COLUMNS": "100",
-    }
+def shell(command: str) -> str:
+    path = f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     done = subprocess.run(
         ["bash", "-c", command],
         cwd=ROOT,
-        env=env,
+        env={**os.environ, "PATH": path, "COLUMNS": "100"},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,  # interleaved, as a terminal shows them
         text=True,
         timeout=60,
     )
-    assert normal(done.stdout) == normal(expected)
+    return done.stdout
+
+
+@pytest.fixture(scope="module")
+def shown() -> dict[str, str]:
+    """Every command of the page, run concurrently (the suite stays quick)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        jobs = {command: pool.submit(shell, command) for command, _ in commands()}
+        return {command: job.result() for command, job in jobs.items()}
+
+
+@pytest.mark.parametrize(("command", "expected"), commands(), ids=[c for c, _ in commands()])
+def test_console_example(command: str, expected: str, shown: dict[str, str]) -> None:
+    assert normal(shown[command]) == normal(expected)
 
 
 @pytest.mark.parametrize("code", blocks("python"))

@@ -16,7 +16,7 @@ from ..samples import Invoice, SendInvoice, invoice_stream
 from .board import Board
 from .errors import EXIT_INTERRUPTED, InputError, exit_status
 from .inputs import Input, Pace
-from .jsonout import Patcher, line, terminal_record, update_record
+from .jsonout import Patchers, line, terminal_record, update_record
 from .plain import PlainView, label
 from .session import TERMINAL, LogCapture, Session
 
@@ -194,7 +194,7 @@ def session_board(session: Session) -> Board:
 
 
 def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
-    patcher = Patcher()
+    patchers = Patchers()
     terminal: Any = None
     last = 0.0
     for t, update in session:
@@ -202,7 +202,7 @@ def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
         if isinstance(update, TERMINAL):
             terminal = update
             continue
-        print(line(update_record(update, t, patcher)), file=out, flush=flush)
+        print(line(update_record(update, t, patchers)), file=out, flush=flush)
     print(line(terminal_record(terminal, last, session)), file=out, flush=True)
 
 

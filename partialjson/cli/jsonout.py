@@ -106,11 +106,19 @@ def _lookup(value: Any, path: Path) -> Any:
     return value
 
 
-def update_record(update: Update, t: float, patcher: Patcher) -> dict[str, Any]:
+class Patchers(dict):  # type: ignore[type-arg]
+    """One :class:`Patcher` per choice (Chat Completions may stream several answers)."""
+
+    def __missing__(self, choice: int) -> Patcher:
+        patcher = self[choice] = Patcher()
+        return patcher
+
+
+def update_record(update: Update, t: float, patchers: Patchers) -> dict[str, Any]:
     record: dict[str, Any] = {"kind": kind_of(update), "t": round(t, 6)}
     if isinstance(update, PartialUpdate):
         record["changed"] = [list(p) for p in update.changed]
-        record["patch"] = patcher.patch(update.value, update.changed)
+        record["patch"] = patchers[update.choice].patch(update.value, update.changed)
         record["choice"] = update.choice
         return record
     if dataclasses.is_dataclass(update):
@@ -125,7 +133,7 @@ def update_record(update: Update, t: float, patcher: Patcher) -> dict[str, Any]:
 
 def terminal_record(update: Optional[Update], t: float, session: Session) -> dict[str, Any]:
     response = session.response
-    fields = update_record(update, t, Patcher()) if update is not None else {}
+    fields = update_record(update, t, Patchers()) if update is not None else {}
     record: dict[str, Any] = {
         "kind": fields.pop("kind", response.state.value),
         "t": round(t, 6),
@@ -143,9 +151,24 @@ def terminal_record(update: Optional[Update], t: float, session: Session) -> dic
     if response.state.value != "completed" and response.partial is not None:
         record["partial"] = jsonable(response.partial)
     record["tool_calls"] = [call_record(call) for call in response.tool_calls]
+    if len(response.choices) > 1:  # Chat Completions with n > 1: each answer's own end
+        record["choices"] = [_choice_record(choice) for choice in response.choices]
     record["provider"] = session.provider
     record["response_id"] = response.response_id
     return record
+
+
+def _choice_record(choice: Any) -> dict[str, Any]:
+    try:
+        value = jsonable(choice.final)
+    except FinalValueError:
+        value = None
+    return {
+        "index": choice.index,
+        "state": choice.state.value,
+        "reason": choice.reason,
+        "value": value,
+    }
 
 
 def line(record: dict[str, Any]) -> str:
