@@ -77,7 +77,6 @@ class Board:
         self.notes: list[str] = []
         self.started: Optional[Started] = None
         self.terminal: Optional[Update] = None
-        self.deltas_seen = False
 
     @property
     def response(self) -> Any:
@@ -85,7 +84,7 @@ class Board:
 
     def apply(self, update: Update) -> None:
         if isinstance(update, (PartialUpdate, FieldCompleted)):
-            self.deltas_seen = True
+            pass  # the form follows the answer's text (see sync)
         elif isinstance(update, Started):
             self.started = update
         elif isinstance(update, ToolCallProgress):

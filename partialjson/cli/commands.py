@@ -166,7 +166,7 @@ def replay(path: str, *, as_json: bool, stats: bool, verbose: bool) -> int:
                 elif as_json:
                     _json_lines(session, out, flush=path == "-")
                 else:
-                    view = PlainView(session_board(session), out)
+                    view = PlainView(Board(session, "replay"), out)
                     for t, update in session:
                         view.show(t, update)
                     view.finish()
@@ -187,10 +187,6 @@ def replay(path: str, *, as_json: bool, stats: bool, verbose: bool) -> int:
     finally:
         input_.close()
     return finish(session)
-
-
-def session_board(session: Session) -> Board:
-    return Board(session, "replay")
 
 
 def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
