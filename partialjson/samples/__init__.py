@@ -1,8 +1,19 @@
-"""Sample types for the bundled documents (``python -m partialjson`` and the docs' examples).
+"""Sample types and recordings bundled with the package (``partialjson demo``, the docs' examples).
 
 >>> from partialjson.samples import Invoice, invoice_text
 >>> Invoice.model_validate_json(invoice_text()).total
 224.99
+
+``invoice_stream()`` is the same invoice as an OpenAI Responses stream (server-sent events, as
+the API sends them), followed by a ``send_invoice`` tool call:
+
+>>> import partialjson
+>>> from partialjson.samples import SendInvoice, invoice_stream
+>>> response = partialjson.stream(invoice_stream(), Invoice, tools={"send_invoice": SendInvoice})
+>>> response.until_done().state.value, response.final.total
+('completed', 224.99)
+>>> response.tool_calls[0].arguments.to
+'zoe@example.com'
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from typing import List, Optional
 
 from pydantic import BaseModel, Field
 
-__all__ = ["Customer", "Invoice", "LineItem", "invoice_text"]
+__all__ = ["Customer", "Invoice", "LineItem", "SendInvoice", "invoice_stream", "invoice_text"]
 
 
 class Customer(BaseModel):
@@ -41,6 +52,20 @@ class Invoice(BaseModel):
     total: float
 
 
+class SendInvoice(BaseModel):
+    """The arguments of the bundled stream's tool call: e-mail the invoice to the customer."""
+
+    invoice_number: str
+    to: str
+    subject: str
+    attach_pdf: bool = True
+
+
 def invoice_text() -> str:
     """The bundled sample document, as a model would stream it."""
     return resources.files(__name__).joinpath("invoice.json").read_text("utf-8")
+
+
+def invoice_stream() -> bytes:
+    """The invoice as a recorded-style OpenAI Responses stream (SSE bytes), then a tool call."""
+    return resources.files(__name__).joinpath("invoice_stream.sse").read_bytes()
