@@ -61,7 +61,9 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def live_form() -> Iterator[tuple[str, Any]]:
     from examples.live_form.app import create_app
 
-    app = create_app(pace=0.004, linger=3.0)
+    # taking screenshots: a human pace, so the mid-stream one is mid-stream
+    pace = 0.03 if os.environ.get("PARTIALJSON_SCREENSHOTS") else 0.004
+    app = create_app(pace=pace, linger=3.0)
     with serve(app) as url:
         yield url, app
 
