@@ -235,6 +235,12 @@ class PatchEncoder:
         self._path(value, path, ops, True)
         return ops
 
+    def hidden(self, path: Path) -> bool:
+        """Whether ``path`` lies inside a held field that was not released (not the field
+        itself)."""
+        held = self._held.held(tuple(path)) if self._held else None
+        return held is not None and len(held) < len(path)
+
     def outgoing(self, value: Any, path: Path = (), complete: bool = True) -> Any:
         """``value`` (at ``path``) as plain data to send: moderated, held fields left out."""
         plain = jsonable(value)

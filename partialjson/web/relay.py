@@ -223,6 +223,8 @@ class RelayWriter:
         if isinstance(update, FieldCompleted):
             if update.choice != self._choice:
                 return []
+            if encoder.hidden(update.path):
+                return []  # inside a held field: it completes when the field is released
             ops = encoder.complete(self._live, update.path)
             done = ("field_completed", {"path": pointer(update.path), "choice": update.choice})
             return [("patch", ops), done] if ops else [done]
@@ -309,7 +311,7 @@ class _Pump:
         except queue.Empty:
             return None
 
-    def stop(self, wait: float = 5.0) -> None:
+    def stop(self, wait: float = 1.0) -> None:
         self._stopped.set()
         self._thread.join(wait)
 
