@@ -45,6 +45,12 @@ def machine() -> dict[str, Any]:
             except metadata.PackageNotFoundError:
                 versions[package] = "not installed"
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
+    cores = os.cpu_count() or 1
+    busy = (
+        f"load average {load[0]:.1f} on {cores} cores before it started"
+        if load and load[0] > 1 + 0.5 * cores
+        else ""
+    )
     return {
         "date (UTC)": time.strftime("%Y-%m-%d %H:%M", time.gmtime()),
         "cpu": cpu,
@@ -57,6 +63,7 @@ def machine() -> dict[str, Any]:
         "load average at start (1, 5, 15 min)": (
             ", ".join(f"{x:.2f}" for x in load) if load else "unknown"
         ),
+        "busy": busy,
         "versions": versions,
     }
 
@@ -119,6 +126,9 @@ def main(argv: list[str]) -> int:
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     if load:
         facts["load average at end (1, 5, 15 min)"] = ", ".join(f"{x:.2f}" for x in load)
+        cores = os.cpu_count() or 1
+        if load[0] > 1 + 0.5 * cores and not facts["busy"]:
+            facts["busy"] = f"load average {load[0]:.1f} on {cores} cores when it ended"
     facts["suite wall time"] = f"{time.perf_counter() - started:.0f} s"
     command = "python -m benchmarks" + ("" if not argv else " " + shlex.join(argv))
     config = {

@@ -163,6 +163,7 @@ def run_all(
     rounds: int,
     budget: float,
     log: Callable[[str], None],
+    typed_peers: bool = True,
 ) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for workload in workloads:
@@ -176,8 +177,9 @@ def run_all(
             runners: dict[str, Optional[Runner]] = {
                 name: make(type_) for name, make in PER_DELTA.items()
             }
-            runners["pydantic partial (typed peer)"] = _pydantic_partial(type_)
-            runners["langchain PydanticOutputParser (typed peer)"] = _langchain_partial(type_)
+            if typed_peers:
+                runners["pydantic partial (typed peer)"] = _pydantic_partial(type_)
+                runners["langchain PydanticOutputParser (typed peer)"] = _langchain_partial(type_)
             for layer, run in runners.items():
                 if run is None:
                     continue

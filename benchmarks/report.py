@@ -39,7 +39,7 @@ def _cell(row: Optional[dict[str, Any]], key: str, notes: dict[str, int]) -> str
         return f"{row['status']} [{mark}]"
     if row["status"] == "skipped":
         return f"skipped ({row.get('reason', '')})"
-    return row["status"]
+    return "–" if row["status"] == "not run" else row["status"]
 
 
 # ---------------------------------------------------------------------------- targets
@@ -204,6 +204,9 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
         "the first disagreement, and is not timed. A run estimated past the budget "
         f"({config['budget']:g} s) is skipped and marked so.\n"
     )
+    busy = machine.get("busy")
+    if busy:
+        add(f"> **The machine was busy during this run** ({busy}): figures are not final.\n")
     if config.get("quick"):
         add(
             "> **Quick run** (`--quick`): small sizes and short runs, a smoke check. The figures "
@@ -212,7 +215,7 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
     add("## Machine\n")
     add("| | |\n|---|---|")
     for key, value in machine.items():
-        if key != "versions":
+        if key not in ("versions", "busy"):
             add(f"| {key} | {value} |")
     add("\n| package | version |\n|---|---|")
     for key, value in machine["versions"].items():
@@ -273,6 +276,19 @@ def _peer_tables(rows: Rows, add: Any, notes: dict[str, int]) -> None:
             continue
         title = "Token-sized deltas" if cut == "tokens" else "64 KiB chunks"
         add(f"## {title}: {unit} (median)\n")
+        add(
+            (
+                "Token deltas are 1–8 characters (as a model streams), the value read after "
+                "each one."
+                if cut == "tokens"
+                else "The document in 64 KiB pieces (as network reads deliver a body)."
+            )
+            + " ijson gives events only (its final value, rebuilt from the events, is "
+            "checked); the floors parse the final text once (their cost is spread over the "
+            "deltas) and are checked on it. *incorrect [n]*: see the notes below; *skipped*: "
+            "the run was estimated past the budget; *–*: not run at this size (partialjson and "
+            "the floors only).\n"
+        )
         add("| workload | size | deltas | " + " | ".join(timed) + " |")
         add("|---|---:|---:|" + "---:|" * len(timed))
         for workload, nominal in cases:
@@ -301,6 +317,8 @@ def _peer_tables(rows: Rows, add: Any, notes: dict[str, int]) -> None:
                 row = found.get(name)
                 if mine and row and mine["status"] == "ok" and row["status"] == "ok":
                     cells.append(f"{row['seconds'] / mine['seconds']:.2f}×")
+                elif row is None or row["status"] == "ok" or row["status"] == "not run":
+                    cells.append("–")
                 else:
                     cells.append("–" if row is None else row["status"])
             add(f"| {workload} | {size_label(nominal)} | " + " | ".join(cells) + " |")
@@ -334,7 +352,13 @@ def _layer_tables(rows: Rows, add: Any) -> None:
         "µs per token-sized delta through each public layer; *relay B/delta* is what a browser "
         "downloads per delta; *SSE* is `SSEDecoder` over 64 KiB reads of the Chat Completions "
         "body (MB/s of SSE bytes); *final* is `TypedParser.finish()` / "
-        "`TypeAdapter(T).validate_json(text)` on the same text.\n"
+        "`TypeAdapter(T).validate_json(text)` on the same text. *stream* is "
+        "`stream(events, T)` iterated (SSE → decoder → adapter → lifecycle → typed view), "
+        "*relay* is `relay()` over it. The typed peers re-validate the buffer into the same "
+        "type on every delta; their partial values are typed differently by design (pydantic "
+        "drops an item until its required fields arrive, langchain shows nothing until the "
+        "model validates), so they are checked on their final value only. Types: records "
+        "`list[Record]`, form `Form`, nested `Any` (`benchmarks/workloads.py`).\n"
     )
     order = ["core", "typed view", "status", "stream", "relay"]
     peers = sorted({r["layer"] for r in layers if "typed peer" in r["layer"]})
@@ -422,6 +446,8 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
     peers = _select(rows, section="peers")
     written = []
     workloads = sorted({r["workload"] for r in peers if r["workload"] != "recorded"})
+    palette = plt.get_cmap("tab20").colors
+    colors = {peer.name: palette[i * 2 % 20 + i * 2 // 20] for i, peer in enumerate(PEERS)}
     for cut, key, ylabel in (
         ("tokens", "us_per_delta", "µs per delta (median)"),
         ("64KiB", "mb_per_s", "MB/s (median)"),
@@ -429,7 +455,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
         shown = [wl for wl in workloads if _select(peers, workload=wl, cut=cut, status="ok")]
         if not shown:
             continue
-        figure, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 4.4), squeeze=False)
+        figure, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 5.0), squeeze=False)
         for axis, workload in zip(axes[0], shown):
             wrong = []
             for peer in PEERS:
@@ -450,6 +476,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
                     [p[1] for p in points],
                     style,
                     label=peer.name,
+                    color=colors[peer.name],
                     linewidth=2.4 if peer.kind == "ours" else 1.2,
                     markersize=4,
                 )
@@ -477,7 +504,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
                     handles.append(handle)
                     labels.append(label)
         figure.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=7)
-        figure.tight_layout(rect=(0, 0.1, 1, 1))
+        figure.tight_layout(rect=(0, 0.14, 1, 1))
         name = f"{prefix}{'per-delta' if cut == 'tokens' else 'chunks'}.png"
         figure.savefig(folder / name, dpi=110)
         plt.close(figure)
