@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Optional
 
@@ -35,7 +36,9 @@ def _cell(row: Optional[dict[str, Any]], key: str, notes: dict[str, int]) -> str
     if row["status"] == "ok":
         return _fmt(row[key])
     if row["status"] in ("incorrect", "error"):
-        mark = notes.setdefault(f"{row['peer']}: {row.get('reason', '')}", len(notes) + 1)
+        # One note for the same failure at every size ("after delta 3 of 211" / "of 2300").
+        reason = re.sub(r" of \d+ \(", " (", row.get("reason", ""))
+        mark = notes.setdefault(f"{row['peer']}: {reason}", len(notes) + 1)
         return f"{row['status']} [{mark}]"
     if row["status"] == "skipped":
         return f"skipped ({row.get('reason', '')})"

@@ -29,10 +29,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import os
 import random
+import subprocess
+import sys
 import time
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any, Callable, Optional
 
 import partialjson
@@ -40,6 +44,7 @@ import partialjson
 from . import workloads as w
 from .measure import percentile
 
+_ROOT = Path(__file__).resolve().parent.parent
 RATE = 50.0  # deltas per second per stream
 TARGET_P99 = 0.010  # seconds
 VARIANTS = 8  # distinct documents shared by the streams (memory measures the streams, not data)
@@ -173,9 +178,17 @@ def streams_per_core(cpu_us_per_delta: float, load: float = 0.7) -> int:
 def run_all(
     counts: list[int], seconds: float, cap: float, log: Callable[[str], None]
 ) -> list[dict[str, Any]]:
+    """Each count in a fresh process: its memory and latency are its own, not shaped by what
+    the rest of the suite left in the heap."""
     rows = []
     for n in counts:
-        row = run(n, seconds, cap)
+        command = [sys.executable, "-m", "benchmarks.streams_at_scale", str(n), str(seconds)]
+        done = subprocess.run(
+            [*command, str(cap)], capture_output=True, text=True, cwd=_ROOT, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the {n}-stream run failed:\n{done.stderr}")
+        row = json.loads(done.stdout.strip().splitlines()[-1])
         log(format_row(row))
         rows.append(row)
     return rows
@@ -198,3 +211,7 @@ def verdict(rows: list[dict[str, Any]]) -> Optional[str]:
             ok = not row["overloaded"] and row["p99_ms"] < TARGET_P99 * 1e3
             return ("met" if ok else "not met") + f": p99 {row['p99_ms']:.1f} ms"
     return None
+
+
+if __name__ == "__main__":  # one run, as run_all starts it: N seconds cap -> a JSON row
+    print(json.dumps(run(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]))))
