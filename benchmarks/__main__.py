@@ -88,6 +88,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     cli.add_argument(
         "--json", type=Path, help="raw results (default benchmarks/results/latest.json)"
     )
+    cli.add_argument(
+        "--report-only",
+        action="store_true",
+        help="measure nothing: rewrite the page and the plots from the --json results",
+    )
     args = cli.parse_args(argv)
     quick = args.quick
     args.sizes = args.sizes or ([1, 10] if quick else [1, 10, 100, 1024])
@@ -105,8 +110,22 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def write_report(results: dict[str, Any], args: argparse.Namespace) -> None:
+    docs_dir = args.docs.resolve().parent
+    written = report.plots(results, args.plots, prefix="")
+    relative = [os.path.relpath(args.plots.resolve() / name, docs_dir) for name in written]
+    args.docs.parent.mkdir(parents=True, exist_ok=True)
+    args.docs.write_text(report.markdown(results, relative))
+    print(f"wrote {args.docs}, {len(written)} plots in {args.plots}")
+    for target, verdict, measured in report.targets(results):
+        print(f"  {verdict.strip('*'):>10}  {target}: {measured}")
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.report_only:
+        write_report(json.loads(args.json.read_text()), args)
+        return 0
     started = time.perf_counter()
     facts = machine()
     print("machine:", json.dumps(facts, default=str))
@@ -144,14 +163,8 @@ def main(argv: list[str]) -> int:
     results = {"machine": facts, "config": config, "rows": rows}
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=1, default=str))
-    docs_dir = args.docs.resolve().parent
-    written = report.plots(results, args.plots, prefix="")
-    relative = [os.path.relpath(args.plots.resolve() / name, docs_dir) for name in written]
-    args.docs.parent.mkdir(parents=True, exist_ok=True)
-    args.docs.write_text(report.markdown(results, relative))
-    log(f"wrote {args.docs}, {len(written)} plots in {args.plots}, raw results in {args.json}")
-    for target, verdict, measured in report.targets(results):
-        print(f"  {verdict.strip('*'):>10}  {target}: {measured}")
+    log(f"raw results in {args.json}")
+    write_report(results, args)
     return 0
 
 

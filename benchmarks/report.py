@@ -202,7 +202,9 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
         "a batch so that each timing spans ≥ 20 ms). Every delta is read the way a live UI "
         "reads it: the partial value after every delta. Before a peer is timed, its partial "
         "value is **checked against the true prefix after every delta** by an independent "
-        "reference reader (`benchmarks/oracle.py`): a growing string must show exactly the "
+        "reference reader (`benchmarks/oracle.py`; every delta up to 128 KiB, beyond that the "
+        "growing tail after ~2,000 evenly spread deltas and the whole value at the end): a "
+        "growing string must show exactly the "
         "characters received, not a stale prefix; a peer that fails is marked *incorrect*, with "
         "the first disagreement, and is not timed. A run estimated past the budget "
         f"({config['budget']:g} s) is skipped and marked so.\n"
@@ -403,7 +405,10 @@ def _scale_table(rows: Rows, add: Any) -> None:
         f"N concurrent responses, each one Chat Completions SSE event every {1000 / RATE:.0f} ms "
         f"({RATE:.0f} deltas/s), through the full path `arelay(stream(source, Form))` under "
         "asyncio (`benchmarks/streams_at_scale.py`). *Added latency*: from the moment a delta "
-        "was due to the relay's first bytes for it.\n"
+        "was due to the relay's first bytes for it; *CPU µs/delta*: process CPU time / deltas; "
+        "*core load*: CPU time / wall time; *demand*: the cores the load would need; "
+        "*KiB/stream*: resident memory at the busiest moment minus before the streams started, "
+        "/ N. Each count runs in a fresh process.\n"
     )
     add(
         "| streams | deltas | CPU µs/delta | core load | demand (cores) | KiB/stream | "
@@ -517,6 +522,8 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
     if per_delta:
         shown = sorted({r["workload"] for r in per_delta})
         figure, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 4.4), squeeze=False)
+        names = sorted({r["layer"] for r in per_delta})
+        layer_colors = {name: plt.get_cmap("tab10").colors[i % 10] for i, name in enumerate(names)}
         for axis, workload in zip(axes[0], shown):
             for layer in sorted({r["layer"] for r in per_delta if r["workload"] == workload}):
                 points = sorted(
@@ -528,6 +535,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
                     [p[1] for p in points],
                     "-o" if "peer" not in layer else "-.",
                     label=layer,
+                    color=layer_colors[layer],
                     markersize=3,
                 )
             axis.set_xscale("log")
