@@ -464,6 +464,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
         if not shown:
             continue
         figure, axes = plt.subplots(1, len(shown), figsize=(5.2 * len(shown), 5.0), squeeze=False)
+        notes: list[tuple[Any, list[str]]] = []
         for axis, workload in zip(axes[0], shown):
             wrong = []
             for peer in PEERS:
@@ -478,7 +479,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
                     wrong.append(peer.name)
                 if not points:
                     continue
-                style = "-o" if peer.kind == "ours" else ("--" if peer.kind == "floor" else "-.")
+                style = "-o" if peer.kind == "ours" else ("--." if peer.kind == "floor" else "-.^")
                 axis.plot(
                     [p[0] / 1024 for p in points],
                     [p[1] for p in points],
@@ -486,7 +487,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
                     label=peer.name,
                     color=colors[peer.name],
                     linewidth=2.4 if peer.kind == "ours" else 1.2,
-                    markersize=4,
+                    markersize=4 if peer.kind == "ours" else 3,
                 )
             axis.set_xscale("log")
             axis.set_yscale("log")
@@ -495,16 +496,7 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
             title = f"{workload}, {'token-sized deltas' if cut == 'tokens' else '64 KiB chunks'}"
             axis.set_title(title, fontsize=10)
             axis.grid(True, which="both", alpha=0.3)
-            if wrong:
-                axis.text(
-                    0.01,
-                    0.01,
-                    "incorrect, not timed:\n" + "\n".join(wrong),
-                    transform=axis.transAxes,
-                    fontsize=6,
-                    va="bottom",
-                    alpha=0.8,
-                )
+            notes.append((axis, wrong))
         handles, labels = [], []
         for axis in axes[0]:
             for handle, label in zip(*axis.get_legend_handles_labels()):
@@ -512,7 +504,18 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
                     handles.append(handle)
                     labels.append(label)
         figure.legend(handles, labels, loc="lower center", ncol=min(6, len(labels)), fontsize=7)
-        figure.tight_layout(rect=(0, 0.14, 1, 1))
+        figure.tight_layout(rect=(0, 0.18, 1, 1))
+        for axis, wrong in notes:  # after the layout, which would shrink the axes for them
+            if wrong:
+                lines = [", ".join(wrong[i : i + 3]) for i in range(0, len(wrong), 3)]
+                axis.text(
+                    0.0,
+                    -0.17,
+                    "incorrect, not timed: " + ",\n".join(lines),
+                    transform=axis.transAxes,
+                    fontsize=6.5,
+                    va="top",
+                )
         name = f"{prefix}{'per-delta' if cut == 'tokens' else 'chunks'}.png"
         figure.savefig(folder / name, dpi=110)
         plt.close(figure)
