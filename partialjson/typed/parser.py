@@ -341,6 +341,9 @@ class TypedParser(Generic[T]):
         if self._log.cut_character:
             raise self._cut_character()
         value = self._parser.close()
+        if not self._started and value is not None:
+            # A bare number at the root ends with the input: close() completed it, silently.
+            self._complete((), _plain_number(value))
         text = self._log.text() if not self._lenient else to_json(value).decode()
         if self._adapter is None:
             self._adapter = TypeAdapter(self.type)
@@ -577,6 +580,8 @@ class TypedParser(Generic[T]):
                 self._nowhere_done(place, frame.path, frame.node)
         elif mode == _SKIP:
             self._nowhere_done(place, frame.path, None)
+        elif mode == _OBJECT and frame.shape.defaults:
+            frame.shape.fill_defaults(frame.node)
         parent = self._frames[-1] if self._frames else None
         if parent is not None and parent.items:
             self._item_done(frame.path)

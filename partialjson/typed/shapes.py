@@ -28,6 +28,7 @@ Plain values that need no work (a ``str`` for a plain ``str`` field) skip the va
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import functools
@@ -152,6 +153,8 @@ class ObjectShape:
         self.attributes: dict[str, Slot] = {}
         self.key_of: dict[str, str] = {}  # any accepted key -> attribute
         self.multi_keyed = False  # some attribute has several keys: priorities matter
+        #: attribute -> (default, is a factory) for the fields pydantic fills when absent.
+        self.defaults: dict[str, tuple[Any, bool]] = {}
         self.extra = "ignore"
         self._partial_cls: Optional[type[BaseModel]] = None
 
@@ -170,6 +173,15 @@ class ObjectShape:
         if self.extra == "allow":
             node.__pydantic_extra__ = {}
         return node
+
+    def fill_defaults(self, node: Any) -> None:
+        """Give the fields that never arrived their defaults, as pydantic does (still unset)."""
+        if self.is_dict:
+            return
+        values, received = node.__dict__, node.__pydantic_fields_set__
+        for attribute, (default, factory) in self.defaults.items():
+            if attribute not in received:
+                values[attribute] = default() if factory else _copy(default)
 
     def attribute(self, part: Union[str, int]) -> Optional[str]:
         """The attribute a path part names: a Python field name or any JSON key of it."""
@@ -336,6 +348,11 @@ class _Walker:
         for name, field in named:
             slot = self.slot(field["schema"], config)
             shape.attributes[name] = slot
+            default = self.resolve(field["schema"])
+            if default.get("type") == "default" and "default" in default:
+                shape.defaults[name] = (default["default"], False)
+            elif default.get("type") == "default" and not default.get("default_factory_takes_data"):
+                shape.defaults[name] = (default["default_factory"], True)
             keys = _keys_of(name, field.get("validation_alias"), by_alias, by_name)
             shape.multi_keyed |= len(keys) > 1
             for priority, path in enumerate(keys):
@@ -369,8 +386,10 @@ def _keys_of(name: str, alias: Any, by_alias: bool, by_name: bool) -> list[list[
     if alias is not None and by_alias:
         if isinstance(alias, str):
             paths.append([alias])
-        else:
-            paths.extend([p] if isinstance(p, str) else list(p) for p in alias)
+        elif all(isinstance(p, list) for p in alias):  # AliasChoices: a list of paths
+            paths.extend(list(p) for p in alias)
+        else:  # one AliasPath
+            paths.append(list(alias))
     if (by_name or not paths) and [name] not in paths:
         paths.append([name])
     return paths
@@ -388,6 +407,12 @@ def _is_nullable(schema: CoreSchema, walker: _Walker) -> bool:
     while schema.get("type") == "default":
         schema = walker.resolve(schema["schema"])
     return schema.get("type") in ("nullable", "none")
+
+
+def _copy(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool, bytes, tuple, frozenset)):
+        return value
+    return copy.deepcopy(value)
 
 
 def _has(mapping: dict[str, Any], keys: tuple[str, ...]) -> bool:
