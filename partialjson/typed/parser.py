@@ -151,7 +151,9 @@ class _OpenString:
         self.held = ""  # trailing whitespace not shown yet (it may be stripped)
 
 
-def _parse_path(path: Union[str, Path]) -> Path:
+def _parse_path(path: Union[str, int, Path]) -> Path:
+    if isinstance(path, int):
+        return (path,)
     if isinstance(path, tuple):
         return path
     if isinstance(path, list):
@@ -295,7 +297,7 @@ class TypedParser(Generic[T]):
             )
         return self._final  # type: ignore[no-any-return]
 
-    def status(self, path: Union[str, Path] = ()) -> FieldStatus:
+    def status(self, path: Union[str, int, Path] = ()) -> FieldStatus:
         """``pending``, ``streaming``, ``complete`` or ``invalid`` for a path.
 
         The path is a tuple or a dotted string (``"items.0.name"``); its keys may be Python field
