@@ -51,7 +51,8 @@ class Blob(BaseModel):
 
 
 def test_base64_bytes() -> None:
-    text = '{"data": "%s"}' % base64.b64encode(b"\x00binary\xff").decode()
+    encoded = base64.b64encode(b"\x00binary\xff").decode()
+    text = f'{{"data": "{encoded}"}}'
     parser = TypedParser(Blob)
     parser.feed(text[:14])
     assert parser.partial.data is None  # half a base64 text is not bytes yet

@@ -22,7 +22,7 @@ def test_a_plain_class_fails_at_construction(type_: object) -> None:
 
 def test_an_unresolved_forward_reference_fails_then_works_once_defined() -> None:
     class Parent(BaseModel):
-        child: Child  # noqa: F821 - defined below, on purpose
+        child: Child  # defined below, on purpose
 
     with pytest.raises(PydanticUserError, match="not fully defined"):
         TypedParser(Parent)

@@ -29,7 +29,10 @@ class Order(BaseModel):
     meta: Meta
 
 
-TEXT = '{"lines": [{"sku": "A", "quantity": 2}, {"sku": "B", "quantity": 1, "note": "gift"}], "meta": {"source": "web"}}'
+TEXT = (
+    '{"lines": [{"sku": "A", "quantity": 2}, {"sku": "B", "quantity": 1, "note": "gift"}], '
+    '"meta": {"source": "web"}}'
+)
 
 
 @pytest.mark.parametrize("size", [1, 3, 7, 1000])

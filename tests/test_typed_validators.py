@@ -37,7 +37,8 @@ def test_a_leaf_that_fails_its_constraints_is_an_issue() -> None:
         (("n",), "Input should be greater than or equal to 0"),
         (
             ("when",),
-            "Input should be a valid date or datetime, month value is outside expected range of 1-12",
+            "Input should be a valid date or datetime, "
+            "month value is outside expected range of 1-12",
         ),
     ]
     assert parser.status("n") is FieldStatus.INVALID and parser.partial.n is None
