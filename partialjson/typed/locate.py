@@ -126,14 +126,26 @@ class Locator:
         bracket = text[start]
         if bracket == "[" and isinstance(part, int):
             container = self._container(start)
-            while len(container.starts) <= part and self._read(text, container, False):
-                pass
-            return container.starts[part] if part < len(container.starts) else None
+            while len(container.starts) <= part:
+                member = self._read(text, container, False)
+                if member is None:
+                    return None
+                if member[0] == part:
+                    return member[1]
+                if not member[2]:  # the open value at the end of the text: no further
+                    return None
+            return container.starts[part]
         if bracket == "{" and isinstance(part, str):
             container = self._container(start)
-            while part not in container.keys and self._read(text, container, True):
-                pass
-            return container.keys.get(part)
+            while part not in container.keys:
+                member = self._read(text, container, True)
+                if member is None:
+                    return None
+                if member[0] == part:
+                    return member[1]
+                if not member[2]:  # the open value at the end of the text: no further
+                    return None
+            return container.keys[part]
         return None
 
     def _container(self, start: int) -> _Container:
@@ -142,35 +154,40 @@ class Locator:
             container = self._containers[start] = _Container(start)
         return container
 
-    def _read(self, text: str, container: _Container, is_object: bool) -> bool:
-        """Read one more member of ``container``; False at its end (or the text's)."""
+    def _read(
+        self, text: str, container: _Container, is_object: bool
+    ) -> Optional[tuple[Any, int, bool]]:
+        """Read one more member of ``container``: its key (or index) and value offset.
+
+        None at the container's end (or the text's). The last member read may be the value
+        still open at the end of the text: it is returned, not remembered.
+        """
         if container.done:
-            return False
+            return None
         i = _whitespace(text, container.next).end()
         if i >= len(text) or text[i] in "]}":
             container.done = i < len(text)
-            return False
+            return None
         if text[i] == ",":
             i = _whitespace(text, i + 1).end()
-        key = ""
+        key: Any = len(container.starts)
         if is_object:
             match = _string(text, i)
             if match is None:
-                return False
+                return None
             key = json.loads(match.group())
             i = _whitespace(text, match.end()).end() + 1  # the colon
             i = _whitespace(text, i).end()
         if i >= len(text):
-            return False
+            return None
         end = _skip(text, i)
-        if end is None:
-            return False
-        if is_object:
-            container.keys.setdefault(key, i)
-        else:
-            container.starts.append(i)
-        container.next = end
-        return True
+        if end is not None:
+            if is_object:
+                container.keys.setdefault(key, i)
+            else:
+                container.starts.append(i)
+            container.next = end
+        return key, i, end is not None
 
 
 def _skip(text: str, i: int) -> Optional[int]:
