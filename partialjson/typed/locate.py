@@ -18,17 +18,29 @@ order cost linear time in total.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
 import json.scanner
 import re
 from typing import Any, Callable, Optional, Union, cast
 
-__all__ = ["Locator", "TextLog", "root_start"]
+__all__ = ["BATCH", "Locator", "TextLog", "root_start"]
 
-_BATCH = 256  # deltas joined into one chunk
+BATCH = 256  # deltas joined into one chunk
 _whitespace = cast(Callable[[str, int], "re.Match[str]"], re.compile(r"[ \t\n\r]*").match)
-_token = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
-_string = re.compile(r'"(?:[^"\\]|\\.)*"', re.S).match
+_token = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
+_string = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S).match
+# An object or array with no container inside: skipped by one match, nothing built.
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_flat = {
+    "{": re.compile(r"\{[^{}\[\]\"]*(?:" + _STRING + r"[^{}\[\]\"]*)*\}").match,
+    "[": re.compile(r"\[[^{}\[\]\"]*(?:" + _STRING + r"[^{}\[\]\"]*)*\]").match,
+}
+_ELEMENT = (
+    r"(?:\{[^{}\[\]\"]*(?:" + _STRING + r"[^{}\[\]\"]*)*\}"
+    r"|\[[^{}\[\]\"]*(?:" + _STRING + r"[^{}\[\]\"]*)*\]"
+    r"|" + _STRING + r"|[^,\[\]{}\"\s]+)"
+)
 _scalar = re.compile(r"[^,\]}\s]+").match
 _seek_root = re.compile(r"[{\[]|<think>").search
 _scan_once = json.scanner.make_scanner(json.JSONDecoder(parse_constant=str))  # type: ignore[arg-type]
@@ -39,7 +51,7 @@ class TextLog:
 
     def __init__(self) -> None:
         self._chunks: list[str] = []
-        self._tail: list[str] = []
+        self.tail: list[str] = []  # the latest deltas, not joined yet
         self._decoder: Optional[codecs.IncrementalDecoder] = None
 
     def add(self, delta: Union[str, bytes, bytearray, memoryview]) -> None:
@@ -47,11 +59,15 @@ class TextLog:
             if self._decoder is None:
                 self._decoder = codecs.getincrementaldecoder("utf-8-sig")("surrogatepass")
             delta = self._decoder.decode(bytes(delta))
-        tail = self._tail
+        tail = self.tail
         tail.append(delta)
-        if len(tail) >= _BATCH:
-            self._chunks.append("".join(tail))
-            tail.clear()
+        if len(tail) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Join the latest deltas into one chunk."""
+        self._chunks.append("".join(self.tail))
+        self.tail.clear()
 
     @property
     def cut_character(self) -> bool:
@@ -60,9 +76,8 @@ class TextLog:
 
     def text(self) -> str:
         """Everything received, as one string (joined once, then kept joined)."""
-        if self._tail:
-            self._chunks.append("".join(self._tail))
-            self._tail.clear()
+        if self.tail:
+            self.flush()
         if len(self._chunks) > 1:
             self._chunks[:] = ["".join(self._chunks)]
         return self._chunks[0] if self._chunks else ""
@@ -86,14 +101,22 @@ def root_start(text: str, lenient: bool) -> Optional[int]:
         i = end + len("</think>")
 
 
+@functools.lru_cache(maxsize=32)
+def _elements(count: int) -> Callable[[str, int], Optional[re.Match[str]]]:
+    """A match of ``count`` flat array elements and their commas: a jump, in one call."""
+    return re.compile(rf"(?:{_ELEMENT}[ \t\n\r]*,[ \t\n\r]*){{{count}}}").match
+
+
 class _Container:
     """How far a container's members have been read: their value offsets so far."""
 
-    __slots__ = ("done", "keys", "next", "starts")
+    __slots__ = ("count", "done", "keys", "next", "pending", "starts")
 
     def __init__(self, start: int) -> None:
         self.next = start + 1  # where the next member (or the closing bracket) is
-        self.starts: list[int] = []  # value offsets of the array's elements read so far
+        self.pending = -1  # the last member's value, read up to its start only
+        self.starts: dict[int, int] = {}  # value offsets of the array's elements read so far
+        self.count = 0  # elements whose start is known
         self.keys: dict[str, int] = {}  # value offsets of the object's keys read so far
         self.done = False
 
@@ -126,27 +149,33 @@ class Locator:
         bracket = text[start]
         if bracket == "[" and isinstance(part, int):
             container = self._container(start)
-            while len(container.starts) <= part:
-                member = self._read(text, container, False)
-                if member is None:
-                    return None
-                if member[0] == part:
-                    return member[1]
-                if not member[2]:  # the open value at the end of the text: no further
-                    return None
-            return container.starts[part]
+            if part in container.starts:
+                return container.starts[part]
+            if part > container.count + 4:
+                self._jump(text, container, part)
+            while container.count <= part and self._read(text, container, False):
+                pass
+            return container.starts.get(part)
         if bracket == "{" and isinstance(part, str):
             container = self._container(start)
-            while part not in container.keys:
-                member = self._read(text, container, True)
-                if member is None:
-                    return None
-                if member[0] == part:
-                    return member[1]
-                if not member[2]:  # the open value at the end of the text: no further
-                    return None
-            return container.keys[part]
+            keys = container.keys
+            while part not in keys and self._read(text, container, True):
+                pass
+            return keys.get(part)
         return None
+
+    def _jump(self, text: str, container: _Container, part: int) -> None:
+        """Skip to element ``part`` in one match, if the elements before it are flat."""
+        if container.done:
+            return
+        if container.pending >= 0:
+            i, count = container.pending, part - container.count + 1
+        else:
+            i, count = _whitespace(text, container.next).end(), part
+        match = _elements(count)(text, i)
+        if match is not None and match.end() < len(text):
+            container.starts[part] = container.next = container.pending = match.end()
+            container.count = part + 1
 
     def _container(self, start: int) -> _Container:
         container = self._containers.get(start)
@@ -154,44 +183,52 @@ class Locator:
             container = self._containers[start] = _Container(start)
         return container
 
-    def _read(
-        self, text: str, container: _Container, is_object: bool
-    ) -> Optional[tuple[Any, int, bool]]:
-        """Read one more member of ``container``: its key (or index) and value offset.
+    def _read(self, text: str, container: _Container, is_object: bool) -> bool:
+        """Read one more member of ``container`` up to its value's start; False at the end.
 
-        None at the container's end (or the text's). The last member read may be the value
-        still open at the end of the text: it is returned, not remembered.
+        The value itself is skipped only when the member after it is wanted: the member
+        looked for may be the value still open at the end of the text.
         """
         if container.done:
-            return None
-        i = _whitespace(text, container.next).end()
-        if i >= len(text) or text[i] in "]}":
-            container.done = i < len(text)
-            return None
-        if text[i] == ",":
+            return False
+        i = container.next
+        if container.pending >= 0:
+            end = _skip(text, container.pending)
+            if end is None:  # the last value is not complete: nothing after it yet
+                return False
+            i, container.pending = end, -1
+        n = len(text)
+        i = _whitespace(text, i).end()
+        if i < n and text[i] == ",":
             i = _whitespace(text, i + 1).end()
-        key: Any = len(container.starts)
+        if i >= n or text[i] in "]}":
+            container.done = i < n
+            return False
         if is_object:
             match = _string(text, i)
             if match is None:
-                return None
-            key = json.loads(match.group())
+                return False
+            key = match.group()
+            key = json.loads(key) if "\\" in key else key[1:-1]
             i = _whitespace(text, match.end()).end() + 1  # the colon
             i = _whitespace(text, i).end()
-        if i >= len(text):
-            return None
-        end = _skip(text, i)
-        if end is not None:
-            if is_object:
-                container.keys.setdefault(key, i)
-            else:
-                container.starts.append(i)
-            container.next = end
-        return key, i, end is not None
+            if i >= n:
+                return False
+            container.keys.setdefault(key, i)
+        else:
+            container.starts[container.count] = i
+            container.count += 1
+        container.next = container.pending = i
+        return True
 
 
 def _skip(text: str, i: int) -> Optional[int]:
     """The end of the complete JSON value starting at ``text[i]`` (None if it is not complete)."""
+    flat = _flat.get(text[i])
+    if flat is not None:
+        match = flat(text, i)
+        if match is not None:
+            return match.end()
     try:
         return int(_scan_once(text, i)[1])
     except StopIteration:

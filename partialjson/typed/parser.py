@@ -38,7 +38,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Generic, Optional, TypeVar, Union, overload
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from pydantic_core import to_json
 
 from ..core.errors import IncompleteJSONError, ParseError
@@ -55,8 +55,8 @@ from ..core.events import (
     StringFragment,
 )
 from ..core.parser import Parser
-from .locate import Locator, TextLog, root_start
-from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, slot_of
+from .locate import BATCH, Locator, TextLog, root_start
+from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, adapter_of, slot_of
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
 
@@ -138,7 +138,17 @@ class _Frame:
 class _OpenString:
     """The string value that is still growing, and how it is shown."""
 
-    __slots__ = ("container", "held", "key", "lower", "parent", "started", "strip", "upper")
+    __slots__ = (
+        "container",
+        "held",
+        "key",
+        "lower",
+        "parent",
+        "plain",
+        "started",
+        "strip",
+        "upper",
+    )
 
     def __init__(self, parent: Any, key: Any, container: Any, leaf: Any) -> None:
         self.parent = parent  # the view node it belongs to
@@ -149,6 +159,8 @@ class _OpenString:
         self.upper = leaf.upper
         self.started = not leaf.strip
         self.held = ""  # trailing whitespace not shown yet (it may be stripped)
+        #: Shown, as it is: feed() grows it without a call.
+        self.plain = container is not None and not (self.strip or self.lower or self.upper)
 
 
 def _parse_path(path: Union[str, int, Path]) -> Path:
@@ -230,7 +242,6 @@ class TypedParser(Generic[T]):
         self._parser = Parser(**options)  # unknown options: TypeError, here
         self.type = type_
         self._slot = slot_of(type_)  # a type pydantic cannot validate: pydantic's error, here
-        self._adapter: Optional[TypeAdapter[Any]] = None
         self._show_strings = options.get("partial_strings", True) is not False
         self._lenient = bool(options.get("lenient"))
         self._log = TextLog()
@@ -318,15 +329,36 @@ class TypedParser(Generic[T]):
 
         Raises :class:`~partialjson.ParseError` on invalid JSON; :attr:`partial` stays readable.
         """
-        self._completed = []
-        self._new_items = []
+        if self._completed:
+            self._completed = []
+        if self._new_items:
+            self._new_items = []
         try:
             events = self._parser.feed(delta)
         except ParseError as error:
             for event in error.events:  # what came before the bad character still shows
                 self._apply(event)
             raise
-        self._log.add(delta)
+        if type(delta) is str:
+            tail = self._log.tail
+            tail.append(delta)
+            if len(tail) >= BATCH:
+                self._log.flush()
+        else:
+            self._log.add(delta)
+        string = self._string
+        if string is not None and string.plain and len(events) == 1:
+            # The common delta: more text of a string shown as it is. Grow it in place: with
+            # the view's reference dropped, `+=` extends the only reference (CPython) instead
+            # of copying the whole string every delta.
+            event = events[0]
+            if type(event) is StringFragment:
+                container, key = string.container, string.key
+                text = container[key]
+                container[key] = None
+                text += event.fragment
+                container[key] = text
+                return events
         for event in events:
             self._apply(event)
         return events
@@ -347,10 +379,8 @@ class TypedParser(Generic[T]):
             # A bare number at the root ends with the input: close() completed it, silently.
             self._complete((), _plain_number(value))
         text = self._log.text() if not self._lenient else to_json(value).decode()
-        if self._adapter is None:
-            self._adapter = TypeAdapter(self.type)
         try:
-            self._final = self._adapter.validate_json(text)
+            self._final = adapter_of(self.type).validate_json(text)
         except ValidationError as error:
             _add_positions(error, text, Locator())
             raise
@@ -479,9 +509,7 @@ class TypedParser(Generic[T]):
         elif string.upper:
             fragment = fragment.upper()
         key = string.key
-        # Grow the shown string in place: with the view's reference dropped, `+=` extends
-        # the only reference (CPython) instead of copying the whole string every delta.
-        text = container[key]
+        text = container[key]  # grown in place, as in feed()
         container[key] = None
         text += fragment
         container[key] = text

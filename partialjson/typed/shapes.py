@@ -47,6 +47,7 @@ __all__ = [
     "Slot",
     "Target",
     "UnionShape",
+    "adapter_of",
     "slot_of",
 ]
 
@@ -236,18 +237,40 @@ def slot_of(type_: Any) -> Slot:
     except TypeError as error:
         if "unhashable" not in str(error):
             raise
-        return _slot_from_adapter(TypeAdapter(type_))
+        return _slot_from_adapter(_complete_adapter(type_))
+
+
+def adapter_of(type_: Any) -> TypeAdapter[Any]:
+    """``TypeAdapter(type_)``, built once per type (once it is fully defined)."""
+    try:
+        return _cached_adapter(type_)
+    except TypeError as error:
+        if "unhashable" not in str(error):
+            raise
+        return _complete_adapter(type_)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_adapter(type_: Any) -> TypeAdapter[Any]:
+    return _complete_adapter(type_)
+
+
+def _complete_adapter(type_: Any) -> TypeAdapter[Any]:
+    adapter = TypeAdapter(type_)
+    if not isinstance(adapter.core_schema, dict):  # not fully defined: pydantic's own error,
+        adapter.core_schema["type"]  # and nothing cached that a later rebuild would fix
+        if not isinstance(adapter.core_schema, dict):
+            raise TypeError(f"pydantic cannot build a schema for {type_!r}")
+    return adapter
 
 
 @functools.lru_cache(maxsize=256)
 def _cached_slot(type_: Any) -> Slot:
-    return _slot_from_adapter(TypeAdapter(type_))
+    return _slot_from_adapter(_cached_adapter(type_))
 
 
 def _slot_from_adapter(adapter: TypeAdapter[Any]) -> Slot:
     schema: CoreSchema = adapter.core_schema  # type: ignore[assignment]
-    if not isinstance(schema, dict):  # a mock schema: the type is not fully defined
-        adapter.validate_python(None)  # raises pydantic's own error
     walker = _Walker(schema)
     return walker.slot(schema, {})
 
