@@ -6,7 +6,7 @@ import decimal
 from typing import Any, Dict, List, Optional, Union
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from partialjson import ParseError, TypedParser
 
@@ -110,3 +110,19 @@ def test_max_depth_is_a_parse_error_and_no_recursion_error_below_it() -> None:
     parser.feed("[" * 999 + "]" * 999)
     with pytest.raises(ParseError, match="max_depth"):
         TypedParser(List[Any]).feed("[" * 1001)
+
+
+def test_lenient_finish_validates_the_exact_json_found_and_locates_errors_in_the_text() -> None:
+    class Price(BaseModel):
+        amount: float
+        label: str
+
+    text = 'Here you go: {"amount": 0.1, "label": 7} and that is all.'
+    parser = TypedParser(Price, lenient=True, parse_float=decimal.Decimal)
+    parser.feed(text)
+    with pytest.raises(ValidationError) as info:
+        parser.finish()
+    assert info.value.positions == {("label",): text.index("7")}  # type: ignore[attr-defined]
+    parser = TypedParser(Price, lenient=True, parse_float=decimal.Decimal)
+    parser.feed(text.replace("7", '"x"'))
+    assert parser.finish() == Price(amount=0.1, label="x")

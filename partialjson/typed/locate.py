@@ -24,7 +24,7 @@ import json.scanner
 import re
 from typing import Any, Callable, Optional, Union, cast
 
-__all__ = ["BATCH", "Locator", "TextLog", "root_start"]
+__all__ = ["BATCH", "Locator", "TextLog", "root_start", "skip_value"]
 
 BATCH = 256  # deltas joined into one chunk
 _whitespace = cast(Callable[[str, int], "re.Match[str]"], re.compile(r"[ \t\n\r]*").match)
@@ -193,7 +193,7 @@ class Locator:
             return False
         i = container.next
         if container.pending >= 0:
-            end = _skip(text, container.pending)
+            end = skip_value(text, container.pending)
             if end is None:  # the last value is not complete: nothing after it yet
                 return False
             i, container.pending = end, -1
@@ -222,7 +222,7 @@ class Locator:
         return True
 
 
-def _skip(text: str, i: int) -> Optional[int]:
+def skip_value(text: str, i: int) -> Optional[int]:
     """The end of the complete JSON value starting at ``text[i]`` (None if it is not complete)."""
     flat = _flat.get(text[i])
     if flat is not None:

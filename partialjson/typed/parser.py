@@ -55,7 +55,7 @@ from ..core.events import (
     StringFragment,
 )
 from ..core.parser import Parser
-from .locate import BATCH, Locator, TextLog, root_start
+from .locate import BATCH, Locator, TextLog, root_start, skip_value
 from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, adapter_of, slot_of
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
@@ -378,11 +378,17 @@ class TypedParser(Generic[T]):
         if not self._started and value is not None:
             # A bare number at the root ends with the input: close() completed it, silently.
             self._complete((), _plain_number(value))
-        text = self._log.text() if not self._lenient else to_json(value).decode()
+        text = self._log.text()
+        root = root_start(text, self._lenient) or 0
+        if self._lenient:  # validate the JSON found in the text: its exact slice
+            end = skip_value(text, root)
+            text_or_value = text[root:end] if end is not None else to_json(value).decode()
+        else:
+            text_or_value = text
         try:
-            self._final = adapter_of(self.type).validate_json(text)
+            self._final = adapter_of(self.type).validate_json(text_or_value)
         except ValidationError as error:
-            _add_positions(error, text, Locator())
+            _add_positions(error, text, root, Locator())
             raise
         return self._final  # type: ignore[no-any-return]
 
@@ -796,14 +802,12 @@ def _first_message(error: ValidationError) -> str:
     return str(first["msg"])
 
 
-def _add_positions(error: ValidationError, text: str, locator: Locator) -> None:
+def _add_positions(error: ValidationError, text: str, root: int, locator: Locator) -> None:
     """Attach each failing field's text offset to a ValidationError (``positions`` and a note)."""
-    root = root_start(text, False)
     positions: dict[tuple[Any, ...], int] = {}
-    if root is not None:
-        for details in error.errors(include_url=False):
-            loc = tuple(details["loc"])
-            positions[loc] = locator.find(text, root, loc)[0]
+    for details in error.errors(include_url=False):
+        loc = tuple(details["loc"])
+        positions[loc] = locator.find(text, root, loc)[0]
     error.positions = positions  # type: ignore[attr-defined]
     notes = [
         f"{'.'.join(map(str, loc)) or '(root)'}: at char {pos}" for loc, pos in positions.items()
