@@ -408,7 +408,8 @@ class TypedParser(Generic[T]):
                 frame.mode = _RAW  # the tag did not come first: validated whole at the close
             return
         path = event.path
-        self._completed.append(path) if kind is not StartMap and kind is not StartArray else None
+        if kind is not StartMap and kind is not StartArray:
+            self._completed.append(path)
         if kind is String:
             self._string = None
             self._complete(path, event.string)  # type: ignore[attr-defined]

@@ -87,7 +87,6 @@ class Leaf:
         #: Whether a string that is still growing can be shown here: a ``str`` or ``Any``, also
         #: under field validators (they run once it is complete). Never a secret.
         self.streams_text = _unwrap(inner, walker, _PASS_THROUGH).get("type") in ("str", "any")
-        self.is_any = kind == "any"
         # The JSON types that are returned as they are: no adapter for the common case.
         self._identity: tuple[type, ...] = ()
         if kind == "any":
