@@ -70,3 +70,13 @@ def test_model_validators_run_only_on_the_final_value() -> None:
     assert (parser.partial.a, parser.partial.b) == (1, 2)  # the view shows the JSON's fields
     final = parser.finish()
     assert (final.a, final.b) == (2, 1)
+
+
+def test_a_zero_bound_is_a_bound() -> None:
+    class Positive(BaseModel):
+        n: Annotated[int, Field(gt=0)]
+        x: Annotated[float, Field(ge=0.0, lt=0.5)]
+
+    parser = TypedParser(Positive)
+    parser.feed('{"n": 0, "x": -0.0, "x": 0.5}')
+    assert [i.path for i in parser.issues] == [("n",), ("x",)]

@@ -438,7 +438,7 @@ def _copy(value: Any) -> Any:
 
 
 def _has(mapping: dict[str, Any], keys: tuple[str, ...]) -> bool:
-    return any(mapping.get(k) not in (None, False) for k in keys)
+    return any(mapping.get(k) is not None and mapping.get(k) is not False for k in keys)
 
 
 def _collect_definitions(root: CoreSchema, into: dict[str, CoreSchema]) -> None:
