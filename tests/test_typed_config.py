@@ -120,3 +120,14 @@ def test_frozen_views_cannot_be_assigned_to() -> None:
     parser = check_law(Frozen, '{"a": 1}', pieces('{"a": 1}'))
     with pytest.raises(ValidationError):
         parser.partial.a = 2
+
+
+class Bounded(BaseModel):
+    model_config = ConfigDict(str_min_length=2, str_max_length=3)
+    code: str
+
+
+def test_config_string_lengths() -> None:
+    parser = check_law(Bounded, '{"code": "x"}', pieces('{"code": "x"}'))
+    assert parser.status("code") is FieldStatus.INVALID
+    check_law(Bounded, '{"code": "xyzw"}', pieces('{"code": "xyzw"}'))

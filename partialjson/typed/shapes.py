@@ -55,7 +55,7 @@ CoreSchema = dict[str, Any]
 
 # Wrappers whose inner schema describes the structure the JSON has.
 _PASS_THROUGH = ("default", "nullable", "function-after", "function-before", "function-wrap")
-_STR_CONFIG = ("str_strip_whitespace", "str_to_lower", "str_to_upper")
+_STR_CONFIG = ("str_strip_whitespace", "str_to_lower", "str_to_upper", "str_min_length")
 _STR_CHECKS = ("min_length", "max_length", "pattern", "strip_whitespace", "to_lower", "to_upper")
 _NUMBER_CHECKS = ("gt", "ge", "lt", "le", "multiple_of", "allow_inf_nan", "max_digits")
 # Config keys that change how the partial classes serialize, copied from the user's model.
@@ -92,7 +92,7 @@ class Leaf:
         if kind == "any":
             self._identity = (str, int, float, bool, dict, list, type(None))
         elif kind == "str" and not _has(inner, _STR_CHECKS) and not _has(config, _STR_CONFIG):
-            self._identity = (str,) if "str_max_length" not in config else ()
+            self._identity = (str,) if config.get("str_max_length") is None else ()
         elif kind == "int" and not _has(inner, _NUMBER_CHECKS):
             self._identity = (int,)
         elif kind == "float" and not _has(inner, _NUMBER_CHECKS):
