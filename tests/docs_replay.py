@@ -1,0 +1,78 @@
+"""Offline stand-ins for the official clients, so the documentation's examples run as shown.
+
+``OpenAI()``, ``AsyncOpenAI()``, ``Anthropic()`` and ``AsyncAnthropic()`` are the real SDK
+classes, given a fake key and an ``httpx.MockTransport`` that answers every request with a
+recorded stream from ``tests/fixtures/streams``: the SDK parses real bytes, so the examples
+exercise exactly the path a user's code takes, with no key and no network. The recording is
+chosen by what the request asks for (tools or a structured-output format).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, Callable
+
+import httpx
+import pytest
+
+from .streams import FIXTURES
+
+STRUCTURED_RESPONSES = "openai__responses__agents-long-nested-args.sse"
+
+
+def recording_for(path: str, request: dict[str, Any]) -> str:
+    """The recorded stream that answers a request to ``path`` with this JSON body."""
+    tools = bool(request.get("tools"))
+    if path.endswith("/responses"):
+        if tools:
+            return "openai__responses__dotnet-function-call.sse"
+        return STRUCTURED_RESPONSES
+    if path.endswith("/chat/completions"):
+        if tools:
+            return "openai__chat__two-parallel-tools.sse"
+        return "openai__chat__json-object-unicode-nested.sse"
+    if path.endswith("/messages"):
+        if tools:
+            return "anthropic__messages__two-parallel-tools.sse"
+        return "anthropic__messages__structured-int-array.sse"
+    raise AssertionError(f"the docs replay has no recording for {path}")
+
+
+def _answer(request: httpx.Request) -> httpx.Response:
+    body = json.loads(request.content or b"{}")
+    name = recording_for(request.url.path, body)
+    return httpx.Response(
+        200,
+        headers={"content-type": "text/event-stream"},
+        content=(FIXTURES / name).read_bytes(),
+    )
+
+
+def _replaying(cls: type, http_client: Callable[..., Any]) -> type:
+    class Replaying(cls):  # type: ignore[misc, valid-type]
+        def __init__(self, **options: Any) -> None:
+            options.setdefault("api_key", "replay")
+            options.setdefault("http_client", http_client(transport=httpx.MockTransport(_answer)))
+            super().__init__(**options)
+
+    Replaying.__name__ = Replaying.__qualname__ = cls.__name__
+    return Replaying
+
+
+@contextmanager
+def replay_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Swap the SDKs' client classes for replaying ones while the block runs."""
+    import anthropic
+    import openai
+
+    for module, sync_name, async_name in (
+        (openai, "OpenAI", "AsyncOpenAI"),
+        (anthropic, "Anthropic", "AsyncAnthropic"),
+    ):
+        monkeypatch.setattr(module, sync_name, _replaying(getattr(module, sync_name), httpx.Client))
+        monkeypatch.setattr(
+            module, async_name, _replaying(getattr(module, async_name), httpx.AsyncClient)
+        )
+    yield
