@@ -31,7 +31,11 @@ def _python_blocks(page: Path) -> list[CodeExample]:
     ]
 
 
-@pytest.mark.parametrize("page", [page for page in PAGES if _python_blocks(page)], ids=lambda page: str(page.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "page",
+    [page for page in PAGES if _python_blocks(page)],
+    ids=lambda page: str(page.relative_to(ROOT)),
+)
 def test_page_examples_run(
     page: Path, eval_example: EvalExample, monkeypatch: pytest.MonkeyPatch
 ) -> None:
