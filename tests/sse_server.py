@@ -19,9 +19,14 @@ class Script:
     optionally a stall (for cancelling while a read waits)."""
 
     def __init__(
-        self, name: str, chunk: int = 64, pause: float = 0.0, stall_after: Optional[int] = None
+        self,
+        name: str = "",
+        chunk: int = 64,
+        pause: float = 0.0,
+        stall_after: Optional[int] = None,
+        raw: Optional[bytes] = None,
     ):
-        self.body = body(name)
+        self.body = raw if raw is not None else body(name)
         self.chunk = chunk
         self.pause = pause
         self.stall_after = stall_after  # bytes sent before the server stops sending

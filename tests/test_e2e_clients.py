@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 from typing import Any
 
 import anthropic
@@ -15,6 +17,7 @@ import pytest
 import partialjson
 from partialjson import Cancelled, PartialUpdate, ResponseState, ToolCallProgress
 
+from .provider_cases import CASES, sse_body
 from .sse_server import Script, serving
 from .streams import EXPECTED
 
@@ -145,3 +148,78 @@ def test_plain_httpx_responses_sync_and_async() -> None:
                     return await streamed.until_done()
 
         assert asyncio.run(main()).final == [12345, 67890]
+
+
+def test_server_tools_and_reasoning_through_the_official_clients() -> None:
+    case = CASES["openai_responses__mcp-call"]
+    with serving(Script(raw=sse_body(case["provider"], case["events"]), chunk=13)) as base:
+        source = openai_client(base).responses.create(model="m", input="hi", stream=True)
+        response = partialjson.stream(source).until_done()
+    assert response.state is ResponseState.COMPLETED and response.tool_calls == []
+    [mcp] = response.server_tool_calls
+    assert (mcp.kind, mcp.status, mcp.arguments) == (
+        "mcp_call",
+        "completed",
+        {"repoName": "openai/codex"},
+    )
+
+    case = CASES["anthropic__thinking-and-signature"]
+    with serving(Script(raw=sse_body(case["provider"], case["events"]), chunk=11)) as base:
+        client = anthropic.Anthropic(base_url=base, api_key=KEY, max_retries=0)
+        source = client.messages.create(
+            model="m", max_tokens=100, messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        response = partialjson.stream(source).until_done()
+    assert response.final == [1, 2] and response.reasoning == "Let me solve this."
+
+
+def test_a_stalled_connection_times_out_and_is_closed() -> None:
+    name = "openai__responses__agents-long-nested-args.sse"
+    script = Script(name, stall_after=2000)
+    with serving(script) as base:
+        source = openai_client(base).responses.create(model="m", input="hi", stream=True)
+        started = time.monotonic()
+        response = partialjson.stream(source, idle_timeout=0.5).until_done()
+        assert time.monotonic() - started < 5
+        assert (response.state.value, response.reason) == ("failed", "timeout")
+        assert response.tool_calls == []
+        assert script.closed_by_client.wait(5)  # the connection was dropped
+
+
+def test_a_stalled_connection_times_out_async() -> None:
+    name = "openai__chat__json-object-unicode-nested.sse"
+    script = Script(name, stall_after=1500)
+
+    async def run(base: str) -> Any:
+        client = openai.AsyncOpenAI(base_url=f"{base}/v1", api_key=KEY, max_retries=0)
+        source = await client.chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        return await partialjson.stream(source, idle_timeout=0.5).until_done()
+
+    with serving(script) as base:
+        response = asyncio.run(run(base))
+        assert (response.state.value, response.reason) == ("failed", "timeout")
+        assert response.partial is not None  # what arrived stays readable
+        assert script.closed_by_client.wait(5)
+
+
+def test_cancel_from_another_thread_while_a_sync_read_waits() -> None:
+    script = Script("openai__chat__json-object-unicode-nested.sse", stall_after=3000)
+    with serving(script) as base:
+        source = openai_client(base).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": "hi"}], stream=True
+        )
+        response = partialjson.stream(source)
+        updates: list[Any] = []
+        reader = threading.Thread(target=lambda: updates.extend(response))
+        reader.start()
+        deadline = time.monotonic() + 5
+        while not updates and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the reader now waits on a stalled connection
+        response.cancel()
+        reader.join(5)
+        assert not reader.is_alive(), "the blocked read never ended"
+        assert script.closed_by_client.wait(5)
+    assert response.state is ResponseState.CANCELLED and isinstance(updates[-1], Cancelled)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from partialjson import ServerSentEvent, SSEDecoder
+from partialjson import EventTooLarge, ServerSentEvent, SSEDecoder
 
 from .jsonlaws import cut
 
@@ -180,3 +180,46 @@ def test_recorded_streams(name: str, chunk: int) -> None:
         except ValueError:
             not_json += 1
     assert not_json == facts["data_not_json"]
+
+
+# -- size limits (not in the spec: a client must bound memory) -----------------------------------
+
+
+def test_a_line_over_the_limit_raises_and_keeps_the_events_before_it() -> None:
+    decoder = SSEDecoder(max_line_size=10)
+    with pytest.raises(EventTooLarge) as raised:
+        decoder.feed("data: a\n\ndata: " + "x" * 20)
+    assert raised.value.what == "line" and raised.value.limit == 10
+    assert raised.value.events == [ServerSentEvent("a")]
+    with pytest.raises(EventTooLarge):  # the decoder stays failed
+        decoder.feed("\n\n")
+    assert decoder.close() == []
+
+
+def test_a_line_growing_over_many_chunks_is_caught_without_a_line_end() -> None:
+    decoder = SSEDecoder(max_line_size=100)
+    with pytest.raises(EventTooLarge):
+        for _ in range(1000):
+            decoder.feed(b"y" * 7)  # never a line end
+    assert decoder._partial == []  # what was kept is released at once
+
+
+def test_an_event_whose_data_lines_add_up_over_the_limit_raises() -> None:
+    decoder = SSEDecoder(max_line_size=50, max_event_size=100)
+    with pytest.raises(EventTooLarge) as raised:
+        decoder.feed("data: " + "z" * 40 + "\n" * 1 + ("data: " + "z" * 40 + "\n") * 3)
+    assert raised.value.what == "event"
+
+
+def test_lines_and_events_at_the_limit_pass() -> None:
+    decoder = SSEDecoder(max_line_size=16, max_event_size=10)
+    assert decoder.feed("data: 0123456789\n\n") == [ServerSentEvent("0123456789")]
+    with pytest.raises(ValueError):
+        SSEDecoder(max_line_size=0)
+
+
+def test_a_10_mb_line_under_the_default_limit_decodes() -> None:
+    payload = "x" * 10_000_000
+    chunks = [f"data: {payload}\n\n"[i : i + 65536] for i in range(0, 10_000_008, 65536)]
+    events = decode(*chunks)
+    assert len(events) == 1 and len(events[0].data) == 10_000_000

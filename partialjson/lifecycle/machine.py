@@ -9,17 +9,29 @@ and returns the :mod:`updates <partialjson.lifecycle.updates>` each causes;
 up. It reads nothing and waits for nothing: :mod:`partialjson.streaming.response` iterates the
 sources, sync or async, and feeds it.
 
+The work is split along one seam. *Per-provider handling* lives in :mod:`partialjson.providers`:
+one adapter per API turns an event into neutral :mod:`signals <partialjson.providers.signals>`.
+*What arrived* lives in :mod:`~partialjson.lifecycle.choices`: per choice, the answer's parser,
+refusal, reasoning, citations and tool calls. This module is *the state machine*: when things
+happen, and the updates they cause.
+
 Per event: drop it if its ``sequence_number`` was already applied (a resumed stream replays
 what the first one delivered) and report a gap if numbers were skipped; translate it with the
-provider's :mod:`adapter <partialjson.providers.adapters>`; apply the signals to the *choice* they
-concern (Chat Completions may stream several). Each choice has channels:
+provider's adapter; apply the signals to the *choice* they concern (Chat Completions may stream
+several). Each choice has channels:
 
 * the answer's text, parsed as it arrives — by a :class:`~partialjson.TypedParser` when a type
   was given, else a :class:`~partialjson.Parser` — so a partial value exists after every delta;
-* a refusal's text;
+* a refusal's text; reasoning (never the answer); citations;
 * one parser per tool call, its arguments shown as they stream and released as a
   :class:`~partialjson.ToolCall` only by the call's own done event, once, and never when the
-  response is cut off before it.
+  response is cut off before it; a call with no arguments is complete with ``{}``; a missing
+  or duplicated id is reported (:class:`~partialjson.ToolCallIdIssue`), never dropped;
+* tools the provider runs itself (web search, MCP, code interpreter), shown as
+  :class:`~partialjson.ServerToolCallUpdate` s and never released.
+
+An event that does not fit its provider's schema ends the response *failed*
+(``protocol_error``) with its position; :meth:`handle` never raises from inside.
 
 The state moves ``pending → streaming →`` one terminal state, once. Only ``completed`` computes
 a final value, by the typed layer's done signal: truncation (``response.incomplete``,
@@ -32,21 +44,25 @@ never text, arguments or error messages, which may quote the prompt.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional
 
 from pydantic import ValidationError
 
 from ..core.errors import ParseError
-from ..core.events import Event, Path
 from ..core.parser import Parser
-from ..providers.adapters import (
+from ..providers.detect import adapter_for, detect
+from ..providers.signals import (
     Adapter,
     Begin,
     ChoiceFinish,
+    Citation,
+    ProtocolError,
+    ReasoningDelta,
     RefusalDelta,
     Signal,
     StreamDone,
@@ -56,38 +72,44 @@ from ..providers.adapters import (
     ToolDelta,
     ToolDone,
     ToolStart,
+    ToolStatus,
     Unknown,
-    adapter_for,
-    detect,
+    clean,
 )
 from ..typed.parser import FinalValueError, TypedParser
+from .choices import ChoiceResult, ToolCallStream
 from .updates import (
     Cancelled,
+    CitationAdded,
     Completed,
     Failed,
     FieldCompleted,
     Incomplete,
+    ItemCompleted,
     PartialUpdate,
     Refused,
     ResponseState,
     SequenceGap,
+    ServerToolCallUpdate,
     Started,
     ToolCall,
+    ToolCallIdIssue,
     ToolCallProgress,
     ToolCallReady,
     ToolCallRejected,
     Update,
 )
+from .updates import ReasoningDelta as ReasoningUpdate
 from .updates import RefusalDelta as RefusalUpdate
 
 __all__ = ["ChoiceResult", "Lifecycle", "Metrics"]
 
 logger = logging.getLogger("partialjson")
 
-_MISSING: Any = object()
-_COMPLETIONS = frozenset({"string", "number", "boolean", "null", "end_map", "end_array"})
 _CALLS_DONE = frozenset({"tool_calls", "function_call", "stop"})
 _CUT_OFF = {"length": ResponseState.INCOMPLETE, "content_filter": ResponseState.INCOMPLETE}
+#: Exceptions an adapter's bug on an unforeseen event shape could raise: a protocol error too.
+_SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 
 @dataclass
@@ -101,129 +123,12 @@ class Metrics:
     duration: Optional[float] = None
     state: ResponseState = ResponseState.PENDING
     events: int = 0
+    #: Events, items, blocks or parts of a type partialjson does not know: skipped.
     unknown_events: int = 0
     duplicate_events: int = 0
     gaps: int = 0
-
-
-class _ToolCallStream:
-    def __init__(self, key: Hashable, call_id: str, name: str, model: Any) -> None:
-        self.key = key
-        self.call_id = call_id
-        self.name = name
-        self.parser: Union[Parser, TypedParser[Any]] = (
-            TypedParser(model) if model is not None else Parser()
-        )
-        self.pieces: list[str] = []
-        self.error: Optional[Exception] = None
-        self.released = False
-
-    @property
-    def partial(self) -> Any:
-        return self.parser.partial if isinstance(self.parser, TypedParser) else self.parser.value
-
-
-class ChoiceResult:
-    """One choice of a response (Chat Completions can stream several; the others have one)."""
-
-    def __init__(self, index: int, type_: Any, options: dict[str, Any]) -> None:
-        self.index = index
-        self._type = type_
-        self._options = options
-        self._channel: Union[Parser, TypedParser[Any], None] = None
-        self._text: list[str] = []
-        self._refusal: list[str] = []
-        self._calls: dict[Hashable, _ToolCallStream] = {}
-        self.tool_calls: list[ToolCall] = []
-        self.finish_reason: Optional[str] = None
-        self.state = ResponseState.PENDING
-        self.reason: Optional[str] = None
-        #: Why the output could not be parsed or validated, if it could not.
-        self.error: Optional[Exception] = None
-        self._final: Any = _MISSING
-
-    @property
-    def text(self) -> str:
-        """The answer's text so far, exactly as received."""
-        return "".join(self._text)
-
-    @property
-    def refusal(self) -> str:
-        """The refusal's text so far."""
-        return "".join(self._refusal)
-
-    @property
-    def partial(self) -> Any:
-        """The partial value of the answer, for display only (``None`` before any text)."""
-        channel = self._channel
-        if channel is None:
-            return None
-        return channel.partial if isinstance(channel, TypedParser) else channel.value
-
-    @property
-    def final(self) -> Any:
-        """The validated value; raises :class:`~partialjson.FinalValueError` unless completed."""
-        if self._final is not _MISSING:
-            return self._final
-        if self.state is not ResponseState.COMPLETED:
-            raise FinalValueError(
-                f"no final value: the response is {self.state.value}"
-                + (f" ({self.reason})" if self.reason else "")
-                + "; only a completed response has one"
-            )
-        if self.error is not None:
-            raise FinalValueError(
-                f"the completed response's output is not valid: {self.error}"
-            ) from self.error
-        raise FinalValueError("the response has no output text to parse (did it only call tools?)")
-
-    # -- applying signals ------------------------------------------------------------
-
-    def text_delta(self, text: str) -> list[Event]:
-        self._text.append(text)
-        if self.error is not None:
-            return []
-        if self._channel is None:
-            self._channel = (
-                TypedParser(self._type, **self._options)
-                if self._type is not None
-                else Parser(**self._options)
-            )
-        try:
-            return self._channel.feed(text)
-        except ParseError as error:  # kept: the state is the provider's to say
-            self.error = error
-            logger.debug(
-                "choice %d: output text is not valid JSON at char %d", self.index, error.pos
-            )
-            return error.events
-
-    def completed_paths(self, events: list[Event]) -> list[Path]:
-        if isinstance(self._channel, TypedParser):
-            return list(self._channel.completed)
-        return [e.path for e in events if e.kind in _COMPLETIONS]
-
-    def finish_output(self) -> None:
-        """The done signal for the answer: compute the final value, or record why not."""
-        channel = self._channel
-        if channel is None or self.error is not None:
-            return
-        try:
-            self._final = channel.finish() if isinstance(channel, TypedParser) else channel.close()
-        except (ParseError, ValidationError) as error:
-            self.error = error
-
-    def settle(self, state: ResponseState, reason: Optional[str]) -> None:
-        if self.state.terminal:
-            return
-        if state is ResponseState.COMPLETED and self._refusal:
-            state = ResponseState.REFUSED
-        self.state, self.reason = state, reason
-        if state is ResponseState.COMPLETED:
-            self.finish_output()
-            if self.error is not None and self._type is not None:
-                # A type was asked for and the text is not one: never dress it up as a value.
-                self.state, self.reason = ResponseState.FAILED, "invalid_output"
+    #: Reasoning characters received (thinking and summaries).
+    reasoning_characters: int = 0
 
 
 class Lifecycle:
@@ -257,10 +162,14 @@ class Lifecycle:
         self._tools = dict(tools or {})
         self._adapter: Optional[Adapter] = adapter_for(provider) if provider else None
         self._clock = clock
+        self._items = parser_options.pop("items", None)
         self._options = parser_options
+        if type_ is not None:  # a bad type, items path or option is the caller's error, now
+            TypedParser(type_, items=self._items, **parser_options)
+        else:
+            Parser(**parser_options)
         self._started_at = clock()
         self._choices: dict[int, ChoiceResult] = {}
-        self._released_ids: set[str] = set()
         self.state = ResponseState.PENDING
         self.reason: Optional[str] = None
         #: The provider's error message, for a failed response (not logged).
@@ -269,6 +178,8 @@ class Lifecycle:
         self.metrics = Metrics()
         self.last_sequence_number: Optional[int] = None
         self._began = False
+        self._last_kind = "-"
+        self._call_ids: set[str] = set()
 
     # -- what a caller reads ------------------------------------------------------------
 
@@ -295,18 +206,34 @@ class Lifecycle:
         """Every released tool call, in the order they became ready."""
         return [call for choice in self.choices for call in choice.tool_calls]
 
+    @property
+    def server_tool_calls(self) -> list[ToolCall]:
+        """Tools the provider ran itself (web search, MCP, code interpreter...), as they stand:
+        shown, never released."""
+        return [call for choice in self.choices for call in choice.server_tool_calls]
+
     # -- events in, updates out ---------------------------------------------------------
 
     def handle(self, data: Mapping[str, Any]) -> list[Update]:
-        """Apply one provider event (a dict); return the updates it causes."""
+        """Apply one provider event (a dict); return the updates it causes.
+
+        An event that does not fit its provider's schema ends the response *failed*
+        (``protocol_error``), keeping what arrived before it readable; it never raises.
+        """
         if self.state.terminal:
             return []
         self.metrics.events += 1
         updates: list[Update] = []
+        if not isinstance(data, Mapping):
+            return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
         kind = data.get("type", "chunk")
+        self._last_kind = clean(kind)
         sequence = data.get("sequence_number")
-        logger.debug("event %s seq=%s", kind, sequence)
-        if isinstance(sequence, int) and not isinstance(sequence, bool):
+        logger.debug("event %s seq=%s", clean(kind), clean(sequence))
+        if sequence is not None:
+            if not isinstance(sequence, int) or isinstance(sequence, bool):
+                error = ProtocolError("sequence_number is not an integer", "sequence_number")
+                return self._protocol_error(error)
             last = self.last_sequence_number
             if last is not None and sequence <= last:
                 self.metrics.duplicate_events += 1
@@ -321,7 +248,14 @@ class Lifecycle:
             if self._adapter is None:
                 self.metrics.unknown_events += 1
                 return updates
-        signals = self._adapter.translate(data)
+        try:
+            signals = self._adapter.translate(data)
+        except ProtocolError as error:
+            return updates + self._protocol_error(error)
+        except _SHAPE_ERRORS as error:  # an unforeseen shape: still the provider's fault
+            problem = ProtocolError(f"unreadable event ({type(error).__name__})")
+            problem.__cause__ = error
+            return updates + self._protocol_error(problem)
         if not self._began:
             begin = next((s for s in signals if isinstance(s, Begin)), Begin(None, None))
             self._begin(begin.response_id, begin.model, updates)
@@ -330,6 +264,39 @@ class Lifecycle:
             if self.state.terminal:
                 break
         return updates
+
+    def fail(
+        self, reason: str, message: Optional[str] = None, error: Optional[BaseException] = None
+    ) -> list[Update]:
+        """End the response *failed* for a reason found outside the events (``timeout``,
+        ``protocol_error`` from the SSE framing...): nothing more is released."""
+        if self.state.terminal:
+            return []
+        updates: list[Update] = []
+        if not self._began:
+            self._begin(None, None, updates)
+        self._finish(ResponseState.FAILED, reason, message, updates, error)
+        return updates
+
+    def protocol_error(self, error: ProtocolError) -> list[Update]:
+        """The source delivered something that is not an event (SSE data that is not a JSON
+        object, a line over the size limit): the response fails (``protocol_error``)."""
+        if self.state.terminal:
+            return []
+        self.metrics.events += 1
+        self._last_kind = "-"
+        return self._protocol_error(error)
+
+    def _protocol_error(self, error: ProtocolError) -> list[Update]:
+        kind = self._last_kind
+        message = f"event {self.metrics.events}: {error}"
+        logger.warning(
+            "protocol error in event %d (%s)%s: the response fails",
+            self.metrics.events,
+            kind,
+            f" at {clean(error.field)}" if error.field else "",
+        )
+        return self.fail("protocol_error", message, error)
 
     def end(self, error: Optional[BaseException] = None) -> list[Update]:
         """The source ended (``error``: it raised). Without a terminal event the response
@@ -361,7 +328,7 @@ class Lifecycle:
                 choice.state, choice.reason = ResponseState.PENDING, None
         logger.info(
             "response %s resumes after sequence number %s",
-            self.response_id or "-",
+            clean(self.response_id or "-"),
             self.last_sequence_number,
         )
 
@@ -378,7 +345,9 @@ class Lifecycle:
     def _choice(self, index: int) -> ChoiceResult:
         choice = self._choices.get(index)
         if choice is None:
-            choice = self._choices[index] = ChoiceResult(index, self.type, self._options)
+            choice = self._choices[index] = ChoiceResult(
+                index, self.type, self._options, self._items
+            )
         return choice
 
     def _begin(
@@ -387,7 +356,7 @@ class Lifecycle:
         self._began = True
         self.response_id = response_id
         self.state = self.metrics.state = ResponseState.STREAMING
-        logger.info("response %s started (provider %s)", response_id or "-", self.provider)
+        logger.info("response %s started (provider %s)", clean(response_id or "-"), self.provider)
         updates.append(Started(response_id, model))
 
     def _apply(self, signal: Signal, updates: list[Update]) -> None:
@@ -395,10 +364,12 @@ class Lifecycle:
             self._text(signal.choice, signal.text, updates)
         elif isinstance(signal, ToolDelta):
             self._tool_delta(signal, updates)
+        elif isinstance(signal, ReasoningDelta):
+            self._reasoning(signal, updates)
         elif isinstance(signal, Begin):
             if self.response_id is None and signal.response_id:
                 self.response_id = signal.response_id
-                logger.info("response id %s", signal.response_id)
+                logger.info("response id %s", clean(signal.response_id))
         elif isinstance(signal, TextDone):
             choice = self._choice(signal.choice)
             if not choice.text and signal.text:  # the text came whole, with no deltas
@@ -407,14 +378,15 @@ class Lifecycle:
             self._count_delta(signal.text)
             self._choice(signal.choice)._refusal.append(signal.text)
             updates.append(RefusalUpdate(signal.text, signal.choice))
+        elif isinstance(signal, Citation):
+            self._choice(signal.choice).citations.append(signal.data)
+            updates.append(CitationAdded(signal.data, signal.choice))
         elif isinstance(signal, ToolStart):
-            calls = self._choice(signal.choice)._calls
-            if signal.key not in calls:
-                calls[signal.key] = _ToolCallStream(
-                    signal.key, signal.call_id, signal.name, self._tools.get(signal.name)
-                )
+            self._tool_start(signal, updates)
         elif isinstance(signal, ToolDone):
-            self._release(signal.choice, signal.key, signal.arguments, updates)
+            self._tool_done(signal, updates)
+        elif isinstance(signal, ToolStatus):
+            self._tool_status(signal, updates)
         elif isinstance(signal, ChoiceFinish):
             self._choice_finish(signal, updates)
         elif isinstance(signal, StreamDone):
@@ -436,67 +408,154 @@ class Lifecycle:
     def _text(self, index: int, text: str, updates: list[Update]) -> None:
         self._count_delta(text)
         choice = self._choice(index)
+        issues_before = len(choice.issues)
         events = choice.text_delta(text)
         if not events:
             return
-        changed = tuple(dict.fromkeys(e.path for e in events if e.kind != "map_key"))
-        updates.append(PartialUpdate(choice.partial, changed, index))
+        hidden = {issue.path for issue in choice.issues[issues_before:]}  # kept out of the view
+        changed = tuple(
+            dict.fromkeys(e.path for e in events if e.kind != "map_key" and e.path not in hidden)
+        )
+        if changed:  # a key alone, or a value kept out as an issue, changes nothing visible
+            updates.append(PartialUpdate(choice.partial, changed, index))
         completed = choice.completed_paths(events)
         if completed and self.metrics.time_to_first_complete_field is None:
             self.metrics.time_to_first_complete_field = self._clock() - self._started_at
         updates.extend(FieldCompleted(path, index) for path in completed)
+        new_items = choice.new_items()
+        if new_items:
+            first = len(choice.items) - len(new_items)
+            path = choice.items_path
+            updates.extend(
+                ItemCompleted(item, first + i, (*path, first + i), index)
+                for i, item in enumerate(new_items)
+            )
+
+    def _reasoning(self, signal: ReasoningDelta, updates: list[Update]) -> None:
+        choice = self._choice(signal.choice)
+        if signal.kind == "signature":  # kept for the next turn, not shown
+            choice.reasoning_signature += signal.text
+            return
+        choice._reasoning.append(signal.text)
+        self.metrics.reasoning_characters += len(signal.text)
+        updates.append(ReasoningUpdate(signal.text, signal.kind, signal.choice))
+
+    def _tool_start(self, signal: ToolStart, updates: list[Update]) -> None:
+        calls = self._choice(signal.choice)._calls
+        call = calls.get(signal.key)
+        if call is not None:  # arguments came first, or the id came late: fill in the blanks
+            call.call_id = call.call_id or signal.call_id
+            call.name = call.name or signal.name
+            return
+        call = calls[signal.key] = ToolCallStream(
+            signal.key,
+            signal.call_id,
+            signal.name,
+            None if signal.server else self._tools.get(signal.name),
+            self._options,
+            kind=signal.kind,
+            server=signal.server,
+            raw=signal.raw,
+            given=signal.arguments,
+        )
+        call.status = signal.status
+        if call.server:
+            logger.info("server tool call %s (%s) started", clean(call.call_id), clean(call.kind))
+            self._show(call, signal.choice, updates)
 
     def _tool_delta(self, signal: ToolDelta, updates: list[Update]) -> None:
         self._count_delta(signal.text)
         calls = self._choice(signal.choice)._calls
         call = calls.get(signal.key)
         if call is None:  # arguments before the call's start: keep them under its key
-            call = calls[signal.key] = _ToolCallStream(signal.key, "", "", None)
-        call.pieces.append(signal.text)
-        if call.error is not None or call.released:
+            call = calls[signal.key] = ToolCallStream(signal.key, "", "", None, self._options)
+        if call.released:
             return
-        try:
-            call.parser.feed(signal.text)
-        except ParseError as error:
-            call.error = error
-        updates.append(ToolCallProgress(call.call_id, call.name, call.partial, signal.choice))
+        call.feed(signal.text)
+        if call.server:
+            self._show(call, signal.choice, updates)
+        elif call.error is None:
+            updates.append(ToolCallProgress(call.call_id, call.name, call.partial, signal.choice))
+
+    def _tool_status(self, signal: ToolStatus, updates: list[Update]) -> None:
+        call = self._choice(signal.choice)._calls.get(signal.key)
+        if call is None or not call.server:
+            self.metrics.unknown_events += 1  # a status for no server call we saw
+            return
+        call.status = signal.status
+        if signal.result is not None:
+            call.result = signal.result
+        logger.info("server tool call %s %s", clean(call.call_id), signal.status)
+        self._show(call, signal.choice, updates)
+
+    def _tool_done(self, signal: ToolDone, updates: list[Update]) -> None:
+        call = self._choice(signal.choice)._calls.get(signal.key)
+        if call is not None:  # a done event that repeats the id and name fills in a lost start
+            call.call_id = call.call_id or signal.call_id or ""
+            call.name = call.name or signal.name or ""
+        self._release(signal.choice, signal.key, signal.arguments, updates)
 
     def _release(
         self, index: int, key: Hashable, arguments: Optional[str], updates: list[Update]
     ) -> None:
         """A call's done event: release it once, with complete (and valid) arguments."""
         call = self._choice(index)._calls.get(key)
-        if call is None:
-            return
-        if call.released or (call.call_id and call.call_id in self._released_ids):
-            call.released = True
+        if call is None or call.released:
             return
         call.released = True
-        self._released_ids.add(call.call_id)
-        if not call.pieces and arguments:
-            call.pieces.append(arguments)
-            try:
-                call.parser.feed(arguments)
-            except ParseError as error:
-                call.error = error
+        if arguments is not None and (arguments or call.pieces) and arguments != call.text:
+            if call.pieces:  # deltas were lost (a gap, a dropped event): the whole text wins
+                logger.warning(
+                    "tool call %s: the done event's arguments differ from its deltas; "
+                    "using the done event's",
+                    clean(call.call_id),
+                )
+            call.replace(arguments)
+        if not call.pieces:
+            call.feed(call.given or ("" if call.raw else "{}"))  # a call without arguments
+        if call.server:
+            with contextlib.suppress(ParseError, ValidationError):
+                call.finish()  # else shown as received: a server tool's are not ours to judge
+            self._show(call, index, updates)
+            return
+        self._check_id(call, index, updates)
         try:
-            if call.error is not None:
-                raise call.error
-            value = (
-                call.parser.finish()
-                if isinstance(call.parser, TypedParser)
-                else call.parser.close()
-            )
+            value = call.finish()
         except (ParseError, ValidationError) as error:
             logger.warning(
-                "tool call %s (%s) rejected: %s", call.call_id, call.name, type(error).__name__
+                "tool call %s (%s) rejected: %s",
+                clean(call.call_id),
+                clean(call.name),
+                type(error).__name__,
             )
             updates.append(ToolCallRejected(call.call_id, call.name, error, index))
             return
-        ready = ToolCall(call.call_id, call.name, value, "".join(call.pieces), index)
+        ready = ToolCall(call.call_id, call.name, value, call.text, index, kind=call.kind)
         self._choice(index).tool_calls.append(ready)
-        logger.info("tool call %s (%s) ready", call.call_id, call.name)
+        logger.info("tool call %s (%s) ready", clean(call.call_id), clean(call.name))
         updates.append(ToolCallReady(ready))
+
+    @staticmethod
+    def _show(call: ToolCallStream, index: int, updates: list[Update]) -> None:
+        """A server tool call's snapshot, when it shows something new."""
+        snapshot = call.snapshot(index)
+        if snapshot != call.shown or snapshot.result is not call.shown_result:
+            call.shown, call.shown_result = snapshot, snapshot.result
+            updates.append(ServerToolCallUpdate(snapshot))
+
+    def _check_id(self, call: ToolCallStream, index: int, updates: list[Update]) -> None:
+        """Report a call whose id cannot tell it apart: none, or another call's."""
+        problem = None
+        if not call.call_id:
+            problem = "missing_id"
+        elif call.call_id in self._call_ids:
+            problem = "duplicate_id"
+        self._call_ids.add(call.call_id)
+        if problem is not None:
+            logger.warning(
+                "tool call %s (%s): %s", clean(call.call_id) or "-", clean(call.name), problem
+            )
+            updates.append(ToolCallIdIssue(call.call_id, call.name, problem, index))
 
     def _choice_finish(self, signal: ChoiceFinish, updates: list[Update]) -> None:
         choice = self._choice(signal.choice)
@@ -540,7 +599,7 @@ class Lifecycle:
         self.metrics.duration = self._clock() - self._started_at
         logger.info(
             "response %s %s%s after %.3fs: %d deltas, %d characters",
-            self.response_id or "-",
+            clean(self.response_id or "-"),
             state.value,
             f" ({reason})" if reason else "",
             self.metrics.duration,
@@ -549,9 +608,7 @@ class Lifecycle:
         )
         first = self._choice(0)
         if state is ResponseState.COMPLETED:
-            updates.append(
-                Completed(first._final if first._final is not _MISSING else None, reason)
-            )
+            updates.append(Completed(first.final_or_none(), reason))
         elif state is ResponseState.INCOMPLETE:
             updates.append(Incomplete(reason))
         elif state is ResponseState.REFUSED:

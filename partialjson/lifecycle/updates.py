@@ -2,8 +2,10 @@
 
 A loop over :func:`partialjson.stream` sees, in order: one :class:`Started`; then, as deltas
 arrive, :class:`PartialUpdate` (the partial value and the paths that changed),
-:class:`FieldCompleted`, :class:`RefusalDelta`, :class:`ToolCallProgress`,
-:class:`ToolCallReady` (or :class:`ToolCallRejected`) and :class:`SequenceGap`; and last,
+:class:`FieldCompleted`, :class:`ItemCompleted`, :class:`RefusalDelta`, :class:`ToolCallProgress`,
+:class:`ToolCallReady` (or :class:`ToolCallRejected`), :class:`ToolCallIdIssue`,
+:class:`ServerToolCallUpdate` (tools the provider runs itself), :class:`ReasoningDelta`,
+:class:`CitationAdded` and :class:`SequenceGap`; and last,
 exactly one terminal update: :class:`Completed`, :class:`Incomplete`, :class:`Refused`,
 :class:`Failed` or :class:`Cancelled`.
 """
@@ -18,17 +20,22 @@ from ..core.events import Path
 
 __all__ = [
     "Cancelled",
+    "CitationAdded",
     "Completed",
     "Failed",
     "FieldCompleted",
     "Incomplete",
+    "ItemCompleted",
     "PartialUpdate",
+    "ReasoningDelta",
     "RefusalDelta",
     "Refused",
     "ResponseState",
     "SequenceGap",
+    "ServerToolCallUpdate",
     "Started",
     "ToolCall",
+    "ToolCallIdIssue",
     "ToolCallProgress",
     "ToolCallReady",
     "ToolCallRejected",
@@ -55,15 +62,31 @@ class ResponseState(str, enum.Enum):
 
 @dataclass(frozen=True)
 class ToolCall:
-    """A tool call whose arguments are complete (and valid for the tool's model, if any)."""
+    """A tool call whose arguments are complete (and valid for the tool's model, if any).
+
+    Also the entries of ``server_tool_calls``: tools the provider runs itself, shown with their
+    arguments taking shape, their ``status`` and ``result``, and never released to run.
+
+    >>> call = ToolCall("call_1", "get_weather", {"city": "Paris"}, '{"city": "Paris"}')
+    >>> call.kind, call.arguments["city"]
+    ('function', 'Paris')
+    """
 
     call_id: str
     name: str
-    #: The validated model when the tool's type was registered, else the parsed JSON.
+    #: The validated model when the tool's type was registered, else the parsed JSON (``{}``
+    #: for a call without arguments); the text itself for a free-text (``custom``) tool.
     arguments: Any
-    #: The arguments exactly as the model wrote them.
+    #: The arguments exactly as the model wrote them (``"{}"`` when it wrote none).
     arguments_json: str
     choice: int = 0
+    #: ``function`` (the application's JSON tools), ``custom`` (free-text input), or a
+    #: server-run tool's type: ``web_search_call``, ``mcp_call``, ``server_tool_use``...
+    kind: str = "function"
+    #: A server-run tool's status as the provider last reported it (``None`` for the app's).
+    status: Optional[str] = None
+    #: What a server-run tool produced, where the stream carries it.
+    result: Any = field(default=None, compare=False)
 
 
 class Update:
@@ -80,7 +103,20 @@ class Started(Update):
 
 @dataclass(frozen=True)
 class PartialUpdate(Update):
-    """The answer's partial value changed. ``value`` is live (see ``Parser.value``)."""
+    """The answer's partial value changed; ``changed`` lists the paths that did (never empty).
+
+    ``value`` is the *live* partial value, the same object in every update, updated in place
+    as text arrives — copying it on every delta would cost the whole document per delta. To
+    keep the value as it was at one update, copy it: ``copy.deepcopy(update.value)``.
+
+    >>> import partialjson
+    >>> def chunk(text):
+    ...     return {"choices": [{"index": 0, "delta": {"content": text}}]}
+    >>> chunks = [chunk('{"a": [1'), chunk(", 2]}")]
+    >>> updates = [u for u in partialjson.stream(chunks) if isinstance(u, PartialUpdate)]
+    >>> updates[0].value is updates[1].value, updates[0].value
+    (True, {'a': [1, 2]})
+    """
 
     value: Any
     changed: tuple[Path, ...]
@@ -91,6 +127,24 @@ class PartialUpdate(Update):
 class FieldCompleted(Update):
     """A value of the answer is final: a UI can lock it."""
 
+    path: Path
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ItemCompleted(Update):
+    """An element of the ``items=`` array closed: ``item`` is validated for its element type
+    (the raw JSON value without a type), ``index`` its position. A list UI appends a row.
+
+    >>> import partialjson
+    >>> chunks = [{"choices": [{"index": 0, "delta": {"content": '{"rows": [1, 2]}'}}]}]
+    >>> [(u.index, u.item) for u in partialjson.stream(chunks, items="rows")
+    ...  if isinstance(u, ItemCompleted)]
+    [(0, 1), (1, 2)]
+    """
+
+    item: Any
+    index: int
     path: Path
     choice: int = 0
 
@@ -129,6 +183,84 @@ class ToolCallRejected(Update):
 
 
 @dataclass(frozen=True)
+class ToolCallIdIssue(Update):
+    """A tool call's id is not usable as given: ``problem`` is ``duplicate_id`` (another call of
+    this response has the same id) or ``missing_id`` (the provider sent none). The call is still
+    released (never dropped or merged): answering it is the application's decision.
+
+    >>> import partialjson
+    >>> def call(index, id_):
+    ...     fragment = {"index": index, "id": id_, "function": {"name": "f", "arguments": "{}"}}
+    ...     return {"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]}
+    >>> done = {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]}
+    >>> stream = partialjson.stream([call(0, "call_1"), call(1, "call_1"), done])
+    >>> [(u.call_id, u.problem) for u in stream if isinstance(u, ToolCallIdIssue)]
+    [('call_1', 'duplicate_id')]
+    """
+
+    call_id: str
+    name: str
+    problem: str
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class ServerToolCallUpdate(Update):
+    """A tool the provider runs itself (web search, MCP, code interpreter...) started, its
+    arguments grew, or its status changed. ``call`` is a snapshot, for display; it is never
+    a call for the application to run.
+
+    >>> import partialjson
+    >>> item = {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}
+    >>> events = [
+    ...     {"type": "response.output_item.added", "item": item},
+    ...     {"type": "response.web_search_call.completed", "item_id": "ws_1"},
+    ...     {"type": "response.completed"},
+    ... ]
+    >>> stream = partialjson.stream(events)
+    >>> [u.call.status for u in stream if isinstance(u, ServerToolCallUpdate)]
+    ['in_progress', 'completed']
+    >>> stream.tool_calls, stream.server_tool_calls[0].kind
+    ([], 'web_search_call')
+    """
+
+    call: ToolCall
+
+
+@dataclass(frozen=True)
+class ReasoningDelta(Update):
+    """Reasoning text, never part of the answer: ``kind`` is ``thinking`` (Anthropic thinking,
+    Responses reasoning text, Gemini thoughts, Chat ``reasoning_content``), ``summary``
+    (Responses reasoning summaries) or ``redacted`` (an encrypted block; ``delta`` is empty).
+
+    >>> import partialjson
+    >>> events = [
+    ...     {"candidates": [{"content": {"parts": [{"text": "Hmm.", "thought": True}]}}]},
+    ...     {"candidates": [{"content": {"parts": [{"text": "[1]"}]}, "finishReason": "STOP"}]},
+    ... ]
+    >>> stream = partialjson.stream(events)
+    >>> [u.delta for u in stream if isinstance(u, ReasoningDelta)], stream.final
+    (['Hmm.'], [1])
+    """
+
+    delta: str
+    kind: str = "thinking"
+    choice: int = 0
+
+
+@dataclass(frozen=True)
+class CitationAdded(Update):
+    """A citation or annotation for the answer's text, as the provider gave it.
+
+    >>> CitationAdded({"type": "url_citation", "url": "https://example.com"}).citation["url"]
+    'https://example.com'
+    """
+
+    citation: Any
+    choice: int = 0
+
+
+@dataclass(frozen=True)
 class SequenceGap(Update):
     """Events are missing: ``expected`` was the next sequence number, ``received`` came."""
 
@@ -157,6 +289,11 @@ class Refused(Update):
 
 @dataclass(frozen=True)
 class Failed(Update):
+    """The response failed. ``reason``: the provider's error code, ``interrupted`` (the source
+    ended or raised before a terminal event), ``protocol_error`` (an event that does not fit its
+    provider's schema: ``error`` is a :class:`~partialjson.ProtocolError`), ``timeout`` (no data
+    for ``idle_timeout`` seconds) or ``invalid_output`` (the typed answer does not validate)."""
+
     reason: Optional[str]
     message: Optional[str] = None
     error: Optional[BaseException] = field(default=None, compare=False)

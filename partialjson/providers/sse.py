@@ -24,6 +24,11 @@ interpretation"), each with a named test:
 
 Lines are found by searching only the new text, and a partial line is kept as pieces, so the
 work is linear in the input however it is chunked.
+
+The spec sets no limits; a client must. A line longer than ``max_line_size`` characters or an
+event whose data grows past ``max_event_size`` (both 16 MiB by default) raises
+:class:`EventTooLarge` from the ``feed`` that crosses the limit, before the text is kept: an
+endless line cannot grow memory without bound.
 """
 
 from __future__ import annotations
@@ -34,9 +39,24 @@ import re
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
-__all__ = ["SSEDecoder", "ServerSentEvent"]
+__all__ = ["DEFAULT_MAX_SIZE", "EventTooLarge", "SSEDecoder", "ServerSentEvent"]
 
 _line_end = re.compile(r"\r\n|\r|\n")
+
+#: The default limit on one line and on one event's data, in characters (16 MiB).
+DEFAULT_MAX_SIZE = 16 * 1024 * 1024
+
+
+class EventTooLarge(ValueError):
+    """A line or an event's data is longer than the decoder's limit (``what``: ``"line"`` or
+    ``"event"``; ``limit`` in characters). The decoder is unusable after it."""
+
+    def __init__(self, what: str, limit: int) -> None:
+        super().__init__(f"an SSE {what} is longer than the limit of {limit} characters")
+        self.what = what
+        self.limit = limit
+        #: The events the failing feed completed before the limit was crossed.
+        self.events: list[ServerSentEvent] = []
 
 
 @dataclass(frozen=True)
@@ -70,7 +90,16 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
     []
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, max_line_size: int = DEFAULT_MAX_SIZE, max_event_size: int = DEFAULT_MAX_SIZE
+    ) -> None:
+        if max_line_size < 1 or max_event_size < 1:
+            raise ValueError("max_line_size and max_event_size must be at least 1")
+        self.max_line_size = max_line_size
+        self.max_event_size = max_event_size
+        self._partial_size = 0  # characters in the current line so far
+        self._data_size = 0  # characters in the current event's data so far
+        self._too_large: Optional[EventTooLarge] = None
         self._decoder: Optional[codecs.IncrementalDecoder] = None
         self._text_input: Optional[bool] = None
         self._started = False  # the BOM check is done
@@ -94,16 +123,24 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         return self._retry
 
     def feed(self, chunk: Union[bytes, str]) -> list[ServerSentEvent]:
-        """Consume the next chunk; return the events it completes."""
+        """Consume the next chunk; return the events it completes.
+
+        Raises :class:`EventTooLarge` when a line or an event crosses its limit.
+        """
+        if self._too_large is not None:
+            raise EventTooLarge(self._too_large.what, self._too_large.limit)
         return self._lines(self._text(chunk))
 
     def close(self) -> list[ServerSentEvent]:
         """End of stream. An event not followed by a blank line is discarded, as the spec says
         (``discarded_tail`` tells whether there was one). Returns the events still due.
         """
+        if self._too_large is not None:
+            return []
         events = self._lines(self._decoder.decode(b"", True)) if self._decoder else []
         self.discarded_tail = bool(self._data or "".join(self._partial))
         self._data, self._partial, self._event_type = [], [], ""
+        self._partial_size = self._data_size = 0
         return events
 
     def _text(self, chunk: Union[bytes, str]) -> str:
@@ -132,12 +169,15 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             if text.startswith("\n"):
                 start = 1  # the second half of a CRLF split across chunks
         for match in _line_end.finditer(text, start):
+            self._check("line", self._partial_size + match.start() - start, events)
             self._partial.append(text[start : match.start()])
             self._line("".join(self._partial), events)
-            self._partial = []
+            self._partial, self._partial_size = [], 0
             start = match.end()
         if start < len(text):
+            self._check("line", self._partial_size + len(text) - start, events)
             self._partial.append(text[start:])
+            self._partial_size += len(text) - start
         # A CR ending the chunk was taken as a line end: a LF starting the next one belongs to it.
         self._pending_cr = text.endswith("\r")
         return events
@@ -152,6 +192,8 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if colon and value.startswith(" "):
             value = value[1:]
         if field == "data":
+            self._data_size += len(value) + 1
+            self._check("event", self._data_size - 1, events)
             self._data.append(value)
         elif field == "event":
             self._event_type = value
@@ -161,9 +203,17 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         elif field == "retry" and value.isascii() and value.isdigit():
             self._retry = int(value)
 
+    def _check(self, what: str, size: int, events: list[ServerSentEvent]) -> None:
+        limit = self.max_line_size if what == "line" else self.max_event_size
+        if size > limit:
+            self._partial, self._data = [], []  # release what was kept at once
+            self._too_large = EventTooLarge(what, limit)
+            self._too_large.events = events  # dispatched by this feed before the limit
+            raise self._too_large
+
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
         data, event_type = self._data, self._event_type
-        self._data, self._event_type = [], ""
+        self._data, self._event_type, self._data_size = [], "", 0
         if not data:
             return  # nothing to dispatch: a data-less event (e.g. `event: ping`) is dropped
         event = ServerSentEvent(

@@ -23,12 +23,18 @@ import asyncio
 import inspect
 import json
 import logging
+import queue
+import socket
+import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any, Optional, Union, overload
+from typing import Any, Callable, Optional, Union, overload
 
+from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
 from ..lifecycle.updates import ResponseState, ToolCall, Update
-from ..providers.sse import ServerSentEvent, SSEDecoder
+from ..providers.signals import ProtocolError
+from ..providers.sse import DEFAULT_MAX_SIZE, EventTooLarge, ServerSentEvent, SSEDecoder
+from ..typed.parser import FieldStatus, Issue
 
 __all__ = ["AsyncResponseStream", "ResponseStream", "stream"]
 
@@ -37,52 +43,74 @@ logger = logging.getLogger("partialjson")
 
 class _EventReader:
     """Turns source items into provider event dicts (sans-I/O): dicts as they are, SDK event
-    objects dumped, ``ServerSentEvent`` s and raw SSE bytes or text decoded."""
+    objects dumped, ``ServerSentEvent`` s and raw SSE bytes or text decoded.
 
-    def __init__(self) -> None:
+    An item that cannot be a provider event (SSE data that is not a JSON object, an SSE line
+    over the size limit, an object of no known kind) sets :attr:`error`; the events before it
+    in the same item are still returned.
+    """
+
+    def __init__(self, max_sse_size: int = DEFAULT_MAX_SIZE) -> None:
         self._sse: Optional[SSEDecoder] = None
+        self._max_sse_size = max_sse_size
+        self.error: Optional[ProtocolError] = None
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
         if isinstance(item, Mapping):
             return [item]
         if isinstance(item, (bytes, bytearray, memoryview, str)):
             if self._sse is None:
-                self._sse = SSEDecoder()
-            return [
-                d
-                for event in self._sse.feed(bytes(item) if not isinstance(item, str) else item)
-                for d in self._sse_data(event)
-            ]
+                self._sse = SSEDecoder(
+                    max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
+                )
+            try:
+                events = self._sse.feed(bytes(item) if not isinstance(item, str) else item)
+            except EventTooLarge as error:
+                events = error.events
+                self.error = ProtocolError(str(error), "sse")
+            except TypeError as error:  # str and bytes mixed in one body
+                events, self.error = [], ProtocolError(str(error), "sse")
+            return self._all_data(events)
         if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
-            return self._sse_data(item)
+            return self._all_data([item])
         dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
         if callable(dump):
             data = dump()
             if isinstance(data, Mapping):
                 return [data]
-        raise TypeError(f"cannot read a provider event from {type(item).__name__}")
+        self.error = ProtocolError(f"cannot read a provider event from {type(item).__name__}")
+        return []
 
     def close(self) -> list[Mapping[str, Any]]:
-        if self._sse is None:
+        if self._sse is None or self.error is not None:
             return []
         events = self._sse.close()
         if self._sse.discarded_tail:
             logger.info("discarded an unterminated last SSE event (the WHATWG rule)")
-        return [d for event in events for d in self._sse_data(event)]
+        return self._all_data(events)
 
-    @staticmethod
-    def _sse_data(event: Any) -> list[Mapping[str, Any]]:
+    def _all_data(self, events: list[Any]) -> list[Mapping[str, Any]]:
+        out: list[Mapping[str, Any]] = []
+        for event in events:
+            data = self._sse_data(event)
+            if data is None:
+                break
+            out.append(data)
+        return out
+
+    def _sse_data(self, event: Any) -> Optional[Mapping[str, Any]]:
         data = str(event.data)
         if data.strip() == "[DONE]":
-            return [{"done": True}]
+            return {"done": True}
         try:
             parsed = json.loads(data)
         except ValueError:
-            logger.warning(
-                "an SSE event of type %s has data that is not JSON: ignored", event.event
-            )
-            return []
-        return [parsed] if isinstance(parsed, Mapping) else []
+            parsed = None
+        if isinstance(parsed, Mapping):
+            return parsed
+        what = "not JSON" if parsed is None else f"a JSON {type(parsed).__name__}"
+        self.error = ProtocolError(f"an SSE event's data is {what}, not a JSON object", "data")
+        return None
 
 
 def _sync_items(source: Any) -> Iterator[Any]:
@@ -98,6 +126,56 @@ def _interrupted(error: Exception) -> Exception:
         "reading the source failed (%s): the response is interrupted", type(error).__name__
     )
     return error
+
+
+class _IdleTimeout(Exception):
+    """No item arrived within the idle timeout."""
+
+
+_STOP: Any = object()
+
+
+class _TimedItems:
+    """A sync source read with an idle timeout: one reader thread fetches one item per request,
+    so nothing is read ahead, and the caller waits for it at most ``timeout`` seconds."""
+
+    def __init__(self, items: Iterator[Any], timeout: float) -> None:
+        self._items = items
+        self._timeout = timeout
+        self._requests: queue.Queue[Any] = queue.Queue()
+        self._results: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="partialjson-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while self._requests.get() is not _STOP:
+            try:
+                self._results.put(("item", next(self._items)))
+            except StopIteration:
+                self._results.put(("end", None))
+                return
+            except BaseException as error:  # handed to the caller's thread
+                self._results.put(("error", error))
+                return
+
+    def __iter__(self) -> _TimedItems:
+        return self
+
+    def __next__(self) -> Any:
+        self._requests.put(None)
+        try:
+            kind, value = self._results.get(timeout=self._timeout)
+        except queue.Empty:
+            raise _IdleTimeout from None
+        if kind == "end":
+            raise StopIteration
+        if kind == "error":
+            raise value
+        return value
+
+    def stop(self) -> None:
+        """The reader thread ends after its current read (closing the source unblocks it)."""
+        self._requests.put(_STOP)
 
 
 def _async_items(source: Any) -> AsyncIterator[Any]:
@@ -121,6 +199,11 @@ class _Results:
     """What a finished (or running) response stream reports; shared by sync and async."""
 
     _machine: Lifecycle
+    _idle_timeout: Optional[float]
+
+    def _timeout_message(self) -> str:
+        logger.warning("no event for %ss: the response times out", self._idle_timeout)
+        return f"no data from the source for {self._idle_timeout} seconds"
 
     @property
     def state(self) -> ResponseState:
@@ -162,6 +245,39 @@ class _Results:
         """The tool calls released so far (complete, each once)."""
         return self._machine.tool_calls
 
+    def status(self, path: Union[str, Path] = ()) -> FieldStatus:
+        """Where a value of the answer (choice 0) stands: ``pending``, ``streaming``,
+        ``complete``...; by tuple or ``"items.0.name"``. Per choice: ``choices[i].status``."""
+        return self._machine.choices[0].status(path)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Complete values of the answer that failed their field's validation (kept out of
+        the partial value), for a typed answer."""
+        return self._machine.choices[0].issues
+
+    @property
+    def items(self) -> list[Any]:
+        """The elements of the ``items=`` array completed so far (each also an
+        :class:`~partialjson.ItemCompleted` update)."""
+        return self._machine.choices[0].items
+
+    @property
+    def server_tool_calls(self) -> list[ToolCall]:
+        """Tools the provider runs itself (web search, MCP, code interpreter...), as they stand:
+        arguments, ``status`` and ``result`` for display. Never released, never to be run."""
+        return self._machine.server_tool_calls
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning text so far (thinking, summaries), kept apart from the answer."""
+        return self._machine.choices[0].reasoning
+
+    @property
+    def citations(self) -> list[Any]:
+        """Citations and annotations of the answer's text, as the provider gave them."""
+        return self._machine.choices[0].citations
+
     @property
     def choices(self) -> list[ChoiceResult]:
         """One result per choice (Chat Completions with ``n > 1``)."""
@@ -200,19 +316,31 @@ class ResponseStream(_Results):
     ('completed', 'stop', {'answer': 42})
     """
 
-    def __init__(self, source: Any, machine: Lifecycle) -> None:
+    def __init__(
+        self,
+        source: Any,
+        machine: Lifecycle,
+        *,
+        idle_timeout: Optional[float] = None,
+        max_sse_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
         self._source = source
         self._machine = machine
-        self._reader = _EventReader()
+        self._reader = _EventReader(max_sse_size)
+        self._idle_timeout = idle_timeout
+        self._max_sse_size = max_sse_size
         self._cancel_updates: list[Update] = []
         self._iterating = False
+        self._lock = threading.Lock()
 
     def __iter__(self) -> Iterator[Update]:
         if self._iterating:
             raise RuntimeError("a response stream can be iterated only once")
         self._iterating = True
         machine = self._machine
-        items = _sync_items(self._source)
+        items: Iterator[Any] = _sync_items(self._source)
+        if self._idle_timeout is not None:
+            items = _TimedItems(items, self._idle_timeout)
         error: Optional[Exception] = None
         try:
             while not self._cancel_updates:
@@ -220,24 +348,39 @@ class ResponseStream(_Results):
                     item = next(items)
                 except StopIteration:
                     break
+                except _IdleTimeout:
+                    yield from self._locked(machine.fail, "timeout", self._timeout_message())
+                    _abort_read(self._source)
+                    break
                 except Exception as exc:  # the connection dropped, or cancel() closed it
                     error = None if self._cancel_updates else _interrupted(exc)
                     break
-                for data in self._reader.read(item):
-                    yield from machine.handle(data)
+                yield from self._apply(self._reader.read(item))
                 if machine.state.terminal:
                     break
             if not self._cancel_updates:
                 if error is None:
-                    for data in self._reader.close():
-                        yield from machine.handle(data)
-                yield from machine.end(error)
+                    yield from self._apply(self._reader.close())
+                yield from self._locked(machine.end, error)
         except GeneratorExit:  # the loop was left early: that is a cancel
-            self._cancel_updates = machine.cancel()
+            self._cancel_updates = self._locked(machine.cancel)
             raise
         finally:
+            if isinstance(items, _TimedItems):
+                items.stop()
             _close(self._source)
         yield from self._cancel_updates
+
+    def _apply(self, events: list[Mapping[str, Any]]) -> Iterator[Update]:
+        for data in events:
+            yield from self._locked(self._machine.handle, data)
+        if self._reader.error is not None:
+            yield from self._locked(self._machine.protocol_error, self._reader.error)
+
+    def _locked(self, step: Callable[..., list[Update]], *args: Any) -> list[Update]:
+        """One step of the machine; cancel() from another thread waits for it to end."""
+        with self._lock:
+            return step(*args)
 
     def resume(self, source: Any) -> ResponseStream:
         """Continue an *interrupted* response with a resumed stream (e.g. the Responses API's
@@ -245,7 +388,12 @@ class ResponseStream(_Results):
         :attr:`last_sequence_number`): events already applied are dropped, so no text repeats.
         Returns the stream to iterate for the rest of the response."""
         self._machine.reopen()
-        return ResponseStream(source, self._machine)
+        return ResponseStream(
+            source,
+            self._machine,
+            idle_timeout=self._idle_timeout,
+            max_sse_size=self._max_sse_size,
+        )
 
     def until_done(self) -> ResponseStream:
         """Read the whole stream (discarding the updates) and return ``self``."""
@@ -255,8 +403,10 @@ class ResponseStream(_Results):
 
     def cancel(self) -> None:
         """Cancel: the response ends *cancelled* with no final value, and the upstream source
-        is closed (which drops the HTTP connection). Safe from another thread."""
-        self._cancel_updates = self._machine.cancel() or self._cancel_updates
+        is closed (which drops the HTTP connection). Safe from another thread: if the last
+        event is being applied at that moment, whichever comes first decides the state."""
+        self._cancel_updates = self._locked(self._machine.cancel) or self._cancel_updates
+        _abort_read(self._source)  # a read blocked in another thread ends now
         _close(self._source)
 
     close = cancel
@@ -272,10 +422,19 @@ class ResponseStream(_Results):
 class AsyncResponseStream(_Results):
     """The async twin of :class:`ResponseStream`, for async sources."""
 
-    def __init__(self, source: Any, machine: Lifecycle) -> None:
+    def __init__(
+        self,
+        source: Any,
+        machine: Lifecycle,
+        *,
+        idle_timeout: Optional[float] = None,
+        max_sse_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
         self._source = source
         self._machine = machine
-        self._reader = _EventReader()
+        self._reader = _EventReader(max_sse_size)
+        self._idle_timeout = idle_timeout
+        self._max_sse_size = max_sse_size
         self._cancel_updates: list[Update] = []
         self._pending: Optional[asyncio.Future[Any]] = None
         self._iterating = False
@@ -287,16 +446,26 @@ class AsyncResponseStream(_Results):
         machine = self._machine
         items = _async_items(self._source)
         error: Optional[Exception] = None
+        timed_out = False
         try:
             while not self._cancel_updates:
-                self._pending = asyncio.ensure_future(items.__anext__())
+                self._pending = pending = asyncio.ensure_future(items.__anext__())
                 try:
-                    item = await self._pending
+                    if self._idle_timeout is None:
+                        item = await pending
+                    else:
+                        done, _ = await asyncio.wait({pending}, timeout=self._idle_timeout)
+                        if not done:
+                            pending.cancel()
+                            timed_out = True
+                            break
+                        item = pending.result()
                 except StopAsyncIteration:
                     break
                 except asyncio.CancelledError:
                     if self._cancel_updates:
                         break  # our own cancel() interrupted the read
+                    pending.cancel()
                     self._cancel_updates = machine.cancel()  # the consuming task was cancelled
                     raise
                 except Exception as exc:  # the connection dropped, or cancel() closed it
@@ -304,16 +473,17 @@ class AsyncResponseStream(_Results):
                     break
                 finally:
                     self._pending = None
-                for data in self._reader.read(item):
-                    for update in machine.handle(data):
-                        yield update
+                for update in self._apply(self._reader.read(item)):
+                    yield update
                 if machine.state.terminal:
                     break
-            if not self._cancel_updates:
+            if timed_out:
+                for update in machine.fail("timeout", self._timeout_message()):
+                    yield update
+            elif not self._cancel_updates:
                 if error is None:
-                    for data in self._reader.close():
-                        for update in machine.handle(data):
-                            yield update
+                    for update in self._apply(self._reader.close()):
+                        yield update
                 for update in machine.end(error):
                     yield update
         except GeneratorExit:  # the loop was left early: that is a cancel
@@ -324,11 +494,22 @@ class AsyncResponseStream(_Results):
         for update in self._cancel_updates:
             yield update
 
+    def _apply(self, events: list[Mapping[str, Any]]) -> list[Update]:
+        updates = [u for data in events for u in self._machine.handle(data)]
+        if self._reader.error is not None:
+            updates += self._machine.protocol_error(self._reader.error)
+        return updates
+
     def resume(self, source: Any) -> AsyncResponseStream:
         """Continue an *interrupted* response with a resumed (async) stream; see
         :meth:`ResponseStream.resume`."""
         self._machine.reopen()
-        return AsyncResponseStream(source, self._machine)
+        return AsyncResponseStream(
+            source,
+            self._machine,
+            idle_timeout=self._idle_timeout,
+            max_sse_size=self._max_sse_size,
+        )
 
     async def until_done(self) -> AsyncResponseStream:
         """Read the whole stream (discarding the updates) and return ``self``."""
@@ -352,6 +533,20 @@ class AsyncResponseStream(_Results):
     async def __aexit__(self, *exc: object) -> None:
         if not self._machine.state.terminal:
             await self.cancel()
+
+
+def _abort_read(source: Any) -> None:
+    """Wake a read blocked in the reader thread: shut down the HTTP response's socket, where
+    one can be found (an SDK stream's or httpx response's ``network_stream``). Closing alone
+    does not interrupt a ``recv`` waiting in another thread."""
+    response = getattr(source, "response", source)
+    try:
+        network = response.extensions["network_stream"]
+        sock = network.get_extra_info("socket")
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except Exception:  # not an HTTP response, or already closed: closing is all there is
+        logger.debug("no socket to shut down", exc_info=True)
 
 
 def _close(source: Any) -> None:
@@ -383,6 +578,8 @@ def stream(
     *,
     tools: Optional[Mapping[str, Any]] = None,
     provider: Optional[str] = None,
+    idle_timeout: Optional[float] = None,
+    max_sse_size: int = DEFAULT_MAX_SIZE,
     **options: Any,
 ) -> AsyncResponseStream: ...
 
@@ -394,6 +591,8 @@ def stream(
     *,
     tools: Optional[Mapping[str, Any]] = None,
     provider: Optional[str] = None,
+    idle_timeout: Optional[float] = None,
+    max_sse_size: int = DEFAULT_MAX_SIZE,
     **options: Any,
 ) -> ResponseStream: ...
 
@@ -405,6 +604,8 @@ def stream(
     *,
     tools: Optional[Mapping[str, Any]] = None,
     provider: Optional[str] = None,
+    idle_timeout: Optional[float] = None,
+    max_sse_size: int = DEFAULT_MAX_SIZE,
     **options: Any,
 ) -> Union[ResponseStream, AsyncResponseStream]: ...
 
@@ -415,6 +616,8 @@ def stream(
     *,
     tools: Optional[Mapping[str, Any]] = None,
     provider: Optional[str] = None,
+    idle_timeout: Optional[float] = None,
+    max_sse_size: int = DEFAULT_MAX_SIZE,
     **options: Any,
 ) -> Union[ResponseStream, AsyncResponseStream]:
     """Read a provider stream as typed updates; ``type_`` types the answer (``None``: JSON).
@@ -426,9 +629,20 @@ def stream(
     ``tools`` maps tool names to the types their arguments are validated against. Other
     options go to the parsers (e.g. ``lenient=True`` for answers with prose around the JSON).
 
+    ``idle_timeout`` (seconds): a source that delivers nothing for that long ends the response
+    *failed* (``timeout``) and is closed. ``max_sse_size`` bounds one SSE line and one event's
+    data (characters, default 16 MiB): past it the response fails (``protocol_error``).
+    ``max_size`` / ``max_depth`` bound the answer and each tool call's arguments alike.
+    ``items="rows"`` names an array of the answer whose elements are reported as they
+    complete (:class:`~partialjson.ItemCompleted`, :attr:`ResponseStream.items`).
+
     Returns a :class:`ResponseStream`, or an :class:`AsyncResponseStream` for an async source.
     """
+    if idle_timeout is not None and not idle_timeout > 0:
+        raise ValueError("idle_timeout must be a positive number of seconds")
     machine = Lifecycle(type_, tools=tools, provider=provider, **options)
     if _is_async(source):
-        return AsyncResponseStream(source, machine)
-    return ResponseStream(source, machine)
+        return AsyncResponseStream(
+            source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size
+        )
+    return ResponseStream(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)

@@ -1,0 +1,328 @@
+"""What one choice of a response holds: the answer's channel, refusal, reasoning, citations and
+tool calls. The :class:`~partialjson.lifecycle.machine.Lifecycle` decides *when* things happen;
+this module keeps *what* has arrived, each channel parsed as it streams."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Hashable, Mapping
+from typing import Any, Optional, Union
+
+from pydantic import ValidationError
+
+from ..core.errors import ParseError
+from ..core.events import Event, Path
+from ..core.parser import Parser
+from ..typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
+from .updates import ResponseState, ToolCall
+
+__all__ = ["ChoiceResult"]
+
+logger = logging.getLogger("partialjson")
+
+_MISSING: Any = object()
+_COMPLETIONS = frozenset({"string", "number", "boolean", "null", "end_map", "end_array"})
+#: Parser options that bound a tool call's arguments as they bound the answer.
+_LIMITS = ("max_size", "max_depth")
+
+
+class ToolCallStream:
+    """One tool call as it streams: its arguments' parser (none for free-text input), the
+    pieces received, and — for a server-run tool — its status and result."""
+
+    def __init__(
+        self,
+        key: Hashable,
+        call_id: str,
+        name: str,
+        model: Any,
+        options: Mapping[str, Any],
+        *,
+        kind: str = "function",
+        server: bool = False,
+        raw: bool = False,
+        given: Optional[str] = None,
+    ) -> None:
+        self.key = key
+        self.call_id = call_id
+        self.name = name
+        self.kind = kind
+        self.server = server
+        self.raw = raw
+        self.given = given  # arguments that came whole with the start, if any
+        self._model = model
+        self._options = {k: options[k] for k in _LIMITS if k in options}
+        self.parser = self._new_parser()
+        self.pieces: list[str] = []
+        self.size = 0
+        self.error: Optional[Exception] = None
+        self.released = False  # done: released (or rejected) once, never again
+        self.status: Optional[str] = None
+        self.result: Any = None
+        self.value: Any = _MISSING  # the arguments once complete
+        self.shown: Optional[ToolCall] = None  # the last snapshot shown (server tools)
+        self.shown_result: Any = None
+
+    def _new_parser(self) -> Union[Parser, TypedParser[Any], None]:
+        if self.raw:
+            return None
+        if self._model is not None and not self.server:
+            return TypedParser(self._model, **self._options)
+        return Parser(**self._options)
+
+    def feed(self, text: str) -> None:
+        self.pieces.append(text)
+        self.size += len(text)
+        if self.error is not None:
+            return
+        if self.parser is None:
+            limit = self._options.get("max_size")
+            if limit is not None and self.size > limit:
+                self.error = ParseError(f"Document exceeds max_size of {limit} characters", "", 0)
+            return
+        try:
+            self.parser.feed(text)
+        except ParseError as error:
+            self.error = error
+
+    def replace(self, text: str) -> None:
+        """The done event's whole arguments differ from the deltas (some were lost): they win."""
+        self.pieces, self.size, self.error = [], 0, None
+        self.parser = self._new_parser()
+        self.feed(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+    @property
+    def partial(self) -> Any:
+        if self.value is not _MISSING:
+            return self.value
+        parser = self.parser
+        if parser is None:
+            return self.text
+        return parser.partial if isinstance(parser, TypedParser) else parser.value
+
+    def finish(self) -> Any:
+        """The complete arguments; raises ``ParseError`` / ``ValidationError`` if they are not."""
+        if self.error is not None:
+            raise self.error
+        parser = self.parser
+        if parser is None:
+            self.value = self.text
+        else:
+            self.value = parser.finish() if isinstance(parser, TypedParser) else parser.close()
+        return self.value
+
+    def snapshot(self, choice: int) -> ToolCall:
+        return ToolCall(
+            self.call_id,
+            self.name,
+            self.partial,
+            self.text,
+            choice,
+            kind=self.kind,
+            status=self.status,
+            result=self.result,
+        )
+
+
+def _as_path(path: Union[str, Path, None]) -> Path:
+    if path is None:
+        return ()
+    if isinstance(path, tuple):
+        return path
+    if not path:
+        return ()
+    return tuple(int(part) if part.isdigit() else part for part in path.split("."))
+
+
+class ChoiceResult:
+    """One choice of a response (Chat Completions can stream several; the others have one)."""
+
+    def __init__(self, index: int, type_: Any, options: dict[str, Any], items: Any = None) -> None:
+        self.index = index
+        self._type = type_
+        self._options = options
+        self._items_path = items
+        self._channel: Union[Parser, TypedParser[Any], None] = None
+        self._status: dict[Path, FieldStatus] = {}  # untyped answers: what the events said
+        self._raw_items: list[Any] = []  # untyped answers: the items= elements so far
+        self._new_raw_items: list[Any] = []
+        self._text: list[str] = []
+        self._refusal: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: dict[Hashable, ToolCallStream] = {}
+        self.tool_calls: list[ToolCall] = []
+        #: Citations and annotations of the answer's text, as the provider gave them.
+        self.citations: list[Any] = []
+        #: The reasoning's signature (Anthropic ``signature_delta``), kept for the next turn.
+        self.reasoning_signature = ""
+        self.finish_reason: Optional[str] = None
+        self.state = ResponseState.PENDING
+        self.reason: Optional[str] = None
+        #: Why the output could not be parsed or validated, if it could not.
+        self.error: Optional[Exception] = None
+        self._final: Any = _MISSING
+
+    @property
+    def text(self) -> str:
+        """The answer's text so far, exactly as received."""
+        return "".join(self._text)
+
+    @property
+    def refusal(self) -> str:
+        """The refusal's text so far."""
+        return "".join(self._refusal)
+
+    @property
+    def reasoning(self) -> str:
+        """The reasoning text so far (thinking and summaries), never part of the answer."""
+        return "".join(self._reasoning)
+
+    @property
+    def server_tool_calls(self) -> list[ToolCall]:
+        """Tools the provider ran itself, as they stand now (for display, never to run)."""
+        return [call.snapshot(self.index) for call in self._calls.values() if call.server]
+
+    def status(self, path: Union[str, Path] = ()) -> FieldStatus:
+        """Where a value of the answer stands, as :meth:`TypedParser.status
+        <partialjson.TypedParser.status>` says for a typed answer (``pending``, ``streaming``,
+        ``complete``...); for an untyped one, as its parse events said. ``path``: a tuple, or
+        ``"items.0.name"``."""
+        channel = self._channel
+        if isinstance(channel, TypedParser):
+            return channel.status(path)
+        return self._status.get(_as_path(path), FieldStatus.PENDING)
+
+    @property
+    def issues(self) -> list[Issue]:
+        """Complete values that failed their field's validation (typed answers)."""
+        channel = self._channel
+        return list(channel.issues) if isinstance(channel, TypedParser) else []
+
+    @property
+    def items(self) -> list[Any]:
+        """The elements of the ``items=`` array completed so far, in order."""
+        channel = self._channel
+        return list(channel.items) if isinstance(channel, TypedParser) else list(self._raw_items)
+
+    @property
+    def partial(self) -> Any:
+        """The partial value of the answer, for display only (``None`` before any text)."""
+        channel = self._channel
+        if channel is None:
+            return None
+        return channel.partial if isinstance(channel, TypedParser) else channel.value
+
+    @property
+    def final(self) -> Any:
+        """The validated value; raises :class:`~partialjson.FinalValueError` unless completed.
+
+        A completed response that only called tools has no answer text, so no final value:
+        ``final`` raises saying so (``Completed.value`` is ``None``); read ``tool_calls``.
+        """
+        if self._final is not _MISSING:
+            return self._final
+        if self.state is not ResponseState.COMPLETED:
+            raise FinalValueError(
+                f"no final value: the response is {self.state.value}"
+                + (f" ({self.reason})" if self.reason else "")
+                + "; only a completed response has one"
+            )
+        if self.error is not None:
+            raise FinalValueError(
+                f"the completed response's output is not valid: {self.error}"
+            ) from self.error
+        raise FinalValueError("the response has no output text to parse (did it only call tools?)")
+
+    # -- applying signals ------------------------------------------------------------
+
+    def text_delta(self, text: str) -> list[Event]:
+        self._text.append(text)
+        if self.error is not None:
+            return []
+        if self._channel is None:
+            if self._type is not None:
+                self._channel = TypedParser(self._type, items=self._items_path, **self._options)
+            else:
+                self._channel = Parser(**self._options)
+        try:
+            events = self._channel.feed(text)
+            if not isinstance(self._channel, TypedParser):
+                self._track(events, self._channel.value)
+            return events
+        except ParseError as error:  # kept: the state is the provider's to say
+            self.error = error
+            if isinstance(self._channel, Parser):
+                self._track(error.events, self._channel.value)
+            logger.debug(
+                "choice %d: output text is not valid JSON at char %d", self.index, error.pos
+            )
+            return error.events
+
+    def _track(self, events: list[Event], value: Any) -> None:
+        """An untyped answer's status per path, and the ``items=`` elements that closed."""
+        status = self._status
+        self._new_raw_items = []
+        items_path = self.items_path
+        depth = len(items_path) + 1
+        for event in events:
+            kind = event.kind
+            path = event.path
+            if kind in _COMPLETIONS:
+                status[path] = FieldStatus.COMPLETE
+                if (
+                    self._items_path is not None
+                    and len(path) == depth
+                    and path[:-1] == items_path
+                    and isinstance(path[-1], int)
+                ):
+                    item = value
+                    for part in path:
+                        item = item[part]
+                    self._new_raw_items.append(item)
+                    self._raw_items.append(item)
+            elif kind != "map_key" and path not in status:
+                status[path] = FieldStatus.STREAMING
+
+    def new_items(self) -> list[Any]:
+        channel = self._channel
+        if isinstance(channel, TypedParser):
+            return list(channel.new_items)
+        return self._new_raw_items
+
+    @property
+    def items_path(self) -> Path:
+        return _as_path(self._items_path)
+
+    def completed_paths(self, events: list[Event]) -> list[Path]:
+        if isinstance(self._channel, TypedParser):
+            return list(self._channel.completed)
+        return [e.path for e in events if e.kind in _COMPLETIONS]
+
+    def finish_output(self) -> None:
+        """The done signal for the answer: compute the final value, or record why not."""
+        channel = self._channel
+        if channel is None or self.error is not None:
+            return
+        try:
+            self._final = channel.finish() if isinstance(channel, TypedParser) else channel.close()
+        except (ParseError, ValidationError) as error:
+            self.error = error
+
+    def final_or_none(self) -> Any:
+        return self._final if self._final is not _MISSING else None
+
+    def settle(self, state: ResponseState, reason: Optional[str]) -> None:
+        if self.state.terminal:
+            return
+        if state is ResponseState.COMPLETED and self._refusal:
+            state = ResponseState.REFUSED
+        self.state, self.reason = state, reason
+        if state is ResponseState.COMPLETED:
+            self.finish_output()
+            if self.error is not None and self._type is not None:
+                # A type was asked for and the text is not one: never dress it up as a value.
+                self.state, self.reason = ResponseState.FAILED, "invalid_output"

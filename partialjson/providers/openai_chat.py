@@ -1,0 +1,98 @@
+"""OpenAI Chat Completions chunks (``stream: true``) as signals, any number of choices.
+
+Each chunk's ``choices[i].delta`` may hold ``content``, ``refusal``, ``reasoning_content`` (the
+field OpenAI-compatible servers such as DeepSeek and vLLM stream reasoning in) and
+``tool_calls[]``; ``finish_reason`` ends a choice. A tool call's ``id`` and name arrive in its
+first fragment only; a fragment for the same ``index`` with a *different* id starts a new call
+(some compatible servers number every call 0). A chunk with ``choices: []`` (usage, Azure's
+first chunk) is nothing; ``{"error": ...}`` fails the response; ``[DONE]`` ends it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from typing import Any
+
+from .signals import (
+    Adapter,
+    Begin,
+    ChoiceFinish,
+    ReasoningDelta,
+    RefusalDelta,
+    Signal,
+    StreamDone,
+    TextDelta,
+    ToolDelta,
+    ToolStart,
+    clean,
+    error_terminal,
+    maps,
+    opt_int,
+    opt_list,
+    opt_map,
+    opt_str,
+)
+
+__all__ = ["OpenAIChat"]
+
+
+class OpenAIChat(Adapter):
+    """Chat Completions chunks (``stream: true``), any number of choices."""
+
+    name = "openai-chat"
+
+    def __init__(self) -> None:
+        # (choice, tool index) -> (call id, generation): a new id at the same index is a new call
+        self._calls: dict[tuple[int, int], tuple[str, int]] = {}
+
+    def translate(self, data: Mapping[str, Any]) -> list[Signal]:
+        if data.get("done") is True:  # the [DONE] sentinel, as the stream layer passes it
+            return [StreamDone()]
+        if data.get("error"):
+            return [error_terminal(data["error"])]
+        signals: list[Signal] = []
+        response_id = opt_str(data, "id")
+        if response_id:
+            signals.append(Begin(response_id, opt_str(data, "model")))
+        for i, choice in enumerate(maps(opt_list(data, "choices"), "choices")):
+            where = f"choices[{i}]."
+            index = opt_int(choice, "index", where) or 0
+            delta = opt_map(choice, "delta", where)
+            where += "delta."
+            content = opt_str(delta, "content", where)
+            if content:
+                signals.append(TextDelta(index, content))
+            refusal = opt_str(delta, "refusal", where)
+            if refusal:
+                signals.append(RefusalDelta(index, refusal))
+            reasoning = opt_str(delta, "reasoning_content", where)
+            if reasoning:
+                signals.append(ReasoningDelta(index, "thinking", reasoning))
+            for j, call in enumerate(maps(opt_list(delta, "tool_calls", where), "tool_calls")):
+                signals.extend(self._call(index, call, f"{where}tool_calls[{j}]."))
+            reason = opt_str(choice, "finish_reason", f"choices[{i}].")
+            if reason:
+                signals.append(ChoiceFinish(index, clean(reason)))
+        return signals
+
+    def _call(self, choice: int, call: Mapping[str, Any], where: str) -> list[Signal]:
+        signals: list[Signal] = []
+        index = opt_int(call, "index", where) or 0
+        call_id = opt_str(call, "id", where)
+        function = opt_map(call, "function", where)
+        arguments = opt_str(function, "arguments", where + "function.")
+        name = opt_str(function, "name", where + "function.")
+        known = self._calls.get((choice, index))
+        if known is None or (call_id and known[0] and call_id != known[0]):
+            generation = 0 if known is None else known[1] + 1
+            self._calls[(choice, index)] = (call_id or "", generation)
+            key: Hashable = (index, generation)
+            signals.append(ToolStart(choice, key, call_id or "", name or ""))
+        else:
+            key = (index, known[1])
+            if call_id and not known[0]:  # the id came late: start() takes the first one given
+                self._calls[(choice, index)] = (call_id, known[1])
+                signals.append(ToolStart(choice, key, call_id, name or ""))
+        if arguments:
+            signals.append(ToolDelta(choice, key, arguments))
+        return signals

@@ -1,0 +1,149 @@
+"""What the typed view knows, reachable from stream(): status per field, issues, items as they
+complete; no update without a change; the live value; a tool-only response's final value."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+import partialjson
+from partialjson import (
+    Completed,
+    FieldStatus,
+    FinalValueError,
+    ItemCompleted,
+    PartialUpdate,
+    ResponseState,
+)
+from partialjson.samples import Invoice, LineItem, invoice_text
+
+
+def chat(*pieces: str, finish: str = "stop", choice: int = 0) -> list[dict[str, Any]]:
+    chunks = [{"id": "c", "choices": [{"index": choice, "delta": {"content": p}}]} for p in pieces]
+    chunks.append({"id": "c", "choices": [{"index": choice, "delta": {}, "finish_reason": finish}]})
+    return chunks
+
+
+def pieces(text: str, size: int = 7) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def test_status_per_field_while_streaming_typed_and_untyped() -> None:
+    for type_ in (Invoice, None):
+        response = partialjson.stream(chat(*pieces(invoice_text())), type_)
+        seen = set()
+        for update in response:
+            if isinstance(update, PartialUpdate):
+                seen.add(response.status("customer.name"))
+        assert {FieldStatus.STREAMING, FieldStatus.COMPLETE} <= seen, type_
+        assert response.status(("items", 0, "sku")) is FieldStatus.COMPLETE
+        assert response.status("no.such.field") is FieldStatus.PENDING
+        assert response.choices[0].status("customer") is FieldStatus.COMPLETE
+
+
+def test_items_are_reported_as_they_complete() -> None:
+    response = partialjson.stream(chat(*pieces(invoice_text())), Invoice, items="items")
+    rows: list[tuple[int, Any]] = []
+    for update in response:
+        if isinstance(update, ItemCompleted):
+            rows.append((update.index, update.item))
+            assert update.path == ("items", update.index)
+            assert len(response.items) == update.index + 1  # the row is there when announced
+    expected = [LineItem.model_validate(i) for i in json.loads(invoice_text())["items"]]
+    assert rows == list(enumerate(expected))
+    assert response.items == expected and response.final.items == expected
+
+
+def test_items_without_a_type_are_the_raw_elements() -> None:
+    text = '{"rows": [{"a": 1}, {"a": 2}]}'
+    response = partialjson.stream(chat(*pieces(text, 3)), items="rows")
+    items = [u.item for u in response if isinstance(u, ItemCompleted)]
+    assert items == [{"a": 1}, {"a": 2}] == response.items
+    assert response.final == json.loads(text)
+
+
+def test_issues_of_a_typed_answer() -> None:
+    bad = json.loads(invoice_text())
+    bad["items"][0]["quantity"] = 0  # fails `gt=0`
+    response = partialjson.stream(chat(*pieces(json.dumps(bad))), Invoice).until_done()
+    assert [issue.path for issue in response.issues] == [("items", 0, "quantity")]
+    assert (response.state.value, response.reason) == ("failed", "invalid_output")
+    assert partialjson.stream(chat("{}")).until_done().issues == []  # untyped: none
+
+
+def test_no_partial_update_without_a_change() -> None:
+    deltas = ['{"a', '"', ": ", "1", ", ", '"b"', ": ", "[", "]", "}"]
+    updates = list(partialjson.stream(chat(*deltas)))
+    partials = [u for u in updates if isinstance(u, PartialUpdate)]
+    assert partials and all(u.changed for u in partials)
+    texts = [json.dumps(u.value) for u in partials]  # each one shows something new
+    assert all(a != b or c for a, b, c in zip(texts, texts[1:], [u.changed for u in partials]))
+    keys_only = list(partialjson.stream(chat('{"key"', ": ")))
+    assert [type(u).__name__ for u in keys_only].count("PartialUpdate") == 1  # the `{`
+
+
+def test_partial_update_values_are_live_copy_to_keep() -> None:
+    kept = []
+    updates = []
+    for update in partialjson.stream(chat('{"a": [1', ", 2", "]}")):
+        if isinstance(update, PartialUpdate):
+            updates.append(update)
+            kept.append(copy.deepcopy(update.value))
+    assert all(u.value is updates[0].value for u in updates)  # documented: one live object
+    assert kept[0] == {"a": []} and kept[-1] == updates[0].value == {"a": [1, 2]}
+
+
+def test_a_tool_only_response_has_no_final_value() -> None:
+    call = {"index": 0, "id": "call_1", "function": {"name": "f", "arguments": '{"x": 1}'}}
+    chunks = [
+        {"id": "c", "choices": [{"index": 0, "delta": {"tool_calls": [call]}}]},
+        {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    response = partialjson.stream(chunks, Invoice)
+    updates = list(response)
+    assert response.state is ResponseState.COMPLETED
+    assert isinstance(updates[-1], Completed) and updates[-1].value is None
+    assert [c.arguments for c in response.tool_calls] == [{"x": 1}]
+    with pytest.raises(FinalValueError, match="only call tools"):
+        _ = response.final
+    assert response.partial is None and response.text == ""
+
+
+def test_per_choice_status_and_items() -> None:
+    chunks = [
+        {"id": "c", "choices": [{"index": 0, "delta": {"content": '{"rows": [1, 2]}'}}]},
+        {"id": "c", "choices": [{"index": 1, "delta": {"content": '{"rows": [3'}}]},
+        {"id": "c", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+        {"id": "c", "choices": [{"index": 1, "delta": {}, "finish_reason": "length"}]},
+    ]
+    response = partialjson.stream(chunks, items="rows")
+    items = [(u.choice, u.item) for u in response if isinstance(u, ItemCompleted)]
+    assert items == [(0, 1), (0, 2)]
+    first, second = response.choices
+    assert first.items == [1, 2] and second.items == []
+    assert second.status("rows") is FieldStatus.STREAMING
+    assert first.status("rows") is FieldStatus.COMPLETE
+
+
+def test_bad_options_are_the_callers_error_at_once() -> None:
+    with pytest.raises(ValueError, match="items"):
+        partialjson.stream([], Invoice, items="customer")
+    with pytest.raises(TypeError):
+        partialjson.stream([], no_such_option=True)
+
+
+def test_a_value_kept_out_as_an_issue_is_not_a_change() -> None:
+    text = json.dumps({"sku": "KB", "description": "Keyboard", "quantity": 0, "unit_price": 1.0})
+    head, tail = text.split('"quantity": 0')
+    deltas = [head + '"quantity": 0', ",", tail.lstrip(",")]
+    response = partialjson.stream(chat(*deltas), LineItem)
+    per_delta: list[list[str]] = []
+    for update in response:
+        if isinstance(update, PartialUpdate):
+            per_delta.append([str(p) for p in update.changed])
+    assert [issue.path for issue in response.issues] == [("quantity",)]
+    assert all("('quantity',)" not in changed for changed in per_delta)
+    assert len(per_delta) == 2  # the "," that completed the bad 0 showed nothing new
