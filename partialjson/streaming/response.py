@@ -304,6 +304,7 @@ class _Results:
 class ResponseStream(_Results):
     """A provider stream read as updates. Iterate it once; then read its results.
 
+    >>> import json
     >>> import partialjson
     >>> def chunk(text, finish=None):
     ...     choice = {"index": 0, "delta": {"content": text}, "finish_reason": finish}
@@ -420,7 +421,28 @@ class ResponseStream(_Results):
 
 
 class AsyncResponseStream(_Results):
-    """The async twin of :class:`ResponseStream`, for async sources."""
+    """The async twin of :class:`ResponseStream`, for async sources (an ``AsyncOpenAI`` or
+    ``AsyncAnthropic`` stream, an async generator, an async HTTP body): ``async for``,
+    ``await cancel()``, ``await until_done()``, and the same results.
+
+    >>> import asyncio
+    >>> import partialjson
+    >>> async def events():
+    ...     yield {"type": "message_start", "message": {"id": "msg_1"}}
+    ...     yield {"type": "content_block_start", "index": 0,
+    ...            "content_block": {"type": "text", "text": ""}}
+    ...     yield {"type": "content_block_delta", "index": 0,
+    ...            "delta": {"type": "text_delta", "text": '{"ok": true}'}}
+    ...     yield {"type": "message_delta", "delta": {"stop_reason": "end_turn"}}
+    ...     yield {"type": "message_stop"}
+    >>> async def main():
+    ...     response = partialjson.stream(events())
+    ...     async for update in response:
+    ...         pass
+    ...     return type(response).__name__, update, response.final
+    >>> asyncio.run(main())
+    ('AsyncResponseStream', Completed(value={'ok': True}, reason='end_turn'), {'ok': True})
+    """
 
     def __init__(
         self,
@@ -637,6 +659,22 @@ def stream(
     complete (:class:`~partialjson.ItemCompleted`, :attr:`ResponseStream.items`).
 
     Returns a :class:`ResponseStream`, or an :class:`AsyncResponseStream` for an async source.
+
+    >>> import partialjson
+    >>> from partialjson.samples import Invoice, invoice_text
+    >>> text = invoice_text()
+    >>> chunks = [{"choices": [{"index": 0, "delta": {"content": text[i : i + 40]}}]}
+    ...           for i in range(0, len(text), 40)]
+    >>> chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    >>> response = partialjson.stream(chunks, Invoice, items="items")
+    >>> for update in response:
+    ...     if isinstance(update, partialjson.ItemCompleted):
+    ...         print(update.index, update.item.sku)
+    0 KB-01
+    1 MS-07
+    2 CB-12
+    >>> response.state.value, response.final.total, response.status("customer.name").value
+    ('completed', 224.99, 'complete')
     """
     if idle_timeout is not None and not idle_timeout > 0:
         raise ValueError("idle_timeout must be a positive number of seconds")
