@@ -4,7 +4,9 @@
 classes, given a fake key and an ``httpx.MockTransport`` that answers every request with a
 recorded stream from ``tests/fixtures/streams``: the SDK parses real bytes, so the examples
 exercise exactly the path a user's code takes, with no key and no network. The recording is
-chosen by what the request asks for (tools or a structured-output format).
+chosen by what the request asks for (tools or a structured-output format); a resumed Responses
+stream (``responses.retrieve(id, stream=True, starting_after=N)``) replays the Responses
+recording's events after ``N``.
 """
 
 from __future__ import annotations
@@ -41,13 +43,24 @@ def recording_for(path: str, request: dict[str, Any]) -> str:
 
 
 def _answer(request: httpx.Request) -> httpx.Response:
-    body = json.loads(request.content or b"{}")
-    name = recording_for(request.url.path, body)
-    return httpx.Response(
-        200,
-        headers={"content-type": "text/event-stream"},
-        content=(FIXTURES / name).read_bytes(),
-    )
+    if request.method == "GET" and "/responses/" in request.url.path:
+        content = _resumed(int(request.url.params.get("starting_after", "-1")))
+    else:
+        body = json.loads(request.content or b"{}")
+        content = (FIXTURES / recording_for(request.url.path, body)).read_bytes()
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content)
+
+
+def _resumed(starting_after: int) -> bytes:
+    """``GET /v1/responses/{id}?stream=true&starting_after=N``: the Responses recording's events
+    after sequence number ``N``, as the API replays a stored response's stream."""
+    text = (FIXTURES / STRUCTURED_RESPONSES).read_text("utf-8")
+    kept = []
+    for block in text.split("\n\n"):
+        data = next((line[6:] for line in block.splitlines() if line.startswith("data: ")), None)
+        if data is not None and json.loads(data)["sequence_number"] > starting_after:
+            kept.append(block + "\n\n")
+    return "".join(kept).encode()
 
 
 def _replaying(cls: type, http_client: Callable[..., Any]) -> type:
