@@ -11,6 +11,7 @@ recording's events after ``N``.
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,13 +43,18 @@ def recording_for(path: str, request: dict[str, Any]) -> str:
     raise AssertionError(f"the docs replay has no recording for {path}")
 
 
-def _answer(request: httpx.Request) -> httpx.Response:
-    if request.method == "GET" and "/responses/" in request.url.path:
-        content = _resumed(int(request.url.params.get("starting_after", "-1")))
-    else:
-        body = json.loads(request.content or b"{}")
-        content = (FIXTURES / recording_for(request.url.path, body)).read_bytes()
-    return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=content)
+def _answering(http: Any) -> Callable[[Any], Any]:
+    """The mock transport's handler, answering with ``http``'s own ``Response`` class."""
+
+    def answer(request: Any) -> Any:
+        if request.method == "GET" and "/responses/" in request.url.path:
+            content = _resumed(int(request.url.params.get("starting_after", "-1")))
+        else:
+            body = json.loads(request.content or b"{}")
+            content = (FIXTURES / recording_for(request.url.path, body)).read_bytes()
+        return http.Response(200, headers={"content-type": "text/event-stream"}, content=content)
+
+    return answer
 
 
 def _resumed(starting_after: int) -> bytes:
@@ -63,15 +69,23 @@ def _resumed(starting_after: int) -> bytes:
     return "".join(kept).encode()
 
 
-def _replaying(cls: type, http_client: Callable[..., Any]) -> type:
+def _replaying(cls: type, http: Any, client_class: str) -> type:
     class Replaying(cls):  # type: ignore[misc, valid-type]
         def __init__(self, **options: Any) -> None:
+            transport = http.MockTransport(_answering(http))
             options.setdefault("api_key", "replay")
-            options.setdefault("http_client", http_client(transport=httpx.MockTransport(_answer)))
+            options.setdefault("http_client", getattr(http, client_class)(transport=transport))
             super().__init__(**options)
 
     Replaying.__name__ = Replaying.__qualname__ = cls.__name__
     return Replaying
+
+
+def _http_library(sdk: Any) -> Any:
+    """The HTTP library the SDK's clients are built on: ``httpx``, or its successor ``httpx2``
+    that newer SDK releases require their ``http_client`` to come from."""
+    base_client = importlib.import_module(f"{sdk.__name__}._base_client")
+    return getattr(base_client, "httpx2", None) or httpx
 
 
 @contextmanager
@@ -84,8 +98,11 @@ def replay_clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         (openai, "OpenAI", "AsyncOpenAI"),
         (anthropic, "Anthropic", "AsyncAnthropic"),
     ):
-        monkeypatch.setattr(module, sync_name, _replaying(getattr(module, sync_name), httpx.Client))
+        http = _http_library(module)
         monkeypatch.setattr(
-            module, async_name, _replaying(getattr(module, async_name), httpx.AsyncClient)
+            module, sync_name, _replaying(getattr(module, sync_name), http, "Client")
+        )
+        monkeypatch.setattr(
+            module, async_name, _replaying(getattr(module, async_name), http, "AsyncClient")
         )
     yield
