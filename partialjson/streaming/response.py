@@ -247,19 +247,52 @@ class _Results:
 
     def status(self, path: Union[str, Path] = ()) -> FieldStatus:
         """Where a value of the answer (choice 0) stands: ``pending``, ``streaming``,
-        ``complete``...; by tuple or ``"items.0.name"``. Per choice: ``choices[i].status``."""
+        ``complete``...; by tuple or ``"items.0.name"``. Per choice: ``choices[i].status``.
+
+        >>> import partialjson
+        >>> from partialjson.samples import Invoice, invoice_text
+        >>> half = invoice_text()[:300]  # the stream so far
+        >>> response = partialjson.stream([{"choices": [{"index": 0, "delta": {"content": half}}]}],
+        ...                               Invoice)
+        >>> for update in response:
+        ...     pass
+        >>> [response.status(path).value for path in ("customer", "items.1", ("total",))]
+        ['complete', 'streaming', 'pending']
+        """
         return self._machine.choices[0].status(path)
 
     @property
     def issues(self) -> list[Issue]:
         """Complete values of the answer that failed their field's validation (kept out of
-        the partial value), for a typed answer."""
+        the partial value), for a typed answer.
+
+        >>> import partialjson
+        >>> from partialjson.samples import Invoice, invoice_text
+        >>> text = invoice_text().replace('"quantity": 1', '"quantity": 0')  # not allowed
+        >>> chunks = [{"choices": [{"index": 0, "delta": {"content": text[:400]}}]}]
+        >>> response = partialjson.stream(chunks, Invoice)
+        >>> for update in response:
+        ...     pass
+        >>> [(issue.path, issue.message) for issue in response.issues][0]
+        (('items', 1, 'quantity'), 'Input should be greater than 0')
+        >>> response.partial.items[1].quantity is None  # kept out of the partial value
+        True
+        """
         return self._machine.choices[0].issues
 
     @property
     def items(self) -> list[Any]:
         """The elements of the ``items=`` array completed so far (each also an
-        :class:`~partialjson.ItemCompleted` update)."""
+        :class:`~partialjson.ItemCompleted` update).
+
+        >>> import partialjson
+        >>> chunks = [{"choices": [{"index": 0, "delta": {"content": '{"rows": [1, 2, 3'}}]}]
+        >>> response = partialjson.stream(chunks, items="rows")
+        >>> for update in response:
+        ...     pass
+        >>> response.items  # 3 may still grow into 30
+        [1, 2]
+        """
         return self._machine.choices[0].items
 
     @property
