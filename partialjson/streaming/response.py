@@ -238,6 +238,7 @@ class _Results:
 
     @property
     def refusal(self) -> str:
+        """The refusal text so far (the model declined; see :class:`~partialjson.Refused`)."""
         return self._machine.choices[0].refusal
 
     @property
@@ -318,14 +319,18 @@ class _Results:
 
     @property
     def metrics(self) -> Metrics:
+        """Timings and counts of this response (:class:`~partialjson.Metrics`)."""
         return self._machine.metrics
 
     @property
     def response_id(self) -> Optional[str]:
+        """The provider's id of the response, where the stream gives one."""
         return self._machine.response_id
 
     @property
     def provider(self) -> Optional[str]:
+        """The provider detected (or named): ``openai-responses``, ``openai-chat``,
+        ``anthropic`` or ``gemini``; ``None`` before the first event."""
         return self._machine.provider
 
     @property
