@@ -1,11 +1,11 @@
 """A real ``redis-server`` for the tests: started on a free loopback port, in a temporary
 directory, with no persistence, and stopped after the session.
 
-Import both fixtures into a test module
-(``from .redis_server import redis_server_url, redis_url  # noqa: F401``).
-``redis_url`` gives each test an empty database. Tests are skipped, with the reason shown by
-``pytest -ra``, only when no ``redis-server`` binary can be found (``.ci/run`` installs Debian's)
-or it does not start; ``PARTIALJSON_REDIS_URL`` points the tests at a server you run instead.
+``tests/conftest.py`` imports the fixtures, so any test can ask for them. ``redis_url``
+gives each test an empty database. Tests are skipped, with the reason shown by ``pytest -ra``,
+only when no ``redis-server`` binary can be found (``.ci/run`` installs Debian's) or it does
+not start. ``PARTIALJSON_REDIS_URL`` points the tests at a server you run instead (its
+database is flushed before every test that uses it).
 """
 
 from __future__ import annotations
