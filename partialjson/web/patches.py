@@ -38,12 +38,13 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Union
+from typing import Any, Optional, Union
 
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 from ..core.events import Path
+from .moderation import HeldFields, Moderator
 
 __all__ = ["PatchEncoder", "apply_patch", "dumps", "jsonable", "merge_ops", "pointer"]
 
@@ -194,10 +195,16 @@ def _child(node: Any, key: Union[str, int]) -> Any:
 
 
 class PatchEncoder:
-    """Turns partial updates into minimal patches; see the module docstring."""
+    """Turns partial updates into minimal patches; see the module docstring.
 
-    def __init__(self) -> None:
+    ``moderate`` and ``hold`` are the moderation hook and the held fields of
+    :mod:`partialjson.web.moderation`."""
+
+    def __init__(self, moderate: Optional[Moderator] = None, hold: Iterable[str] = ()) -> None:
         self._root: list[Any] = [None]  # the mirror, in a box so the root has a parent
+        self._moderate = moderate
+        self._held = HeldFields(hold)
+        self._filtering = moderate is not None or bool(self._held)
 
     @property
     def value(self) -> Any:
@@ -207,11 +214,33 @@ class PatchEncoder:
     def encode(self, value: Any, changed: Iterable[Path]) -> list[Op]:
         """The operations that take the mirror to ``value`` at the ``changed`` paths."""
         ops: list[Op] = []
+        held = self._held
         for path in changed:
-            self._path(value, tuple(path), ops)
+            path = tuple(path)
+            if held and held.held(path) is not None:
+                continue
+            self._path(value, path, ops, False)
         return ops
 
-    def _path(self, value: Any, path: Path, ops: list[Op]) -> None:
+    def complete(self, value: Any, path: Path) -> list[Op]:
+        """The operations for a value that just completed: a held field is released whole, and
+        a moderated string is shown as the moderator lets it be shown when complete."""
+        path = tuple(path)
+        held = self._held
+        if held and held.is_held_root(path):
+            held.release(path)
+        elif self._moderate is None or held.held(path) is not None:
+            return []
+        ops: list[Op] = []
+        self._path(value, path, ops, True)
+        return ops
+
+    def outgoing(self, value: Any, path: Path = (), complete: bool = True) -> Any:
+        """``value`` (at ``path``) as plain data to send: moderated, held fields left out."""
+        plain = jsonable(value)
+        return self._filter(plain, path, complete) if self._filtering else plain
+
+    def _path(self, value: Any, path: Path, ops: list[Op], complete: bool) -> None:
         live = value
         mirror_parent: Any = self._root
         mirror_key: Union[str, int] = 0
@@ -219,22 +248,34 @@ class PatchEncoder:
             mirror = mirror_parent[mirror_key]
             live_child = _child(live, key)
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
-                self._set(mirror_parent, mirror_key, live, path[:depth], ops)
+                self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return
             if not _has(mirror, key):
                 if isinstance(mirror, (dict, list)) and _can_add(mirror, key):
-                    self._add(mirror, key, live_child, path[: depth + 1], ops)
+                    self._add(mirror, key, live_child, path[: depth + 1], ops, complete)
                 else:
-                    self._set(mirror_parent, mirror_key, live, path[:depth], ops)
+                    self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return
             live = live_child
             mirror_parent, mirror_key = mirror, key
-        self._update(mirror_parent, mirror_key, live, path, ops)
+        self._update(mirror_parent, mirror_key, live, path, ops, complete)
 
     def _update(
-        self, parent: Any, key: Union[str, int], live: Any, path: Path, ops: list[Op]
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
     ) -> None:
         mirror = parent[key]
+        moderated = False
+        if isinstance(live, str) and self._moderate is not None:
+            shown = self._moderate(pointer(path), live, complete)
+            if shown is None:
+                return
+            live, moderated = shown, True
         if isinstance(live, str) and isinstance(mirror, str):
             if live is mirror:
                 return
@@ -250,34 +291,112 @@ class PatchEncoder:
         elif isinstance(mirror, (dict, list)):
             if isinstance(live, list) == isinstance(mirror, list) and _is_container(live):
                 return  # its members are changed paths of their own
-        elif type(live) is type(mirror) and live == mirror and not isinstance(live, (dict, list)):
+        elif type(live) is type(mirror) and live == mirror:
             return
-        self._set(parent, key, live, path, ops)
+        self._set(parent, key, live, path, ops, complete, moderated)
 
-    def _set(self, parent: Any, key: Union[str, int], live: Any, path: Path, ops: list[Op]) -> None:
-        plain = jsonable(live)
+    def _set(
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
+        moderated: bool = False,
+    ) -> None:
+        plain = jsonable(live) if moderated else self.outgoing(live, path, complete)
+        if plain is _HOLD:
+            return
         if plain == parent[key] and type(plain) is type(parent[key]):
             return
         ops.append({"op": "replace", "path": pointer(path), "value": plain})
         parent[key] = _share(live, plain)
 
-    def _add(self, parent: Any, key: Union[str, int], live: Any, path: Path, ops: list[Op]) -> None:
-        plain = jsonable(live)
+    def _add(
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
+    ) -> None:
+        plain = self.outgoing(live, path, complete)
+        if plain is _HOLD:
+            if isinstance(parent, dict):
+                return  # the key appears once there is something to show
+            plain = "" if isinstance(live, str) else None  # a list keeps its indices
         ops.append({"op": "add", "path": pointer(path), "value": plain})
         if isinstance(parent, list):
             parent.append(_share(live, plain))
         else:
             parent[key] = _share(live, plain)
 
+    def _filter(self, plain: Any, path: Path, complete: bool) -> Any:
+        """Moderate the strings of ``plain`` and leave held fields out (no recursion)."""
+        held = self._held
+        moderate = self._moderate
+        if held and held.held(path) is not None:
+            return _HOLD
+        if isinstance(plain, str):
+            if moderate is None:
+                return plain
+            shown = moderate(pointer(path), plain, complete)
+            return _HOLD if shown is None else clean_text(shown)
+        if not isinstance(plain, (dict, list)):
+            return plain
+        stack: list[tuple[Any, Path]] = [(plain, path)]
+        while stack:
+            node, where = stack.pop()
+            keys: Iterable[Any] = list(node) if isinstance(node, dict) else range(len(node))
+            for k in keys:
+                child_path = (*where, k)
+                child = node[k]
+                if held and held.held(child_path) is not None:
+                    if isinstance(node, dict):
+                        del node[k]
+                    else:
+                        node[k] = None
+                elif isinstance(child, str) and moderate is not None:
+                    shown = moderate(pointer(child_path), child, complete)
+                    if shown is None:
+                        if isinstance(node, dict):
+                            del node[k]
+                        else:
+                            node[k] = ""
+                    else:
+                        node[k] = clean_text(shown)
+                elif isinstance(child, (dict, list)):
+                    stack.append((child, child_path))
+        return plain
+
+
+_HOLD: Any = object()
+
 
 def _share(live: Any, plain: Any) -> Any:
     """What the mirror keeps: the live string itself when it went out unchanged (appends are
-    then checked against it without a copy), else the plain value sent."""
+    then checked against it without a copy), else a copy of the plain value sent (never the
+    sent containers themselves: an operation may still be waiting to be serialized)."""
     if isinstance(live, str) and live == plain:
         return live
-    if isinstance(plain, dict):
-        return {k: v for k, v in plain.items()}
-    return plain
+    if not isinstance(plain, (dict, list)):
+        return plain
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, plain)]
+    while stack:
+        parent, key, node = stack.pop()
+        if isinstance(node, dict):
+            copied: Any = dict(node)
+            stack.extend((copied, k, v) for k, v in node.items() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            copied = list(node)
+            stack.extend((copied, i, v) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+        else:
+            copied = node
+        parent[key] = copied
+    return root[0]
 
 
 def _has(mirror: Any, key: Union[str, int]) -> bool:
