@@ -291,16 +291,43 @@ def test_a_live_owner_keeps_its_lease_while_the_upstream_is_quiet(redis_url: str
     reader.close()
 
 
-def test_a_cancel_from_another_instance_reaches_the_owner(redis_url: str) -> None:
+def test_a_cancel_from_another_instance_reaches_the_owner_at_once(redis_url: str) -> None:
     seen = threading.Event()
-    owner = RedisStore(redis_url, lease=0.3, on_cancel=lambda key: seen.set())
-    other = RedisStore(redis_url, lease=0.3)
+    owner = RedisStore(redis_url, lease=30, on_cancel=lambda key: seen.set())
+    other = RedisStore(redis_url, lease=30)
     owner.append("r", RelayEvent("1", "started", b"{}"))
+    time.sleep(0.1)  # the owner's watch subscribes
+    assert not owner.cancel_requested("r")
     other.request_cancel("r")
-    assert seen.wait(2)  # the upstream is quiet: the lease renewal brings it
+    assert seen.wait(2)  # the upstream is quiet and no renewal is due: the channel brings it
     assert owner.cancel_requested("r") and other.cancel_requested("r")
     owner.close()
     other.close()
+
+
+def test_a_cancel_the_owner_did_not_hear_comes_with_the_lease_renewal(redis_url: str) -> None:
+    seen = threading.Event()
+    owner = RedisStore(redis_url, lease=0.3, on_cancel=lambda key: seen.set())
+    owner.append("r", RelayEvent("1", "started", b"{}"))
+    redis.Redis.from_url(redis_url).set(owner.keys("r")["cancel"], "1")  # not published
+    assert seen.wait(2)
+    owner.close()
+
+
+def test_an_async_cancel_reaches_a_quiet_owner(redis_url: str) -> None:
+    async def main() -> None:
+        seen = asyncio.Event()
+        owner = AsyncRedisStore(redis_url, lease=30, on_cancel=lambda key: seen.set())
+        other = AsyncRedisStore(redis_url)
+        await owner.append("r", RelayEvent("1", "started", b"{}"))
+        await asyncio.sleep(0.1)
+        await other.request_cancel("r")
+        await asyncio.wait_for(seen.wait(), 2)
+        assert await owner.cancel_requested("r")
+        await owner.aclose()
+        await other.aclose()
+
+    asyncio.run(main())
 
 
 def test_an_async_cancel_reaches_the_owner_on_its_next_append(redis_url: str) -> None:

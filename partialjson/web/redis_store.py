@@ -185,10 +185,11 @@ return redis.call('EXISTS', KEYS[4])
 """
 
 # KEYS: events, cancel
-# ARGV: ttl ms
+# ARGV: ttl ms, channel, response key
 _REQUEST_CANCEL = """
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[1])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
 return 1
 """
 
@@ -421,7 +422,35 @@ class _Core:
 
     def _cancel_args(self, key: str) -> tuple[list[str], list[Any]]:
         names = self.keys(key)
-        return [names["events"], names["cancel"]], [self._ttl_ms + self._lease_ms]
+        return [names["events"], names["cancel"]], [
+            self._ttl_ms + self._lease_ms,
+            self.channel,
+            key,
+        ]
+
+    @property
+    def channel(self) -> str:
+        """The pub/sub channel that carries cancel requests to the owners at once."""
+        return self.prefix + "cancel"
+
+    def _owner_cancel(self, key: str) -> Optional[bool]:
+        """Whether a cancel reached this owner (None: this store does not write ``key``)."""
+        writer = self._writers.get(key)
+        if writer is None or writer.lost or writer.unavailable:
+            return None
+        return writer.cancelled
+
+    def _cancel_here(self, key: str) -> bool:
+        """A cancel requested through the owner itself; whether it is new."""
+        writer = self._writers.get(key)
+        return writer is not None and self._saw_cancel(writer, True)
+
+    def _published(self, message: Any) -> bool:
+        """Record a cancel published for a response; whether this owner newly saw it."""
+        if not message or message.get("type") != "message":
+            return False
+        writer = self._writers.get(_bytes(message["data"]).decode())
+        return writer is not None and self._saw_cancel(writer, True)
 
 
 def _redis_errors() -> tuple[type[Exception], ...]:
@@ -526,19 +555,21 @@ class RedisStore(_Core):
         keys, args = self._cancel_args(key)
         if not self._cancel_script(keys=keys, args=args):
             raise UnknownStreamError(key)
+        with self._lock:
+            newly = self._cancel_here(key)
+        if newly:
+            self._notify_cancel(key)
 
     def cancel_requested(self, key: str) -> bool:
-        writer = self._writers.get(key)
-        if writer is not None and writer.cancelled:
-            return True
+        owned = self._owner_cancel(key)  # the owner knows without a round trip
+        if owned is not None:
+            return owned
         return bool(self.client.exists(self.keys(key)["cancel"]))
 
     def close(self) -> None:
         """Stop renewing leases (the responses this store writes will count as lost) and close
-        the client if this store made it."""
+        the client if this store made it. The lease thread ends at its next wake (< 0.25 s)."""
         self._stop.set()
-        if self._renewer is not None:
-            self._renewer.join()
         if self._owns_client:
             self.client.close()
 
@@ -559,23 +590,44 @@ class RedisStore(_Core):
             self._renewer.start()
 
     def _renew_leases(self) -> None:
-        while not self._stop.wait(self.lease / 3):
-            with self._lock:
-                batch = self._renew_batch()
-            if not batch:
-                continue
+        """The owner's watch: cancels published for its responses, at once; its leases renewed
+        (and cancels not heard on the channel seen) every ``lease / 3`` seconds."""
+        pubsub = None
+        next_renewal = time.monotonic() + self.lease / 3
+        while not self._stop.is_set():
             try:
-                pipe = self.client.pipeline(transaction=False)
-                for _, keys, args in batch:
-                    self._renew_script(keys=keys, args=args, client=pipe)
-                results = pipe.execute()
+                if pubsub is None:
+                    pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
+                    pubsub.subscribe(self.channel)
+                wait = min(max(0.0, next_renewal - time.monotonic()), 0.25)
+                message = pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
+                with self._lock:
+                    newly = self._published(message)
+                if newly:
+                    self._notify_cancel(_bytes(message["data"]).decode())
+                if time.monotonic() >= next_renewal:
+                    next_renewal = time.monotonic() + self.lease / 3
+                    self._renew_once()
             except Exception as exc:  # Redis is away: the lease may lapse, readers will know
-                logger.warning("renewing leases failed: %s", type(exc).__name__)
-                continue
-            with self._lock:
-                cancelled = [k for (k, _, _), r in zip(batch, results) if self._renewed(k, r)]
-            for key in cancelled:
-                self._notify_cancel(key)
+                logger.warning("watching leases and cancels failed: %s", type(exc).__name__)
+                pubsub = None
+                self._stop.wait(min(1.0, self.lease / 3))
+        if pubsub is not None:
+            pubsub.close()
+
+    def _renew_once(self) -> None:
+        with self._lock:
+            batch = self._renew_batch()
+        if not batch:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for _, keys, args in batch:
+            self._renew_script(keys=keys, args=args, client=pipe)
+        results = pipe.execute()
+        with self._lock:
+            cancelled = [k for (k, _, _), r in zip(batch, results) if self._renewed(k, r)]
+        for key in cancelled:
+            self._notify_cancel(key)
 
 
 class AsyncRedisStore(_Core):
@@ -662,11 +714,13 @@ class AsyncRedisStore(_Core):
         keys, args = self._cancel_args(key)
         if not await self._cancel_script(keys=keys, args=args):
             raise UnknownStreamError(key)
+        if self._cancel_here(key):
+            await self._notify_cancel(key)
 
     async def cancel_requested(self, key: str) -> bool:
-        writer = self._writers.get(key)
-        if writer is not None and writer.cancelled:
-            return True
+        owned = self._owner_cancel(key)
+        if owned is not None:
+            return owned
         return bool(await self.client.exists(self.keys(key)["cancel"]))
 
     async def aclose(self) -> None:
@@ -688,19 +742,42 @@ class AsyncRedisStore(_Core):
                 logger.exception("on_cancel(%r) raised", key)
 
     async def _renew_leases(self) -> None:
-        while self._writers:
-            await asyncio.sleep(self.lease / 3)
-            batch = self._renew_batch()
-            if not batch:
-                continue
-            try:
-                pipe = self.client.pipeline(transaction=False)
-                for _, keys, args in batch:
-                    await self._renew_script(keys=keys, args=args, client=pipe)
-                results = await pipe.execute()
-            except Exception as exc:
-                logger.warning("renewing leases failed: %s", type(exc).__name__)
-                continue
-            for (key, _, _), result in zip(batch, results):
-                if self._renewed(key, result):
-                    await self._notify_cancel(key)
+        """The owner's watch (see :meth:`RedisStore._renew_leases`), while it writes any."""
+        loop = asyncio.get_running_loop()
+        pubsub = None
+        next_renewal = loop.time() + self.lease / 3
+        try:
+            while self._writers:
+                try:
+                    if pubsub is None:
+                        pubsub = self.client.pubsub()
+                        await pubsub.subscribe(self.channel)
+                    wait = max(0.0, next_renewal - loop.time())
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
+                    if self._published(message):
+                        assert message is not None
+                        await self._notify_cancel(_bytes(message["data"]).decode())
+                    if loop.time() >= next_renewal:
+                        next_renewal = loop.time() + self.lease / 3
+                        await self._renew_once()
+                except Exception as exc:
+                    logger.warning("watching leases and cancels failed: %s", type(exc).__name__)
+                    if pubsub is not None:
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    pubsub = None
+                    await asyncio.sleep(min(1.0, self.lease / 3))
+        finally:
+            if pubsub is not None:
+                await asyncio.shield(pubsub.aclose())  # type: ignore[no-untyped-call]
+
+    async def _renew_once(self) -> None:
+        batch = self._renew_batch()
+        if not batch:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for _, keys, args in batch:
+            await self._renew_script(keys=keys, args=args, client=pipe)
+        results = await pipe.execute()
+        for (key, _, _), result in zip(batch, results):
+            if self._renewed(key, result):
+                await self._notify_cancel(key)
