@@ -69,7 +69,7 @@ import logging
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
 from .store import UnknownStreamError
@@ -87,6 +87,12 @@ __all__ = [
 ]
 
 logger = logging.getLogger("partialjson.web.redis_store")
+
+#: The connection pool size of a client a store makes from a URL: a blocked read holds a
+#: connection, so a pool needs one per concurrent reader, plus the writers'.
+MAX_CONNECTIONS = 10_000
+
+_FOLLOWED = 10_000  # responses whose readers' positions a store remembers
 
 #: The ``reason`` of the ``failed`` event readers append when the owner's lease expired.
 OWNER_LOST = "owner_lost"
@@ -275,6 +281,9 @@ class _Core:
         self._token = secrets.token_hex(16)
         self._writers: dict[str, _Writer] = {}
         self._down_until = 0.0  # after Redis was unreachable, new responses skip it a while
+        self._max_block = 2.0
+        self._followed: OrderedDict[str, int] = OrderedDict()  # key: last seq a read returned
+        self._lock = threading.Lock()
 
     @property
     def _ttl_ms(self) -> int:
@@ -388,14 +397,31 @@ class _Core:
                 events.insert(0, ReplayState().snapshot())
         return events, ended, bool(owned)
 
+    def _following(self, key: str, seq: int, block: Optional[float]) -> bool:
+        """Whether this store just served a reader of ``key`` up to ``seq`` (not the end):
+        then a blocking read waits on the stream at once (one round trip per wake)."""
+        return block is not None and seq > 0 and self._followed.get(key) == seq
+
+    def _served(self, key: str, events: list[RelayEvent]) -> list[RelayEvent]:
+        with self._lock:
+            if events and not events[-1].terminal:
+                self._followed[key] = events[-1].seq
+                self._followed.move_to_end(key)
+                while len(self._followed) > _FOLLOWED:
+                    self._followed.popitem(last=False)
+            else:
+                self._followed.pop(key, None)
+        return events
+
     def _orphan_args(self, key: str) -> tuple[list[str], list[Any]]:
         names = self.keys(key)
         data = b'{"reason":"' + OWNER_LOST.encode() + b'"}'
         return [names["events"], names["owner"]], [data, self._ttl_ms]
 
     def _block_ms(self, remaining: float) -> int:
-        """How long one XREAD blocks: never longer than half a lease (to notice a lost owner)."""
-        return max(1, int(min(remaining, self.lease / 2) * 1000))
+        """How long one XREAD blocks: at most half a lease (to notice a lost owner), and well
+        within the client's socket timeout (redis-py's default is 5 s)."""
+        return max(1, int(min(remaining, self.lease / 2, self._max_block) * 1000))
 
     def _renew_batch(self) -> list[tuple[str, list[str], list[Any]]]:
         batch = []
@@ -453,6 +479,13 @@ class _Core:
         return writer is not None and self._saw_cancel(writer, True)
 
 
+def _max_block(client: Any) -> float:
+    """The longest a blocking command should wait on ``client``'s connections."""
+    options = client.connection_pool.connection_kwargs
+    timeout = options.get("socket_timeout", options.get("orig_socket_timeout"))
+    return 2.0 if not timeout else min(2.0, float(timeout) / 2)
+
+
 def _redis_errors() -> tuple[type[Exception], ...]:
     import redis.exceptions
 
@@ -490,16 +523,18 @@ class RedisStore(_Core):
         import redis
 
         self.client: redis.Redis = (
-            redis.Redis.from_url(client) if isinstance(client, str) else client
+            redis.Redis.from_url(client, max_connections=MAX_CONNECTIONS)
+            if isinstance(client, str)
+            else client
         )
         self._owns_client = isinstance(client, str)
         self._errors = _redis_errors()
+        self._max_block = _max_block(self.client)
         self._append_script = self.client.register_script(_APPEND)
         self._read_script = self.client.register_script(_READ)
         self._orphan_script = self.client.register_script(_FAIL_ORPHAN)
         self._renew_script = self.client.register_script(_RENEW)
         self._cancel_script = self.client.register_script(_REQUEST_CANCEL)
-        self._lock = threading.Lock()
         self._stop = threading.Event()
         self._renewer: Optional[threading.Thread] = None
 
@@ -534,22 +569,27 @@ class RedisStore(_Core):
     def _read(self, key: str, after: Optional[str], block: Optional[float]) -> list[RelayEvent]:
         deadline = None if block is None else time.monotonic() + block
         keys, args = self._read_args(key, after)
+        seq = _after_seq(after)
+        check = not self._following(key, seq, block)
         while True:
-            events, ended, owned = self._read_result(key, self._read_script(keys=keys, args=args))
-            if events or ended:
-                return events
-            if not owned and self._orphan_script(*self._orphan_args(key)):
-                continue  # the owner is gone: read the `failed` end just appended
-            if deadline is None:
-                return []
+            if check:
+                result = self._read_script(keys=keys, args=args)
+                events, ended, owned = self._read_result(key, result)
+                if events or ended:
+                    return self._served(key, events)
+                if not owned and self._orphan_script(*self._orphan_args(key)):
+                    continue  # the owner is gone: read the `failed` end just appended
+                if deadline is None:
+                    return []
+            check = True
+            assert deadline is not None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return []
-            seq = _after_seq(after)
             reply = self.client.xread({keys[0]: f"{seq}-1"}, block=self._block_ms(remaining))
             woken = _xread_events(reply)
             if woken and woken[0].seq == seq + 1:
-                return woken  # contiguous: what the stream holds after the reader's id
+                return self._served(key, woken)  # contiguous: all the stream has after `seq`
 
     def request_cancel(self, key: str) -> None:
         keys, args = self._cancel_args(key)
@@ -599,7 +639,7 @@ class RedisStore(_Core):
                 if pubsub is None:
                     pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
                     pubsub.subscribe(self.channel)
-                wait = min(max(0.0, next_renewal - time.monotonic()), 0.25)
+                wait = min(max(0.0, next_renewal - time.monotonic()), 0.25)  # see close()
                 message = pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
                 with self._lock:
                     newly = self._published(message)
@@ -649,10 +689,13 @@ class AsyncRedisStore(_Core):
         import redis.asyncio
 
         self.client: redis.asyncio.Redis = (
-            redis.asyncio.Redis.from_url(client) if isinstance(client, str) else client
+            redis.asyncio.Redis.from_url(client, max_connections=MAX_CONNECTIONS)
+            if isinstance(client, str)
+            else client
         )
         self._owns_client = isinstance(client, str)
         self._errors = _redis_errors()
+        self._max_block = _max_block(self.client)
         self._append_script = self.client.register_script(_APPEND)
         self._read_script = self.client.register_script(_READ)
         self._orphan_script = self.client.register_script(_FAIL_ORPHAN)
@@ -690,25 +733,29 @@ class AsyncRedisStore(_Core):
         loop = asyncio.get_running_loop()
         deadline = None if block is None else loop.time() + block
         keys, args = self._read_args(key, after)
+        seq = _after_seq(after)
+        check = not self._following(key, seq, block)
         while True:
-            result = await self._read_script(keys=keys, args=args)
-            events, ended, owned = self._read_result(key, result)
-            if events or ended:
-                return events
-            if not owned:
-                orphan_keys, orphan_args = self._orphan_args(key)
-                if await self._orphan_script(keys=orphan_keys, args=orphan_args):
-                    continue
-            if deadline is None:
-                return []
+            if check:
+                result = await self._read_script(keys=keys, args=args)
+                events, ended, owned = self._read_result(key, result)
+                if events or ended:
+                    return self._served(key, events)
+                if not owned:
+                    orphan_keys, orphan_args = self._orphan_args(key)
+                    if await self._orphan_script(keys=orphan_keys, args=orphan_args):
+                        continue
+                if deadline is None:
+                    return []
+            check = True
+            assert deadline is not None
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return []
-            seq = _after_seq(after)
             ms = self._block_ms(remaining)
             woken = _xread_events(await self.client.xread({keys[0]: f"{seq}-1"}, block=ms))
             if woken and woken[0].seq == seq + 1:
-                return woken
+                return self._served(key, woken)
 
     async def request_cancel(self, key: str) -> None:
         keys, args = self._cancel_args(key)
@@ -752,7 +799,7 @@ class AsyncRedisStore(_Core):
                     if pubsub is None:
                         pubsub = self.client.pubsub()
                         await pubsub.subscribe(self.channel)
-                    wait = max(0.0, next_renewal - loop.time())
+                    wait = min(max(0.0, next_renewal - loop.time()), self._max_block)
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
                     if self._published(message):
                         assert message is not None
