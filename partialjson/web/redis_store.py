@@ -93,6 +93,7 @@ logger = logging.getLogger("partialjson.web.redis_store")
 MAX_CONNECTIONS = 10_000
 
 _FOLLOWED = 10_000  # responses whose readers' positions a store remembers
+_ENDED_KEPT = 1_000  # ended responses a store keeps in memory for its own late readers
 
 #: The ``reason`` of the ``failed`` event readers append when the owner's lease expired.
 OWNER_LOST = "owner_lost"
@@ -140,8 +141,12 @@ return redis.call('EXISTS', KEYS[4])
 
 # KEYS: events, base, owner
 # ARGV: after (a relay id; -1: one we cannot place)
-# Returns nil (unknown key) or {last name, owned, snapshot needed, base or false, entries}.
-_READ = """
+# Returns nil (unknown key) or {last name, owned, snapshot needed, base or false, entries};
+# a reader already past the terminal event gets it again.
+_READ = (
+    "local terminal = "
+    + _TERMINAL_LUA
+    + """
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 if #last == 0 then return nil end
 local lastseq = tonumber(string.match(last[1][1], '^(%d+)'))
@@ -153,7 +158,7 @@ local owned = redis.call('EXISTS', KEYS[3])
 local entries = {}
 local snapshot = 0
 if after >= 0 and after == lastseq then
-  entries = {}
+  if terminal[last[1][2][2]] then entries = last end
 elseif after >= 0 and after < lastseq and after >= baseseq then
   entries = redis.call('XRANGE', KEYS[1], (after + 1) .. '-0', '+')
 else
@@ -162,6 +167,7 @@ else
 end
 return {last[1][2][2], owned, snapshot, base, entries}
 """
+)
 
 # KEYS: events, owner
 # ARGV: failed event data, ttl ms
@@ -244,17 +250,46 @@ def _xread_events(reply: Any) -> list[RelayEvent]:
 
 class _Writer:
     """What the owner of one response keeps in memory: the entries still in the stream and
-    the state folded from those trimmed away (what ``:base`` holds)."""
+    the state folded from those trimmed away (what ``:base`` holds). The owner serves its own
+    readers from it, so they do not depend on Redis."""
 
-    __slots__ = ("base", "cancelled", "kept", "last_seq", "lost", "unavailable")
+    __slots__ = (
+        "base",
+        "cancelled",
+        "ended",
+        "ended_at",
+        "kept",
+        "last_seq",
+        "lost",
+        "unavailable",
+    )
 
     def __init__(self) -> None:
         self.kept: deque[RelayEvent] = deque()
         self.base = ReplayState()
         self.last_seq = 0
+        self.ended = False
+        self.ended_at = 0.0
         self.cancelled = False
-        self.lost = False  # the lease expired under us
+        self.lost = False  # the lease expired and the response ended without us
         self.unavailable = False  # Redis could not be reached: no more writes
+
+    @property
+    def live(self) -> bool:
+        """Whether this store still writes the response to Redis."""
+        return not (self.ended or self.lost or self.unavailable)
+
+    def after(self, after: Optional[str]) -> list[RelayEvent]:
+        """The events after ``after``, as the store contract says (a ``snapshot`` first for a
+        reader this log cannot place)."""
+        seq = _after_seq(after)
+        kept = self.kept
+        first = kept[0].seq if kept else self.last_seq + 1
+        if seq >= 0 and seq == self.last_seq:
+            return [kept[-1]] if self.ended and kept else []
+        if first - 1 <= seq < self.last_seq:  # the ids are consecutive
+            return list(kept)[seq - first + 1 :]
+        return [self.base.snapshot(), *kept]
 
 
 class _Core:
@@ -280,6 +315,7 @@ class _Core:
         self.on_cancel = on_cancel
         self._token = secrets.token_hex(16)
         self._writers: dict[str, _Writer] = {}
+        self._ended: deque[str] = deque()
         self._down_until = 0.0  # after Redis was unreachable, new responses skip it a while
         self._max_block = 2.0
         self._followed: OrderedDict[str, int] = OrderedDict()  # key: last seq a read returned
@@ -301,13 +337,15 @@ class _Core:
     def owns(self, key: str) -> bool:
         """Whether this store writes ``key`` (it appended to it and it has not ended)."""
         writer = self._writers.get(key)
-        return writer is not None and not writer.lost and not writer.unavailable
+        return writer is not None and writer.live
 
     def _append_args(self, key: str, event: RelayEvent) -> tuple[_Writer, list[str], list[Any]]:
         writer = self._writers.get(key)
         if writer is None:
             writer = _Writer()
             writer.unavailable = time.monotonic() < self._down_until
+        if writer.ended:
+            raise ValueError("the response already ended: no event can follow the terminal one")
         if event.seq <= writer.last_seq:
             raise ValueError(f"event id {event.id} does not follow {writer.last_seq}")
         writer.kept.append(event)
@@ -335,13 +373,18 @@ class _Core:
         return writer, keys, args
 
     def _appended(self, key: str, writer: _Writer, event: RelayEvent, cancel: Any) -> bool:
-        """Record a successful append; whether the cancel was newly seen."""
+        """Record an append (written to Redis or not); whether a cancel was newly seen."""
         writer.last_seq = event.seq
-        writer.lost = False
-        if event.terminal:
-            self._writers.pop(key, None)
-            return False
         self._writers[key] = writer
+        if event.terminal:
+            writer.ended = True
+            writer.ended_at = time.monotonic()
+            self._ended.append(key)  # kept a while for this instance's readers
+            while len(self._ended) > _ENDED_KEPT:
+                old = self._ended.popleft()
+                if old in self._writers and self._writers[old].ended:
+                    del self._writers[old]
+            return False
         return self._saw_cancel(writer, bool(cancel))
 
     def _saw_cancel(self, writer: _Writer, cancel: bool) -> bool:
@@ -350,15 +393,22 @@ class _Core:
             return True
         return False
 
-    def _append_failed(self, key: str, writer: _Writer, error: Exception) -> Exception:
+    def _append_failed(self, key: str, writer: _Writer, error: Exception) -> Optional[Exception]:
+        """What a refused write means: an error to raise for a response this store has not
+        written before; for one it was writing, the lease is lost (its own readers go on)."""
         message = str(error)
-        self._writers.pop(key, None)
-        if "PJENDED" in message:  # as the in-memory store says it
-            return ValueError("the response already ended: no event can follow the terminal one")
-        if "PJOWNED" in message:
-            return OwnershipError(f"{key!r}: another writer owns this response")
-        if "equal or smaller" in message:  # XADD: someone appended after us (an orphan end)
-            return OwnershipError(f"{key!r}: the response ended without this writer")
+        if key not in self._writers:  # nothing written: the event is not ours to keep
+            if "PJENDED" in message:  # as the in-memory store says it
+                return ValueError(
+                    "the response already ended: no event can follow the terminal one"
+                )
+            if "PJOWNED" in message or "equal or smaller" in message:
+                return OwnershipError(f"{key!r}: another writer owns this response")
+            return error
+        if "PJOWNED" in message or "PJENDED" in message or "equal or smaller" in message:
+            logger.warning("response %r: the lease was lost, it ended without this writer", key)
+            writer.lost = True
+            return None
         return error
 
     def _unavailable(self, key: str, writer: _Writer, error: Exception) -> None:
@@ -369,14 +419,6 @@ class _Core:
         )
         writer.unavailable = True
         self._down_until = time.monotonic() + self.lease
-        self._skipped(key, writer, None)
-
-    def _skipped(self, key: str, writer: _Writer, event: Optional[RelayEvent]) -> None:
-        """Record an event not written (Redis is unavailable for this response)."""
-        if event is not None and event.terminal:
-            self._writers.pop(key, None)
-        else:
-            self._writers[key] = writer
 
     def _read_args(self, key: str, after: Optional[str]) -> tuple[list[str], list[Any]]:
         names = self.keys(key)
@@ -396,6 +438,14 @@ class _Core:
             else:
                 events.insert(0, ReplayState().snapshot())
         return events, ended, bool(owned)
+
+    def _local(self, key: str) -> Optional[_Writer]:
+        """The log of a response this store writes or wrote (kept ``ttl`` after its end)."""
+        writer = self._writers.get(key)
+        if writer is not None and writer.ended and time.monotonic() - writer.ended_at > self.ttl:
+            self._writers.pop(key, None)
+            return None
+        return writer
 
     def _following(self, key: str, seq: int, block: Optional[float]) -> bool:
         """Whether this store just served a reader of ``key`` up to ``seq`` (not the end):
@@ -427,7 +477,7 @@ class _Core:
         batch = []
         expire = self._ttl_ms + self._lease_ms
         for key, writer in list(self._writers.items()):
-            if writer.unavailable:
+            if not writer.live:
                 continue
             names = self.keys(key)
             keys = [names["owner"], names["events"], names["base"], names["cancel"]]
@@ -462,7 +512,7 @@ class _Core:
     def _owner_cancel(self, key: str) -> Optional[bool]:
         """Whether a cancel reached this owner (None: this store does not write ``key``)."""
         writer = self._writers.get(key)
-        if writer is None or writer.lost or writer.unavailable:
+        if writer is None or not writer.live:
             return None
         return writer.cancelled
 
@@ -537,30 +587,51 @@ class RedisStore(_Core):
         self._cancel_script = self.client.register_script(_REQUEST_CANCEL)
         self._stop = threading.Event()
         self._renewer: Optional[threading.Thread] = None
+        self._changed = threading.Condition(self._lock)
+
+    def _read_local(
+        self, writer: _Writer, after: Optional[str], block: Optional[float]
+    ) -> list[RelayEvent]:
+        deadline = None if block is None else time.monotonic() + block
+        with self._changed:
+            while True:
+                events = writer.after(after)
+                if events or writer.ended or deadline is None:
+                    return events
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._changed.wait(remaining)
 
     def append(self, key: str, event: RelayEvent) -> None:
         with self._lock:
             writer, keys, args = self._append_args(key, event)
-            if writer.unavailable:
-                return self._skipped(key, writer, event)
-        try:
-            cancel = self._append_script(keys=keys, args=args)
-        except self._errors as exc:
-            with self._lock:
-                self._unavailable(key, writer, exc)
-                return self._skipped(key, writer, event)
-        except Exception as exc:
-            with self._lock:
-                raise self._append_failed(key, writer, exc) from exc
-        with self._lock:
+        cancel = 0
+        if writer.live:
+            try:
+                cancel = self._append_script(keys=keys, args=args)
+            except self._errors as exc:
+                with self._lock:
+                    self._unavailable(key, writer, exc)
+            except Exception as exc:
+                with self._lock:
+                    error = self._append_failed(key, writer, exc)
+                if error is not None:
+                    raise error from exc
+        with self._changed:
             newly = self._appended(key, writer, event, cancel)
-        self._ensure_renewer()
+            self._changed.notify_all()
+        if writer.live:
+            self._ensure_renewer()
         if newly:
             self._notify_cancel(key)
 
     def read(
         self, key: str, after: Optional[str] = None, *, block: Optional[float] = None
     ) -> list[RelayEvent]:
+        writer = self._local(key)
+        if writer is not None:  # this store writes it: its own log, Redis or not
+            return self._read_local(writer, after, block)
         try:
             return self._read(key, after, block)
         except self._errors as exc:
@@ -649,6 +720,8 @@ class RedisStore(_Core):
                     next_renewal = time.monotonic() + self.lease / 3
                     self._renew_once()
             except Exception as exc:  # Redis is away: the lease may lapse, readers will know
+                if self._stop.is_set():
+                    break  # closed meanwhile
                 logger.warning("watching leases and cancels failed: %s", type(exc).__name__)
                 pubsub = None
                 self._stop.wait(min(1.0, self.lease / 3))
@@ -702,26 +775,59 @@ class AsyncRedisStore(_Core):
         self._renew_script = self.client.register_script(_RENEW)
         self._cancel_script = self.client.register_script(_REQUEST_CANCEL)
         self._renewer: Optional[asyncio.Task[None]] = None
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+
+    async def _read_local(
+        self, key: str, writer: _Writer, after: Optional[str], block: Optional[float]
+    ) -> list[RelayEvent]:
+        loop = asyncio.get_running_loop()
+        deadline = None if block is None else loop.time() + block
+        while True:
+            events = writer.after(after)
+            if events or writer.ended or deadline is None:
+                return events
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return []
+            waiter = asyncio.Event()
+            self._waiters.setdefault(key, set()).add(waiter)
+            try:
+                await asyncio.wait_for(waiter.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+            finally:
+                waiters = self._waiters.get(key)
+                if waiters is not None:
+                    waiters.discard(waiter)
+                    if not waiters:
+                        del self._waiters[key]
 
     async def append(self, key: str, event: RelayEvent) -> None:
         writer, keys, args = self._append_args(key, event)
-        if writer.unavailable:
-            return self._skipped(key, writer, event)
-        try:
-            cancel = await self._append_script(keys=keys, args=args)
-        except self._errors as exc:
-            self._unavailable(key, writer, exc)
-            return self._skipped(key, writer, event)
-        except Exception as exc:
-            raise self._append_failed(key, writer, exc) from exc
-        if self._appended(key, writer, event, cancel):
+        cancel = 0
+        if writer.live:
+            try:
+                cancel = await self._append_script(keys=keys, args=args)
+            except self._errors as exc:
+                self._unavailable(key, writer, exc)
+            except Exception as exc:
+                error = self._append_failed(key, writer, exc)
+                if error is not None:
+                    raise error from exc
+        newly = self._appended(key, writer, event, cancel)
+        for waiter in self._waiters.pop(key, ()):
+            waiter.set()
+        if newly:
             await self._notify_cancel(key)
-        if self._renewer is None or self._renewer.done():
+        if writer.live and (self._renewer is None or self._renewer.done()):
             self._renewer = asyncio.ensure_future(self._renew_leases())
 
     async def read(
         self, key: str, after: Optional[str] = None, *, block: Optional[float] = None
     ) -> list[RelayEvent]:
+        writer = self._local(key)
+        if writer is not None:  # this store writes it: its own log, Redis or not
+            return await self._read_local(key, writer, after, block)
         try:
             return await self._read(key, after, block)
         except self._errors as exc:
@@ -794,7 +900,7 @@ class AsyncRedisStore(_Core):
         pubsub = None
         next_renewal = loop.time() + self.lease / 3
         try:
-            while self._writers:
+            while any(writer.live for writer in list(self._writers.values())):
                 try:
                     if pubsub is None:
                         pubsub = self.client.pubsub()
