@@ -66,7 +66,7 @@ def test_any_reader_rebuilds_the_same_text_once(maxlen: int, after: Optional[str
     state = rebuild(got, state)
     assert state.value == {"text": "".join(pieces)}
     assert list(state.completed) == ["/text"]
-    assert store.read("r", events[-1].id) == []
+    assert store.read("r", events[-1].id) == [events[-1]]  # the end, again
 
 
 def test_a_snapshot_ends_where_the_kept_events_start() -> None:
@@ -156,7 +156,7 @@ def test_async_store() -> None:
         state = rebuild(await store.read("r", first[-1].id), state)
         assert state.value == {"text": "abcd"}
         assert await store.read("r", "1", block=0.01)  # ended: returns at once
-        assert await store.read("r", events[-1].id, block=5) == []
+        assert await store.read("r", events[-1].id, block=5) == [events[-1]]
         await store.request_cancel("r")
         assert await store.cancel_requested("r")
 

@@ -42,9 +42,10 @@ store cannot place (beyond the last one, or not a number) is answered with a sna
 state so far, as for a reader that fell behind.
 
 **Ends.** The terminal event (``completed``, ``incomplete``, ``refused``, ``failed``,
-``cancelled``) is the last one a reader gets; after it, ``read`` returns an empty list at
-once. A key the store does not know (never written, or expired) raises
-:class:`UnknownStreamError` (a ``KeyError``).
+``cancelled``) is the last one; a reader that asks for what follows it gets it once more, at
+once (so a reader reconnecting after the end learns that it ended, and a loop that reads until
+the terminal event never waits in vain). A key the store does not know (never written, or
+expired) raises :class:`UnknownStreamError` (a ``KeyError``).
 
 Sync code uses a :class:`ReplayStore` (:class:`MemoryStore`: thread-safe, readers block on a
 condition); async code an :class:`AsyncReplayStore` (:class:`AsyncMemoryStore`: one event
@@ -102,7 +103,7 @@ class ReplayStore(Protocol):
     ) -> list[RelayEvent]:
         """The events after id ``after`` (``None``: from the start), oldest first — a
         ``snapshot`` first if some were dropped. When there are none yet, waits up to ``block``
-        seconds (``None``: no wait) for more. Empty after the terminal event."""
+        seconds (``None``: no wait) for more. After the terminal event: that event again."""
         ...
 
     def request_cancel(self, key: str) -> None:
@@ -160,8 +161,8 @@ class _Log:
         dropped_up_to = _seq(self.base.last_id) or 0  # ids up to this one were folded
         last = events[-1].seq if events else dropped_up_to
         seq = _seq(after) or 0
-        if 0 <= seq == last:
-            return []
+        if 0 <= seq == last:  # up to date; after the end, the terminal event again
+            return [events[-1]] if self.ended and events else []
         if 0 <= seq < last and seq >= dropped_up_to:  # ids are consecutive: all of them kept
             return [e for e in events if e.seq > seq]
         return [self.base.snapshot(), *events]  # fell behind, or an id we cannot place
