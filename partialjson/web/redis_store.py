@@ -283,11 +283,12 @@ class _Writer:
         """The events after ``after``, as the store contract says (a ``snapshot`` first for a
         reader this log cannot place)."""
         seq = _after_seq(after)
-        kept = self.kept
-        first = kept[0].seq if kept else self.last_seq + 1
-        if seq >= 0 and seq == self.last_seq:
-            return [kept[-1]] if self.ended and kept else []
-        if first - 1 <= seq < self.last_seq:  # the ids are consecutive
+        kept = self.kept  # the event being written to Redis included: it is this log's
+        last = kept[-1].seq if kept else self.last_seq
+        first = kept[0].seq if kept else last + 1
+        if seq >= 0 and seq == last:
+            return [kept[-1]] if kept and kept[-1].terminal else []
+        if first - 1 <= seq < last:  # the ids are consecutive
             return list(kept)[seq - first + 1 :]
         return [self.base.snapshot(), *kept]
 
@@ -733,10 +734,10 @@ class RedisStore(_Core):
             batch = self._renew_batch()
         if not batch:
             return
-        pipe = self.client.pipeline(transaction=False)
-        for _, keys, args in batch:
-            self._renew_script(keys=keys, args=args, client=pipe)
-        results = pipe.execute()
+        with self.client.pipeline(transaction=False) as pipe:
+            for _, keys, args in batch:
+                self._renew_script(keys=keys, args=args, client=pipe)
+            results = pipe.execute()
         with self._lock:
             cancelled = [k for (k, _, _), r in zip(batch, results) if self._renewed(k, r)]
         for key in cancelled:
@@ -927,10 +928,10 @@ class AsyncRedisStore(_Core):
         batch = self._renew_batch()
         if not batch:
             return
-        pipe = self.client.pipeline(transaction=False)
-        for _, keys, args in batch:
-            await self._renew_script(keys=keys, args=args, client=pipe)
-        results = await pipe.execute()
+        async with self.client.pipeline(transaction=False) as pipe:
+            for _, keys, args in batch:
+                await self._renew_script(keys=keys, args=args, client=pipe)
+            results = await pipe.execute()
         for (key, _, _), result in zip(batch, results):
             if self._renewed(key, result):
                 await self._notify_cancel(key)
