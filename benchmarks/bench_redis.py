@@ -1,12 +1,14 @@
 """Resumable relays on Redis: what a shared store costs beside the in-memory one.
 
 1,000 responses stream at once through one Redis, each with its owner appending events (token-
-sized ``append`` patches, ``--interval`` apart) and one reader following it with blocking reads,
-as a browser connected to another instance would. Measured, for :class:`AsyncRedisStore` and
+sized ``append`` patches, ``--interval`` apart) and one reader following it with blocking reads
+through a second store instance, as a browser connected to another server instance would.
+Measured, for :class:`AsyncRedisStore` and
 :class:`AsyncMemoryStore` under the same load in the same process, per event: the time from
 the owner's ``append`` call to the reader having the event. The difference is what Redis adds.
-Then Redis's memory per active response: ``INFO memory`` before and after ``--streams``
-responses of ``--events`` events each are written and still open (lease held, no TTL yet).
+Then Redis's memory per active response: ``MEMORY USAGE`` of every key (and ``INFO memory``
+before and after) once ``--memory-streams`` responses of ``--memory-events`` events each are
+written and still open (lease held, no TTL yet).
 
     python benchmarks/bench_redis.py                       # starts its own redis-server
     python benchmarks/bench_redis.py --url redis://host:6379/0 --streams 1000 --rounds 3
@@ -54,46 +56,51 @@ def answer_events(count: int) -> list[RelayEvent]:
 
 
 async def one_round(
-    make_store: Callable[[], Any], streams: int, events: list[RelayEvent], interval: float
-) -> list[float]:
-    """Per-event latencies (seconds), append call to reader, across all streams."""
-    store = make_store()
+    make_stores: Callable[[], tuple[Any, Any]],
+    streams: int,
+    events: list[RelayEvent],
+    interval: float,
+) -> tuple[list[float], int]:
+    """Per-event latencies (seconds), append call to reader, across all streams; and how many
+    streams ended otherwise than ``completed`` (a lease lost in an overloaded process)."""
+    writer_store, reader_store = make_stores()
     sent: dict[tuple[int, int], float] = {}
     latencies: list[float] = []
-    started = asyncio.Event()
-    opened = 0
+    lost = 0
+    opened = [asyncio.Event() for _ in range(streams)]
 
     async def owner(n: int) -> None:
-        nonlocal opened
         key = f"bench-{n}"
-        await store.append(key, events[0])
-        opened += 1
-        if opened == streams:
-            started.set()
-        await started.wait()  # every reader can find its response
-        await asyncio.sleep(random.random() * interval)  # the streams do not tick together
+        await asyncio.sleep(random.random() * interval)  # streams start (and tick) apart
+        await writer_store.append(key, events[0])
+        opened[n].set()
         for event in events[1:]:
             await asyncio.sleep(interval)
             sent[(n, event.seq)] = time.perf_counter()
-            await store.append(key, event)
+            await writer_store.append(key, event)
 
     async def reader(n: int) -> None:
-        await started.wait()
+        await opened[n].wait()
         key, after = f"bench-{n}", "1"
         while True:
-            got = await store.read(key, after, block=30)
+            got = await reader_store.read(key, after, block=30)
             now = time.perf_counter()
             for event in got:
-                latencies.append(now - sent[(n, event.seq)])
+                if (n, event.seq) in sent:
+                    latencies.append(now - sent[(n, event.seq)])
             if got:
                 after = got[-1].id
                 if got[-1].terminal:
+                    if got[-1].event != "completed":
+                        nonlocal lost
+                        lost += 1
                     return
 
     await asyncio.gather(*(owner(n) for n in range(streams)), *(reader(n) for n in range(streams)))
-    if isinstance(store, AsyncRedisStore):
-        await store.aclose()
-    return latencies
+    for store in {id(writer_store): writer_store, id(reader_store): reader_store}.values():
+        if isinstance(store, AsyncRedisStore):
+            await store.aclose()
+    return latencies, lost
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -141,9 +148,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a Redis to use (default: start a redis-server)")
     parser.add_argument("--streams", type=int, default=1000)
-    parser.add_argument("--events", type=int, default=40, help="events per response")
-    parser.add_argument("--interval", type=float, default=0.2, help="seconds between events")
+    parser.add_argument("--events", type=int, default=8, help="events per response")
+    parser.add_argument("--interval", type=float, default=4.0, help="seconds between events")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lease", type=float, default=30.0, help="the writers' lease (s)")
+    parser.add_argument("--memory-streams", type=int, default=100)
     parser.add_argument("--memory-events", type=int, default=400)
     parser.add_argument("--json", help="write the results to this file")
     args = parser.parse_args()
@@ -162,31 +171,40 @@ def main() -> None:
     try:
         events = answer_events(args.events)
         results: dict[str, Any] = {}
-        stores: dict[str, Callable[[], Any]] = {
-            "memory": lambda: AsyncMemoryStore(max_streams=args.streams),
-            "redis": lambda: AsyncRedisStore(url),
+
+        def memory_stores() -> tuple[Any, Any]:
+            store = AsyncMemoryStore(max_streams=args.streams)
+            return store, store
+
+        def redis_stores() -> tuple[Any, Any]:  # two instances: readers go through Redis
+            return AsyncRedisStore(url, lease=args.lease), AsyncRedisStore(url, lease=args.lease)
+
+        stores: dict[str, Callable[[], tuple[Any, Any]]] = {
+            "memory": memory_stores,
+            "redis": redis_stores,
         }
         for name in ("memory", "redis"):
-            p50s, p99s = [], []
+            p50s, p99s, failed = [], [], []
             for _ in range(args.rounds):
                 redis.Redis.from_url(url).flushdb()
-                latencies = asyncio.run(
+                latencies, lost = asyncio.run(
                     one_round(stores[name], args.streams, events, args.interval)
                 )
-                assert len(latencies) == args.streams * (len(events) - 1)
                 p50s.append(quantile(latencies, 0.5))
                 p99s.append(quantile(latencies, 0.99))
+                failed.append(lost)
             results[name] = {
                 "p50_ms": statistics.median(p50s) * 1e3,
                 "p99_ms": statistics.median(p99s) * 1e3,
                 "rounds_p50_ms": [x * 1e3 for x in p50s],
                 "rounds_p99_ms": [x * 1e3 for x in p99s],
+                "rounds_streams_not_completed": failed,
             }
         results["added_by_redis"] = {
             q: results["redis"][q] - results["memory"][q] for q in ("p50_ms", "p99_ms")
         }
         results["redis_memory"] = memory_per_response(
-            url, args.streams, answer_events(args.memory_events), maxlen=1000
+            url, args.memory_streams, answer_events(args.memory_events), maxlen=1000
         )
         info = redis.Redis.from_url(url).info("server")
         results["machine"] = {
