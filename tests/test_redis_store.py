@@ -376,3 +376,17 @@ def test_an_unreachable_redis_does_not_stop_the_writer_and_readers_are_told() ->
     elsewhere = RedisStore(client)
     with pytest.raises(StoreUnavailableError, match="unreachable"):  # no resume elsewhere
         elsewhere.read("r", "1")
+
+
+def test_the_sync_relay_writes_a_response_another_instance_reads(redis_url: str) -> None:
+    import partialjson
+    from partialjson.web.relay import relay
+
+    choice = {"index": 0, "delta": {"content": '{"text": "Ada Lovelace"}'}, "finish_reason": "stop"}
+    owner, other = RedisStore(redis_url), RedisStore(redis_url)
+    sent = b"".join(relay(partialjson.stream([{"choices": [choice]}]), store=owner, key="r"))
+    events = other.read("r")
+    assert b"".join(e.encode() for e in events) == sent
+    assert rebuild(events).value == {"text": "Ada Lovelace"}
+    owner.close()
+    other.close()

@@ -488,7 +488,7 @@ class _Core:
     def _renewed(self, key: str, result: Any) -> bool:
         """Record one renewal's result; whether a cancel was newly seen."""
         writer = self._writers.get(key)
-        if writer is None:
+        if writer is None or writer.ended:  # it ended while the renewal was on its way
             return False
         if int(result) < 0:
             if not writer.lost:
