@@ -202,3 +202,26 @@ def test_coalesced_relay_sends_fewer_events() -> None:
                 value = apply_patch(value, data)
         values.append(value)
     assert values[0] == values[1] == {"a": "x" * 200}
+
+
+def test_a_held_object_and_its_members_complete_together() -> None:
+    pieces = ['{"name": "A", "address": {"city": "Pa', 'ris", "zip": "75"}', ', "x": 1}']
+    sent = decoded(
+        list(
+            relay(
+                partialjson.stream(SlowSource(pieces)),
+                heartbeat=None,
+                hold_until_complete=["/address"],
+            )
+        )
+    )
+    completed = [d["path"] for k, d in sent if k == "field_completed"]
+    assert "/address/city" not in completed and "/address" in completed
+    value = None
+    for kind, data in sent:
+        if kind == "patch":
+            value = apply_patch(value, data)
+            assert value.get("address") in (None, {"city": "Paris", "zip": "75"})
+        if kind == "field_completed" and data["path"] == "/address":
+            assert value["address"] == {"city": "Paris", "zip": "75"}
+    assert value == {"name": "A", "address": {"city": "Paris", "zip": "75"}, "x": 1}

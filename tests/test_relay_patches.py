@@ -10,6 +10,7 @@ from typing import Any, Optional
 import jsonpatch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import BaseModel, Field
 
 import partialjson
 from partialjson import PartialUpdate
@@ -123,3 +124,16 @@ def test_apply_patch_agrees_with_jsonpatch_on_pointer_escapes() -> None:
         {"op": "add", "path": "/a~1b/new", "value": {"x": []}},
     ]
     assert apply_patch(copy.deepcopy(doc), ops) == jsonpatch.apply_patch(doc, ops)
+
+
+class Aliased(BaseModel):
+    first_name: str = Field(alias="firstName")
+    tags: list[str] = []
+
+
+@settings(max_examples=20, deadline=None)
+@given(splits)
+def test_the_law_holds_for_views_the_relay_cannot_follow_by_key(points: list[int]) -> None:
+    # the partial view's attribute is not the JSON key: the value is re-sent from its parent
+    text = json.dumps({"firstName": "Ada Lovelace", "tags": ["math", "poetry"]})
+    check_law(cut(text, points), Aliased)

@@ -180,3 +180,32 @@ def test_relay_response_cancels_upstream_on_disconnect(kind: str) -> None:
         assert whole[-1].event == "completed"
         assert rebuild(whole).value == {"a": "x" * 400}
         assert json.loads(whole[-1].data)["value"] == {"a": "x" * 400}
+
+
+def test_a_reader_that_fell_behind_the_store_gets_a_snapshot() -> None:
+    from starlette.responses import JSONResponse
+
+    from examples.live_form.app import RECORDING, TOOLS, Replay
+    from examples.live_form.model import Ticket
+    from partialjson.web.hub import RelayHub
+    from partialjson.web.starlette import relay_routes
+    from partialjson.web.store import AsyncMemoryStore
+
+    hub = RelayHub(AsyncMemoryStore(maxlen=16), heartbeat=1.0, linger=5.0)
+
+    async def start(request: Any) -> JSONResponse:
+        stream = partialjson.stream(Replay(RECORDING, 0.001), Ticket, tools=TOOLS)
+        return JSONResponse({"key": hub.start(stream)})
+
+    app = Starlette(routes=[Route("/runs", start, methods=["POST"]), *relay_routes(hub, "/runs")])
+    with serve(app) as url:
+        key = start_run(url)
+        first = read_events(f"{url}/runs/{key}", stop_after=5)
+        time.sleep(1.0)  # the run goes on; the store keeps only the last 16 events
+        rest = read_events(f"{url}/runs/{key}", last_event_id=first[-1].id)
+        assert rest[0].event == "snapshot" and int(rest[0].id) > int(first[-1].id)
+        ids = [int(e.id) for e in rest]
+        assert ids == list(range(ids[0], ids[-1] + 1))  # after the snapshot, every event once
+        state = rebuild(rest, rebuild(first))
+        assert state.value == expected_ticket()
+        assert rest[-1].event == "completed"

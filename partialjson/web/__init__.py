@@ -1,6 +1,10 @@
-"""Serving updates to browsers: the SSE relay, its wire format and replay stores."""
+"""Serving updates to browsers: the SSE relay (minimal patches), resumable runs (the hub), the
+wire format, replay stores, moderation; the Starlette integration is
+:mod:`partialjson.web.starlette` (the ``web`` extra)."""
 
-from .relay import arelay, encode_update, relay
+from .hub import RelayHub
+from .moderation import Moderator
+from .relay import RelayWriter, arelay, encode_update, relay
 from .store import (
     AsyncMemoryStore,
     AsyncReplayStore,
@@ -14,7 +18,10 @@ __all__ = [
     "AsyncMemoryStore",
     "AsyncReplayStore",
     "MemoryStore",
+    "Moderator",
     "RelayEvent",
+    "RelayHub",
+    "RelayWriter",
     "ReplayState",
     "ReplayStore",
     "UnknownStreamError",

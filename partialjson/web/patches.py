@@ -34,6 +34,7 @@ update).
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -189,9 +190,23 @@ def _child(node: Any, key: Union[str, int]) -> Any:
         return _ABSENT
     if isinstance(node, Mapping):
         return node.get(key, _ABSENT) if isinstance(key, str) else _ABSENT
-    if isinstance(node, BaseModel):
-        return node.__dict__.get(key, _ABSENT) if isinstance(key, str) else _ABSENT
+    if isinstance(node, BaseModel) and isinstance(key, str):
+        attribute = _attributes(type(node)).get(key, key)
+        return node.__dict__.get(attribute, _ABSENT)
     return _ABSENT
+
+
+@functools.lru_cache(maxsize=1024)
+def _attributes(cls: type[BaseModel]) -> dict[str, str]:
+    """A model's JSON keys (serialization aliases) and the attributes that hold them. A path
+    the relay cannot follow into a view (a key it does not find) is re-sent from its parent:
+    correct, but not minimal."""
+    keys: dict[str, str] = {}
+    for name, info in cls.model_fields.items():
+        alias = info.serialization_alias or info.alias
+        if isinstance(alias, str):
+            keys[alias] = name
+    return keys
 
 
 class PatchEncoder:
@@ -234,6 +249,12 @@ class PatchEncoder:
         ops: list[Op] = []
         self._path(value, path, ops, True)
         return ops
+
+    def hidden(self, path: Path) -> bool:
+        """Whether ``path`` lies inside a held field that was not released (not the field
+        itself)."""
+        held = self._held.held(tuple(path)) if self._held else None
+        return held is not None and len(held) < len(path)
 
     def outgoing(self, value: Any, path: Path = (), complete: bool = True) -> Any:
         """``value`` (at ``path``) as plain data to send: moderated, held fields left out."""

@@ -56,7 +56,7 @@ import re
 import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Optional
 
 from ..lifecycle.updates import (
     Cancelled,
@@ -87,6 +87,7 @@ HEARTBEAT = b": keep-alive\n\n"
 
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 Payload = tuple[str, Any]
+_END: Any = object()  # the source ran dry
 
 
 def safe_code(reason: Optional[str], default: str = "error") -> Optional[str]:
@@ -223,6 +224,8 @@ class RelayWriter:
         if isinstance(update, FieldCompleted):
             if update.choice != self._choice:
                 return []
+            if encoder.hidden(update.path):
+                return []  # inside a held field: it completes when the field is released
             ops = encoder.complete(self._live, update.path)
             done = ("field_completed", {"path": pointer(update.path), "choice": update.choice})
             return [("patch", ops), done] if ops else [done]
@@ -273,8 +276,6 @@ class _Pump:
     """Reads a sync iterator on a thread into a bounded queue, so the relay can wait with a
     timeout (heartbeats, coalescing) — and stop reading when the browser goes away."""
 
-    _END = object()
-
     def __init__(self, updates: Iterator[Update], size: int = 64) -> None:
         self._items: queue.Queue[Any] = queue.Queue(size)
         self._updates = updates
@@ -288,7 +289,7 @@ class _Pump:
             for item in self._updates:
                 if not self._put(item):
                     return
-            item = self._END
+            item = _END
         except BaseException as error:  # relayed as failed by the reader
             item = error
         self._put(item)
@@ -303,13 +304,13 @@ class _Pump:
         return False
 
     def get(self, timeout: Optional[float]) -> Any:
-        """The next update, ``_Pump._END``, an exception the source raised, or None (timeout)."""
+        """The next update, ``_END``, an exception the source raised, or None (timeout)."""
         try:
             return self._items.get(timeout=timeout)
         except queue.Empty:
             return None
 
-    def stop(self, wait: float = 5.0) -> None:
+    def stop(self, wait: float = 1.0) -> None:
         self._stopped.set()
         self._thread.join(wait)
 
@@ -367,7 +368,7 @@ def relay(
         while not writer.ended:
             if pump is None:
                 try:
-                    item: Any = next(iterator, _Pump._END)
+                    item: Any = next(iterator, _END)
                 except Exception as error:  # relayed as failed, without its message
                     item = error
             else:
@@ -379,7 +380,7 @@ def relay(
                 elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
                     last_sent = time.monotonic()
                     yield HEARTBEAT
-            elif item is _Pump._END:
+            elif item is _END:
                 yield from send(writer.end())
             elif isinstance(item, BaseException):
                 yield from send(writer.end(item))
@@ -398,16 +399,13 @@ def relay(
 
 
 def _cancel(updates: Any) -> None:
-    cancel = getattr(updates, "cancel", None)
+    """Cancel a response stream (``cancel()``), or close a plain iterator of updates."""
+    cancel = getattr(updates, "cancel", None) or getattr(updates, "close", None)
     if callable(cancel):
         try:
             cancel()
-        except Exception:
+        except Exception:  # e.g. a generator running on the pump's thread: it ends on its own
             logger.debug("cancelling the relayed stream raised", exc_info=True)
-    else:
-        close = getattr(updates, "close", None)
-        if callable(close):
-            close()
 
 
 async def _acancel(updates: Any) -> None:
@@ -465,7 +463,7 @@ async def arelay(
                     events = writer.end(error)
                 else:
                     item = task.result()
-                    events = writer.end() if item is _Pump._END else writer.feed(item)
+                    events = writer.end() if item is _END else writer.feed(item)
             for event in events:
                 if store is not None and key is not None:
                     await store.append(key, event)
@@ -481,8 +479,9 @@ async def arelay(
             pending.cancel()
 
 
-async def _anext(iterator: AsyncIterator[Update]) -> Union[Update, object]:
+async def _anext(iterator: AsyncIterator[Update]) -> Any:
+    """The next update, or ``_END``."""
     try:
         return await iterator.__anext__()
     except StopAsyncIteration:
-        return _Pump._END
+        return _END

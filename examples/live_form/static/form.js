@@ -82,7 +82,7 @@ function build(parent, schema, pointer, label) {
     kind = "boolean";
     control = el("span", { class: "toggle", role: "switch", "aria-checked": "false" }, el("span", { class: "knob" }));
   } else if (s["x-widget"] === "textarea") {
-    control = el("textarea", { rows: "2", readonly: "" });
+    control = el("textarea", { rows: "1", readonly: "" });
   } else {
     control = el("input", { type: "text", readonly: "" });
     if (s.type === "number" || s.type === "integer") {

@@ -150,7 +150,12 @@ export class RelayClient {
   /** "pending", "streaming" or "complete": where the field at `pointer` stands. */
   status(pointer) {
     const state = this.state;
-    if (state.completed.has(pointer) || state.status === "completed") return "complete";
+    if (state.status === "completed") return "complete";
+    // complete if it, or a value that holds it, completed
+    for (let at = pointer; ; at = at.slice(0, at.lastIndexOf("/"))) {
+      if (state.completed.has(at)) return "complete";
+      if (at === "") break;
+    }
     const value = resolvePointer(state.value, pointer);
     // a typed view shows fields that have not arrived as null: a null that arrived completes at once
     return value === undefined || value === null ? "pending" : "streaming";
