@@ -49,6 +49,16 @@ def text_events(pieces: list[str], terminal: str = "completed") -> list[RelayEve
     return events
 
 
+def wait_subscribed(url: str, channel: str) -> None:
+    """Wait until someone listens on ``channel`` (the owner's watch thread has started)."""
+    client = redis.Redis.from_url(url)
+    for _ in range(500):
+        if dict(client.pubsub_numsub(channel)).get(channel.encode()):
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"nobody subscribed to {channel}")
+
+
 def after_the_end(store: Any, event: RelayEvent, block: Optional[float] = None) -> None:
     """A reader past the terminal event gets the terminal event again, at once."""
     started = time.monotonic()
@@ -291,10 +301,10 @@ def test_readers_see_failed_when_the_owner_is_lost_never_hang(redis_url: str) ->
 
 
 def test_a_live_owner_keeps_its_lease_while_the_upstream_is_quiet(redis_url: str) -> None:
-    owner = RedisStore(redis_url, lease=0.3)
+    owner = RedisStore(redis_url, lease=0.6)
     owner.append("r", RelayEvent("1", "started", b"{}"))
-    reader = RedisStore(redis_url, lease=0.3)
-    assert reader.read("r", "1", block=1.0) == []  # three leases long: no false `failed`
+    reader = RedisStore(redis_url, lease=0.6)
+    assert reader.read("r", "1", block=1.8) == []  # three leases long: no false `failed`
     owner.append("r", RelayEvent("2", "completed", b"{}"))
     assert [e.event for e in reader.read("r", "1")] == ["completed"]
     owner.close()
@@ -306,7 +316,7 @@ def test_a_cancel_from_another_instance_reaches_the_owner_at_once(redis_url: str
     owner = RedisStore(redis_url, lease=30, on_cancel=lambda key: seen.set())
     other = RedisStore(redis_url, lease=30)
     owner.append("r", RelayEvent("1", "started", b"{}"))
-    time.sleep(0.1)  # the owner's watch subscribes
+    wait_subscribed(redis_url, owner.channel)
     assert not owner.cancel_requested("r")
     other.request_cancel("r")
     assert seen.wait(2)  # the upstream is quiet and no renewal is due: the channel brings it
@@ -330,7 +340,10 @@ def test_an_async_cancel_reaches_a_quiet_owner(redis_url: str) -> None:
         owner = AsyncRedisStore(redis_url, lease=30, on_cancel=lambda key: seen.set())
         other = AsyncRedisStore(redis_url)
         await owner.append("r", RelayEvent("1", "started", b"{}"))
-        await asyncio.sleep(0.1)
+        for _ in range(500):  # the owner's watch subscribes
+            if dict(await other.client.pubsub_numsub(owner.channel)).get(owner.channel.encode()):
+                break
+            await asyncio.sleep(0.01)
         await other.request_cancel("r")
         await asyncio.wait_for(seen.wait(), 2)
         assert await owner.cancel_requested("r")
