@@ -33,20 +33,22 @@ of text. Rewriting the base costs the size of the state once per ``maxlen / 2`` 
 
 **Reading** is one Lua script (atomic: the base and the entries always agree), and, while there
 is nothing new, ``XREAD BLOCK`` from the reader's last id; entries that arrive contiguously are
-returned straight from the ``XREAD`` (one round trip per wake).
+returned straight from the ``XREAD`` (one round trip per wake). A reader past the terminal event
+gets it again, at once. The owner serves its own readers from the log it keeps in memory (kept
+``ttl`` after the end), so they depend on Redis neither for speed nor for availability.
 
 **Owner lost.** A reader that finds no new entry, no terminal event and no lease (it expired:
 the owner died or lost Redis for ``lease`` seconds) appends the terminal ``failed`` event with
 reason ``owner_lost`` — in a script that checks all three again, so exactly one reader does it
 and every reader sees the same end. Blocking reads wake at least every ``lease / 2`` seconds to
-check, so nobody waits forever. A writer that comes back later cannot append after that end
-(:class:`OwnershipError`).
+check, so nobody waits forever. A writer that comes back later cannot write after that end; it
+logs a warning and goes on for its own readers only.
 
-**Cancel.** ``request_cancel`` (any instance) sets ``:cancel``; the owner learns it from the
-result of its next append or lease renewal (at most ``lease / 3`` seconds while the upstream is
-quiet), after which ``cancel_requested`` is true on the owner without a round trip, and the
-``on_cancel`` callback given to the store is called with the key, so the owner can cancel the
-upstream call at once.
+**Cancel.** ``request_cancel`` (any instance) sets ``:cancel`` and publishes the key on the
+``<prefix>cancel`` channel, which every owner's lease thread (task) listens to: the owner sees
+it at once, and its next append or lease renewal sees ``:cancel`` if it missed the message.
+Then ``cancel_requested`` is true on the owner without a round trip, and ``on_cancel(key)`` is
+called, so the owner can cancel the upstream call.
 
 **Expiry.** Every key of a response expires ``ttl`` seconds after it ended (``PEXPIRE`` with the
 terminal event), or ``ttl + lease`` seconds after its last write if it never ends.
