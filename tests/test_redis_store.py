@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -13,6 +14,8 @@ from typing import Any, Callable, Optional
 
 import pytest
 import redis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
@@ -402,3 +405,37 @@ def test_the_sync_relay_writes_a_response_another_instance_reads(redis_url: str)
     assert rebuild(events).value == {"text": "Ada Lovelace"}
     owner.close()
     other.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    pieces=st.lists(st.text(min_size=1, max_size=6), min_size=1, max_size=60),
+    maxlen=st.integers(min_value=2, max_value=12),
+    drops=st.lists(st.integers(min_value=0, max_value=70), max_size=6),
+)
+def test_a_reader_dropping_anywhere_while_the_answer_streams_rebuilds_it_once(
+    redis_server_url: str, pieces: list[str], maxlen: int, drops: list[int]
+) -> None:
+    """The owner appends; a reader on another instance follows, dropping its connection after
+    every event number in ``drops`` and resuming with the last id it has."""
+    key = "fuzz-" + secrets.token_hex(8)  # hypothesis seeds `random` alike for every example
+    owner, reader = RedisStore(redis_server_url, maxlen=maxlen), RedisStore(redis_server_url)
+    events = text_events(pieces)
+    state: Optional[ReplayState] = None
+    last: Optional[str] = None
+    seen: list[int] = []
+    for n, event in enumerate(events):
+        owner.append(key, event)
+        if n in drops or event.terminal:  # the reader reconnects here and catches up
+            got = reader.read(key, last)
+            if got and got[0].event == "snapshot":
+                state = None  # a snapshot stands for everything before it
+                seen = [s for s in seen if s < got[0].seq]
+            state = rebuild(got, state)
+            seen += [e.seq for e in got if e.event != "snapshot"]
+            last = got[-1].id if got else last
+    assert state is not None
+    assert state.value == {"text": "".join(pieces)}
+    assert len(seen) == len(set(seen))  # no event twice
+    owner.close()
+    reader.close()
