@@ -46,7 +46,12 @@ def test_page_examples_run(
         for block in blocks:
             failure = None
             try:
-                namespace = eval_example.run_print_check(block, module_globals=namespace)
+                run = (
+                    eval_example.run_print_update  # pytest --update-examples rewrites the #> lines
+                    if eval_example.update_examples
+                    else eval_example.run_print_check
+                )
+                namespace = run(block, module_globals=namespace)
             except Exception as error:
                 failure = f"{page.relative_to(ROOT)}:{_line_of(error, block)}: {error!r}"
             if failure:  # reported outside the handler: the example's frames confuse pytest's
