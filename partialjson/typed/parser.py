@@ -67,7 +67,21 @@ _INTEGER = re.compile(r"-?[0-9]+").fullmatch
 
 
 class FieldStatus(str, enum.Enum):
-    """Where a path stands in the stream; it only moves forward."""
+    """Where a path stands in the stream; it only moves forward.
+
+    ``pending`` (not arrived yet) → ``streaming`` (arriving) → ``complete`` (final), or
+    ``invalid`` (complete, but it failed its field's validation: see :attr:`TypedParser.issues`).
+
+    >>> from partialjson import FieldStatus, TypedParser
+    >>> from partialjson.samples import Customer
+    >>> parser = TypedParser(Customer)
+    >>> _ = parser.feed('{"name": "Zoë", "vip": "maybe", "email": "zo')
+    >>> [parser.status(field) for field in ("name", "email", "vip")]
+    [<FieldStatus.COMPLETE: 'complete'>, <FieldStatus.STREAMING: 'streaming'>, \
+<FieldStatus.INVALID: 'invalid'>]
+    >>> parser.status("name") == "complete"  # a str enum
+    True
+    """
 
     PENDING = "pending"  #: not started
     STREAMING = "streaming"  #: started, still growing
@@ -76,7 +90,19 @@ class FieldStatus(str, enum.Enum):
 
 
 class FinalValueError(RuntimeError):
-    """There is no final value: the stream is not done (or did not complete)."""
+    """There is no final value: the stream is not done (or did not complete).
+
+    >>> from partialjson import FinalValueError, TypedParser
+    >>> from partialjson.samples import Customer
+    >>> parser = TypedParser(Customer)
+    >>> _ = parser.feed('{"name": "Zoë"')
+    >>> try:
+    ...     parser.final
+    ... except FinalValueError as error:
+    ...     print(error)
+    the final value exists only after finish(), the stream's done signal; use .partial for \
+display while it streams
+    """
 
 
 @dataclass(frozen=True)
@@ -84,7 +110,18 @@ class Issue:
     """A complete value that failed its field's validation, kept out of the partial view.
 
     ``path`` is where the value is in the JSON (keys as received, like pydantic's error
-    ``loc``); ``field_path`` the same place by Python field names, as in the view.
+    ``loc``); ``field_path`` the same place by Python field names, as in the view;
+    ``position`` the offset of the value's first character in the text, however it was split.
+
+    >>> from partialjson import TypedParser
+    >>> from partialjson.samples import Customer
+    >>> parser = TypedParser(Customer)
+    >>> _ = parser.feed('{"name": "Zoë", "vip": "maybe"')
+    >>> parser.issues
+    [Issue(path=('vip',), message='Input should be a valid boolean, unable to interpret input', \
+position=23, field_path=('vip',))]
+    >>> parser.partial.vip is None  # kept out of the view
+    True
     """
 
     path: Path
@@ -192,6 +229,7 @@ class TypedParser(Generic[T]):
     constraints. Options other than ``items`` go to the core :class:`~partialjson.Parser`
     (``partial_strings``, ``parse_float``, ``max_depth``, ``lenient``...).
 
+    >>> from partialjson import TypedParser
     >>> from partialjson.samples import Customer, Invoice
     >>> p = TypedParser(Customer)
     >>> _ = p.feed('{"name": "Zoë Ångström", "vip": true, "email": "zoe@exa')
