@@ -16,7 +16,7 @@ from typing import Any, List
 
 import pytest
 
-from partialjson import ParseError, Parser, TypedParser, stream
+from partialjson import ParseError, Parser, TypedParser, relay, stream
 
 CRASHES = Path(__file__).parent / "crashes"
 
@@ -143,6 +143,36 @@ def test_typed_raw_view_shows_the_growing_string() -> None:
     typed.feed('["ab')
     typed.feed("cd")
     assert repr(typed.partial) == "['abcd']"
+
+
+# ---------------------------------------------------------------------------------- web/relay.py
+
+
+def _chat(text: str, finish: Any = None) -> dict[str, Any]:
+    return {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}]}
+
+
+def test_relay_sends_valid_json_for_a_lone_surrogate() -> None:
+    """New (web/relay.py encode_update, pydantic_core.to_json): '"\\ud800"' is valid JSON
+    (json.loads gives a lone surrogate), and the relay raises PydanticSerializationError
+    instead of sending it (escaped as \\ud800, or replaced)."""
+    events = [_chat('{"a": "\\ud800x'), _chat('"}', "stop")]
+    chunks = list(relay(stream(events)))
+    for chunk in chunks:
+        data = chunk.split(b"\ndata: ", 1)[1].rstrip(b"\n")
+        json.loads(data)
+    assert chunks[-1].startswith(b"event: completed")
+
+
+def test_relay_output_is_linear_in_the_answer() -> None:
+    """New (web/relay.py, _payload of PartialUpdate): every `partial` event carries the whole
+    value so far, so the bytes sent grow with the square of the answer: a 2 KB answer in
+    4-character deltas sends 0.5 MB, a 16 KB answer 32 MB (2,000 bytes per answer character).
+    A browser relay should send what changed (the changed paths' values, or the delta)."""
+    text = '{"answer": "' + "x" * 16_000 + '"}'
+    events = [_chat(text[i : i + 4]) for i in range(0, len(text), 4)] + [_chat("", "stop")]
+    sent = sum(len(chunk) for chunk in relay(stream(events)))
+    assert sent / len(text) < 100, f"{sent / len(text):.0f} bytes sent per answer character"
 
 
 # ---------------------------------------------------------------------------------- providers
