@@ -413,3 +413,43 @@ def test_relay_laws(events: list[dict[str, Any]], type_: Any) -> None:
         harness.check_relay(outcome["_updates"])
 
     _unless_known(check)
+
+
+@st.composite
+def one_answer_two_ways(draw: st.DrawFn) -> tuple[list[Any], list[Any]]:
+    """The same Chat Completions answer (and tool call) cut into deltas in two ways."""
+    text = json.dumps(draw(json_values))
+    if draw(st.booleans()):
+        text = text[: draw(st.integers(0, len(text)))]
+    args = json.dumps(draw(json_values)) if draw(st.booleans()) else None
+    reason = draw(st.sampled_from([None, "stop", "length", "tool_calls"]))
+    streams = []
+    for _ in range(2):
+        cuts = draw(st.lists(st.integers(1, max(1, len(text))), max_size=6))
+        events: list[dict[str, Any]] = [{"id": "c1", "choices": []}]
+        for piece in harness.cut(text, cuts):
+            events.append({"choices": [{"index": 0, "delta": {"content": piece}}]})
+        if args is not None:
+            call = {"index": 0, "id": "call_1", "function": {"name": "f", "arguments": ""}}
+            events.append({"choices": [{"index": 0, "delta": {"tool_calls": [call]}}]})
+            arg_cuts = draw(st.lists(st.integers(1, max(1, len(args))), max_size=4))
+            for piece in harness.cut(args, arg_cuts):
+                delta = {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}
+                events.append({"choices": [{"index": 0, "delta": delta}]})
+        if reason:
+            events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]})
+        streams.append(events)
+    return streams[0], streams[1]
+
+
+@ci(80)
+@given(one_answer_two_ways(), st.sampled_from([None, Record]))
+def test_stream_outcome_does_not_depend_on_how_deltas_are_cut(
+    streams: tuple[list[Any], list[Any]], type_: Any
+) -> None:
+    def check() -> None:
+        first, second = (harness.stream_outcome(events, type_) for events in streams)
+        keep = ("state", "reason", "text", "partial", "calls", "final")
+        assert {k: first.get(k) for k in keep} == {k: second.get(k) for k in keep}
+
+    _unless_known(check)
