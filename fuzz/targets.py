@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .harness import check_parser, check_relay, check_sse, check_stream, check_typed, cut
+from .harness import (
+    check_parser,
+    check_relay,
+    check_sse,
+    check_stream,
+    check_typed,
+    cut,
+    to_sse,
+)
 from .inputs import json_lines, parser_options, rng_for, split_points, stream_type, typed_case
 
 
@@ -34,7 +42,8 @@ def stream_events(data: bytes) -> None:
     """stream() over dict events (the JSON-lines of the input), and the same events as SSE."""
     events = json_lines(data)
     rng = rng_for(data)
-    check_stream(events, split_points(b"x" * (len(data) * 2), rng), stream_type(rng))
+    body = to_sse(events)  # check_stream frames the events the same way
+    check_stream(events, split_points(body, rng), stream_type(rng))
 
 
 def stream_sse(data: bytes) -> None:

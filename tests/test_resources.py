@@ -103,7 +103,7 @@ def test_an_idle_parser_is_small() -> None:
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_parser_memory_per_input_byte(shape: str) -> None:
-    text = SHAPES[shape](50_000)
+    text = SHAPES[shape](20_000)
     retained, peak = _measure(_fed(Parser, text))
     bound = PARSER_PER_BYTE_WORST if shape in WORST else PARSER_PER_BYTE_TYPICAL
     assert retained / len(text) < bound, f"{retained / len(text):.1f} B/B retained"
@@ -112,7 +112,7 @@ def test_parser_memory_per_input_byte(shape: str) -> None:
 
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_typed_memory_per_input_byte(shape: str) -> None:
-    text = SHAPES[shape](30_000)
+    text = SHAPES[shape](20_000)
     retained, peak = _measure(_fed(lambda: TypedParser(Any), text))
     bound = TYPED_PER_BYTE_WORST if shape in WORST else TYPED_PER_BYTE_TYPICAL
     assert retained / len(text) < bound, f"{retained / len(text):.1f} B/B retained"
@@ -136,7 +136,7 @@ def test_typed_model_memory_per_input_byte() -> None:
 @pytest.mark.parametrize("make", [Parser, lambda: TypedParser(Any)], ids=["parser", "typed"])
 @pytest.mark.parametrize("shape", ["invoice_items", "ints", "keys"])
 def test_memory_grows_linearly(make: Callable[[], Any], shape: str) -> None:
-    small, large = SHAPES[shape](15_000), SHAPES[shape](60_000)
+    small, large = SHAPES[shape](8_000), SHAPES[shape](32_000)
     per_small = _measure(_fed(make, small))[0] / len(small)
     per_large = _measure(_fed(make, large))[0] / len(large)
     assert per_large < per_small * 1.25, (per_small, per_large)
