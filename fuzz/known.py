@@ -47,7 +47,7 @@ KNOWN: list[tuple[str, Callable[[BaseException, str], bool]]] = [
         "utf8_encoded_surrogates_accepted",
         lambda e, tb: (
             ("Parser accepted what json.loads rejects" in str(e) and "UnicodeDecodeError" in str(e))
-            # the same bytes through TypedParser: finish() reports a str error, pydantic invalid JSON
+            # the same bytes through TypedParser: finish() says str error, pydantic invalid JSON
             or (
                 "finish() differs from validate_json" in str(e)
                 and "invalid unicode code point" in str(e)
