@@ -160,6 +160,9 @@ class ChoiceResult:
         self._status: dict[Path, FieldStatus] = {}  # untyped answers: what the events said
         self._raw_items: list[Any] = []  # untyped answers: the items= elements so far
         self._new_raw_items: list[Any] = []
+        # Untyped answers: the open string's path and how much of it the value shows (one
+        # string at most is open), so that its closing quote is not mistaken for a change.
+        self._open_string: Optional[tuple[Path, int]] = None
         self._text: list[str] = []
         self._refusal: list[str] = []
         self._reasoning: list[str] = []
@@ -271,6 +274,34 @@ class ChoiceResult:
                 "choice %d: output text is not valid JSON at char %d", self.index, error.pos
             )
             return error.events
+
+    def visible_changes(self, events: list[Event]) -> list[Path]:
+        """The paths whose value, as shown, these events changed (with repeats).
+
+        A key alone changes nothing. For an untyped answer neither does a container closing,
+        nor a string closing once all of its text is shown. A typed view may change when a value
+        completes (a date parsed, a default filled in, a validator applied): every event but a
+        key counts there.
+        """
+        if isinstance(self._channel, TypedParser):
+            return [event.path for event in events if event.kind != "map_key"]
+        changed: list[Path] = []
+        for event in events:
+            kind = event.kind
+            if kind == "string_fragment":
+                shown = self._open_string
+                before = shown[1] if shown is not None and shown[0] == event.path else -1
+                self._open_string = (event.path, max(before, 0) + len(event.value))
+                if before < 0 or event.value:  # the string appeared, or grew
+                    changed.append(event.path)
+            elif kind == "string":
+                shown = self._open_string
+                self._open_string = None
+                if shown is None or shown[0] != event.path or shown[1] != len(event.value):
+                    changed.append(event.path)
+            elif kind not in ("map_key", "end_map", "end_array"):
+                changed.append(event.path)
+        return changed
 
     def _track(self, events: list[Event], value: Any) -> None:
         """An untyped answer's status per path, and the ``items=`` elements that closed."""

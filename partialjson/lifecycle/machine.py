@@ -424,9 +424,9 @@ class Lifecycle:
             return
         hidden = {issue.path for issue in choice.issues[issues_before:]}  # kept out of the view
         changed = tuple(
-            dict.fromkeys(e.path for e in events if e.kind != "map_key" and e.path not in hidden)
+            dict.fromkeys(path for path in choice.visible_changes(events) if path not in hidden)
         )
-        if changed:  # a key alone, or a value kept out as an issue, changes nothing visible
+        if changed:  # a key alone, a closing bracket, or a value kept out changes nothing shown
             updates.append(PartialUpdate(choice.partial, changed, index))
         completed = choice.completed_paths(events)
         if completed and self.metrics.time_to_first_complete_field is None:
