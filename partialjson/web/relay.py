@@ -1,39 +1,62 @@
-"""Relay a response stream to browsers as server-sent events: display data only.
+"""Relay a response stream to browsers as server-sent events: minimal patches, display data only.
 
 Theory of operation
 ===================
 
 A backend that streams an answer on to a browser wants the browser to see what a UI needs —
-the partial value and what changed, fields that became final, tool calls taking shape and
+what changed in the partial value, fields that became final, tool calls taking shape and
 released, the terminal state — and nothing else: not the provider's raw events, ids it did not
-choose to expose, or provider error messages (which may quote the prompt). :func:`encode_update`
-turns one update into one SSE event (``event:`` the update's kind, ``data:`` a JSON object);
-:func:`relay` and :func:`arelay` turn a whole response stream into SSE bytes, ready for a
-``StreamingResponse`` (Starlette, FastAPI) with ``media_type="text/event-stream"``. Values are
-serialized with pydantic, so typed partial views and validated models go out as JSON.
+choose to expose, or provider error messages (which may quote the prompt).
+
+:class:`RelayWriter` is the sans-I/O part: it takes updates one at a time and returns the
+:class:`~partialjson.web.wire.RelayEvent` s to send (the wire format is described in
+:mod:`partialjson.web.wire`). The partial value goes out as ``patch`` events from a
+:class:`~partialjson.web.patches.PatchEncoder`: each update costs what it changed, and a long
+string is never re-sent. Update types it does not know are not relayed. With ``max_rate`` it
+*coalesces*: at most that many batches a second, the patches of a batch merged into one
+(``append`` s to one string joined), the other events after it in order.
+
+:func:`relay` and :func:`arelay` drive a writer over a response stream and yield SSE bytes for a
+``StreamingResponse`` (or use :class:`partialjson.web.starlette.RelayResponse`). They send a
+comment as a heartbeat while the upstream is quiet, and when the browser goes away (the
+generator is closed) they cancel the response, which closes the upstream connection.
 
     >>> import partialjson
-    >>> choice = {"index": 0, "delta": {"content": '{"a": 1}'}, "finish_reason": "stop"}
-    >>> for chunk in relay(partialjson.stream([{"choices": [choice]}])):
+    >>> choice = {"index": 0, "delta": {"content": '{"a": "hi'}, "finish_reason": None}
+    >>> done = {"index": 0, "delta": {"content": ' there"}'}, "finish_reason": "stop"}
+    >>> stream = partialjson.stream([{"choices": [choice]}, {"choices": [done]}])
+    >>> for chunk in relay(stream, heartbeat=None):
     ...     print(chunk.decode().strip())
+    id: 1
     event: started
     data: {}
-    event: partial
-    data: {"value":{"a":1},"changed":[[],["a"]],"choice":0}
+    id: 2
+    event: patch
+    data: [{"op":"replace","path":"","value":{"a":"hi"}}]
+    id: 3
+    event: patch
+    data: [{"op":"append","path":"/a","value":" there"}]
+    id: 4
     event: field_completed
-    data: {"path":["a"],"choice":0}
+    data: {"path":"/a","choice":0}
+    id: 5
     event: field_completed
-    data: {"path":[],"choice":0}
+    data: {"path":"","choice":0}
+    id: 6
     event: completed
-    data: {"value":{"a":1},"reason":"stop"}
+    data: {"value":{"a":"hi there"},"reason":"stop"}
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import queue
+import re
+import threading
+import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
-from typing import Any, Optional
-
-from pydantic_core import to_json
+from typing import Any, Callable, Optional
 
 from ..lifecycle.updates import (
     Cancelled,
@@ -50,69 +73,415 @@ from ..lifecycle.updates import (
     ToolCallRejected,
     Update,
 )
+from .moderation import Moderator
+from .patches import PatchEncoder, clean_text, dumps, merge_ops, pointer
+from .store import ReplayStore
+from .wire import TERMINAL_EVENTS, RelayEvent
 
-__all__ = ["arelay", "encode_update", "relay"]
+__all__ = ["HEARTBEAT", "RelayWriter", "arelay", "encode_update", "relay"]
+
+logger = logging.getLogger("partialjson")
+
+#: An SSE comment: browsers ignore it; proxies see a live connection.
+HEARTBEAT = b": keep-alive\n\n"
+
+_SAFE_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
+Payload = tuple[str, Any]
+_END: Any = object()  # the source ran dry
 
 
-def _payload(update: Update) -> Optional[tuple[str, dict[str, Any]]]:
-    """The event name and the display data of an update (None: not for browsers)."""
-    if isinstance(update, PartialUpdate):
-        return "partial", {
-            "value": update.value,
-            "changed": update.changed,
-            "choice": update.choice,
-        }
-    if isinstance(update, FieldCompleted):
-        return "field_completed", {"path": update.path, "choice": update.choice}
-    if isinstance(update, ToolCallProgress):
-        data = {"call_id": update.call_id, "name": update.name, "arguments": update.arguments}
-        return "tool_call_progress", data
-    if isinstance(update, ToolCallReady):
-        call = update.call
-        return "tool_call_ready", {
-            "call_id": call.call_id,
-            "name": call.name,
-            "arguments": call.arguments,
-        }
-    if isinstance(update, ToolCallRejected):
-        return "tool_call_rejected", {"call_id": update.call_id, "name": update.name}
-    if isinstance(update, RefusalDelta):
-        return "refusal", {"delta": update.delta, "choice": update.choice}
-    if isinstance(update, Started):
-        return "started", {}
-    if isinstance(update, Completed):
-        return "completed", {"value": update.value, "reason": update.reason}
-    if isinstance(update, Incomplete):
-        return "incomplete", {"reason": update.reason}
-    if isinstance(update, Refused):
-        return "refused", {"reason": update.reason}
-    if isinstance(update, Failed):
-        return "failed", {"reason": update.reason}  # the code only: messages may quote the prompt
-    if isinstance(update, Cancelled):
-        return "cancelled", {}
-    return None  # e.g. SequenceGap: the backend's business
+def safe_code(reason: Optional[str], default: str = "error") -> Optional[str]:
+    """A reason as a short code a user may see; anything else (a sentence, a secret) is not
+    relayed."""
+    if reason is None:
+        return None
+    return reason if _SAFE_CODE.fullmatch(reason) else default
+
+
+class RelayWriter:
+    """Updates in, relay events out (sans-I/O).
+
+    ``max_rate``: coalesce to at most this many batches per second (``None``: every update at
+    once). ``moderation`` and ``hold_until_complete``: see :mod:`partialjson.web.moderation`.
+    ``choice``: which choice's value the patches rebuild (Chat Completions with ``n > 1``).
+    ``max_pending``: a coalesced batch is sent early when it holds this many operations and
+    events, so memory stays bounded however fast the upstream is.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_rate: Optional[float] = None,
+        moderation: Optional[Moderator] = None,
+        hold_until_complete: Iterable[str] = (),
+        choice: int = 0,
+        max_pending: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if max_rate is not None and max_rate <= 0:
+            raise ValueError("max_rate must be positive")
+        self._encoder = PatchEncoder(moderation, hold_until_complete)
+        self._moderation = moderation
+        self._interval = 0.0 if max_rate is None else 1.0 / max_rate
+        self._choice = choice
+        self._max_pending = max_pending
+        self._clock = clock
+        self._seq = 0
+        self._live: Any = None  # the last partial value seen (live: updated in place)
+        self._ops: list[dict[str, Any]] = []  # the coalesced batch waiting to go out
+        self._others: list[Payload] = []
+        self._next_flush = 0.0
+        self.ended = False
+
+    @property
+    def last_id(self) -> Optional[str]:
+        return str(self._seq) if self._seq else None
+
+    def feed(self, update: Update) -> list[RelayEvent]:
+        """The events to send for one update (none while a coalesced batch waits)."""
+        if self.ended:
+            return []
+        payloads = self._payloads(update)
+        if not payloads:
+            return []
+        terminal = False
+        for name, data in payloads:
+            if name == "patch":
+                self._ops.extend(data)
+            else:
+                self._others.append((name, data))
+                terminal = terminal or name in TERMINAL_EVENTS
+        now = self._clock()
+        pending = len(self._ops) + len(self._others)
+        if terminal or now >= self._next_flush or pending >= self._max_pending:
+            return self._flush(now)
+        return []
+
+    def due(self) -> Optional[float]:
+        """When the waiting batch must go out (on the writer's clock), or None."""
+        if self._ops or self._others:
+            return self._next_flush
+        return None
+
+    def flush(self) -> list[RelayEvent]:
+        """Send the waiting batch now."""
+        return self._flush(self._clock())
+
+    def end(self, error: Optional[BaseException] = None) -> list[RelayEvent]:
+        """The source ran dry (or raised ``error``): the terminal event, if none was sent."""
+        if self.ended:
+            return []
+        if error is not None:
+            logger.warning("the relayed stream raised %s: relayed as failed", type(error).__name__)
+        reason = "relay_error" if error is not None else "interrupted"
+        self._others.append(("failed", {"reason": reason}))
+        return self._flush(self._clock())
+
+    def cancel(self) -> list[RelayEvent]:
+        """The browser went away: the ``cancelled`` terminal event, if none was sent."""
+        if self.ended:
+            return []
+        self._others.append(("cancelled", {}))
+        return self._flush(self._clock())
+
+    def _flush(self, now: float) -> list[RelayEvent]:
+        events: list[RelayEvent] = []
+        if self._ops:
+            ops = merge_ops(self._ops) if self._interval else self._ops
+            events.append(self._event("patch", ops))
+            self._ops = []
+        others = self._others
+        if self._interval and len(others) > 1:  # tool call progress: the latest per call
+            last = {d["call_id"]: i for i, (n, d) in enumerate(others) if n == "tool_call_progress"}
+            others = [
+                (n, d)
+                for i, (n, d) in enumerate(others)
+                if n != "tool_call_progress" or last[d["call_id"]] == i
+            ]
+        for name, data in others:
+            events.append(self._event(name, data))
+            if name in TERMINAL_EVENTS:
+                self.ended = True
+                break
+        self._others = []
+        self._next_flush = now + self._interval
+        return events
+
+    def _event(self, name: str, data: Any) -> RelayEvent:
+        self._seq += 1
+        return RelayEvent(str(self._seq), name, dumps(data))
+
+    def _payloads(self, update: Update) -> list[Payload]:
+        """The events an update becomes, as (name, data); none for what browsers must not see
+        (and for update types this relay does not know)."""
+        encoder = self._encoder
+        if isinstance(update, PartialUpdate):
+            if update.choice != self._choice:
+                return []
+            self._live = update.value
+            ops = encoder.encode(update.value, update.changed)
+            return [("patch", ops)] if ops else []
+        if isinstance(update, FieldCompleted):
+            if update.choice != self._choice:
+                return []
+            if encoder.hidden(update.path):
+                return []  # inside a held field: it completes when the field is released
+            ops = encoder.complete(self._live, update.path)
+            done = ("field_completed", {"path": pointer(update.path), "choice": update.choice})
+            return [("patch", ops), done] if ops else [done]
+        if isinstance(update, ToolCallProgress):
+            data = {"call_id": update.call_id, "name": update.name}
+            data["arguments"] = encoder.outgoing(update.arguments, ("tool_calls",), False)
+            return [("tool_call_progress", data)]
+        if isinstance(update, ToolCallReady):
+            call = update.call
+            data = {"call_id": call.call_id, "name": call.name}
+            data["arguments"] = encoder.outgoing(call.arguments, ("tool_calls",), True)
+            return [("tool_call_ready", data)]
+        if isinstance(update, ToolCallRejected):
+            return [("tool_call_rejected", {"call_id": update.call_id, "name": update.name})]
+        if isinstance(update, RefusalDelta):
+            return [("refusal", {"delta": clean_text(update.delta), "choice": update.choice})]
+        if isinstance(update, Started):
+            return [("started", {})]  # the provider's ids stay on the server
+        if isinstance(update, Completed):
+            value = encoder.outgoing(update.value)
+            return [("completed", {"value": value, "reason": safe_code(update.reason)})]
+        if isinstance(update, Incomplete):
+            return [("incomplete", {"reason": safe_code(update.reason)})]
+        if isinstance(update, Refused):
+            return [("refused", {"reason": safe_code(update.reason)})]
+        if isinstance(update, Failed):  # the code only: messages may quote the prompt
+            return [("failed", {"reason": safe_code(update.reason)})]
+        if isinstance(update, Cancelled):
+            return [("cancelled", {})]
+        return []  # SequenceGap (the backend's business), and update types added later
 
 
 def encode_update(update: Update) -> bytes:
-    """One update as an SSE event (``b""`` for updates that are not display data)."""
-    payload = _payload(update)
-    if payload is None:
-        return b""
-    name, data = payload
-    return b"event: " + name.encode() + b"\ndata: " + to_json(data) + b"\n\n"
+    """One update as an SSE event without an id, on its own (``b""`` for updates that are not
+    display data). A :class:`~partialjson.PartialUpdate` becomes a ``patch`` that replaces the
+    whole value: use :func:`relay` (or a :class:`RelayWriter`) for minimal patches and ids."""
+    writer = RelayWriter()
+    events = writer.feed(update)
+    if isinstance(update, PartialUpdate) and update.choice == 0:
+        data = dumps(
+            [{"op": "replace", "path": "", "value": writer._encoder.outgoing(update.value)}]
+        )
+        events = [RelayEvent("1", "patch", data)]
+    return b"".join(b"event: " + e.event.encode() + b"\ndata: " + e.data + b"\n\n" for e in events)
 
 
-def relay(updates: Iterable[Update]) -> Iterator[bytes]:
-    """A response stream's updates as SSE bytes for a browser."""
-    for update in updates:
-        chunk = encode_update(update)
-        if chunk:
-            yield chunk
+class _Pump:
+    """Reads a sync iterator on a thread into a bounded queue, so the relay can wait with a
+    timeout (heartbeats, coalescing) — and stop reading when the browser goes away."""
+
+    def __init__(self, updates: Iterator[Update], size: int = 64) -> None:
+        self._items: queue.Queue[Any] = queue.Queue(size)
+        self._updates = updates
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="partialjson-relay", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        item: Any
+        try:
+            for item in self._updates:
+                if not self._put(item):
+                    return
+            item = _END
+        except BaseException as error:  # relayed as failed by the reader
+            item = error
+        self._put(item)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stopped.is_set():
+            try:
+                self._items.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self, timeout: Optional[float]) -> Any:
+        """The next update, ``_END``, an exception the source raised, or None (timeout)."""
+        try:
+            return self._items.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def stop(self, wait: float = 1.0) -> None:
+        self._stopped.set()
+        self._thread.join(wait)
 
 
-async def arelay(updates: AsyncIterable[Update]) -> AsyncIterator[bytes]:
-    """The async twin of :func:`relay`."""
-    async for update in updates:
-        chunk = encode_update(update)
-        if chunk:
-            yield chunk
+def _timeout(writer: RelayWriter, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+    now = time.monotonic()
+    waits = []
+    if heartbeat is not None:
+        waits.append(last_sent + heartbeat - now)
+    due = writer.due()
+    if due is not None:
+        waits.append(due - now)
+    return max(0.0, min(waits)) if waits else None
+
+
+def relay(
+    updates: Iterable[Update],
+    *,
+    heartbeat: Optional[float] = 15.0,
+    max_rate: Optional[float] = None,
+    moderation: Optional[Moderator] = None,
+    hold_until_complete: Iterable[str] = (),
+    store: Optional[ReplayStore] = None,
+    key: Optional[str] = None,
+) -> Iterator[bytes]:
+    """A response stream's updates as SSE bytes for a browser.
+
+    ``heartbeat``: seconds of upstream silence after which a comment is sent (``None``: never;
+    with heartbeats or ``max_rate`` the stream is read on a helper thread). ``max_rate``,
+    ``moderation``, ``hold_until_complete``: see :class:`RelayWriter`. ``store`` and ``key``:
+    every event is also appended to a replay store under ``key``, for readers that reconnect
+    (see :class:`partialjson.web.hub.RelayHub`, which serves them).
+
+    Closing the generator early (the browser went away) cancels the response: ``cancel()`` on
+    it, which closes the upstream connection.
+    """
+    if (store is None) != (key is None):
+        raise ValueError("a store needs a key, and a key a store")
+    writer = RelayWriter(
+        max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
+    )
+    iterator = iter(updates)
+    pump = _Pump(iterator) if heartbeat is not None or max_rate is not None else None
+    last_sent = time.monotonic()
+
+    def send(events: list[RelayEvent]) -> Iterator[bytes]:
+        nonlocal last_sent
+        for event in events:
+            if store is not None and key is not None:
+                store.append(key, event)
+            last_sent = time.monotonic()
+            yield event.encode()
+
+    try:
+        while not writer.ended:
+            if pump is None:
+                try:
+                    item: Any = next(iterator, _END)
+                except Exception as error:  # relayed as failed, without its message
+                    item = error
+            else:
+                item = pump.get(_timeout(writer, heartbeat, last_sent))
+            if item is None:  # a timeout: a batch is due, or a heartbeat
+                due = writer.due()
+                if due is not None and due <= time.monotonic():
+                    yield from send(writer.flush())
+                elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
+                    last_sent = time.monotonic()
+                    yield HEARTBEAT
+            elif item is _END:
+                yield from send(writer.end())
+            elif isinstance(item, BaseException):
+                yield from send(writer.end(item))
+            else:
+                yield from send(writer.feed(item))
+    except GeneratorExit:
+        if not writer.ended:  # the browser went away: cancel upstream
+            _cancel(updates)
+            for event in writer.cancel():
+                if store is not None and key is not None:
+                    store.append(key, event)
+        raise
+    finally:
+        if pump is not None:
+            pump.stop()
+
+
+def _cancel(updates: Any) -> None:
+    """Cancel a response stream (``cancel()``), or close a plain iterator of updates."""
+    cancel = getattr(updates, "cancel", None) or getattr(updates, "close", None)
+    if callable(cancel):
+        try:
+            cancel()
+        except Exception:  # e.g. a generator running on the pump's thread: it ends on its own
+            logger.debug("cancelling the relayed stream raised", exc_info=True)
+
+
+async def _acancel(updates: Any) -> None:
+    cancel = getattr(updates, "cancel", None) or getattr(updates, "aclose", None)
+    if callable(cancel):
+        try:
+            result = cancel()
+            if asyncio.iscoroutine(result):
+                await asyncio.shield(result)
+        except (Exception, asyncio.CancelledError):
+            logger.debug("cancelling the relayed stream raised", exc_info=True)
+
+
+async def arelay(
+    updates: AsyncIterable[Update],
+    *,
+    heartbeat: Optional[float] = 15.0,
+    max_rate: Optional[float] = None,
+    moderation: Optional[Moderator] = None,
+    hold_until_complete: Iterable[str] = (),
+    store: Optional[Any] = None,
+    key: Optional[str] = None,
+) -> AsyncIterator[bytes]:
+    """The async twin of :func:`relay` (``store``: an
+    :class:`~partialjson.web.store.AsyncReplayStore`). Closing it early, or cancelling the task
+    that reads it, cancels the response."""
+    if (store is None) != (key is None):
+        raise ValueError("a store needs a key, and a key a store")
+    writer = RelayWriter(
+        max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
+    )
+    iterator = updates.__aiter__()
+    pending: Optional[asyncio.Future[Any]] = None
+    last_sent = time.monotonic()
+    try:
+        while not writer.ended:
+            if pending is None:
+                pending = asyncio.ensure_future(_anext(iterator))
+            done, _ = await asyncio.wait({pending}, timeout=_timeout(writer, heartbeat, last_sent))
+            events: list[RelayEvent]
+            if not done:
+                due = writer.due()
+                if due is not None and due <= time.monotonic():
+                    events = writer.flush()
+                elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
+                    last_sent = time.monotonic()
+                    yield HEARTBEAT
+                    continue
+                else:
+                    continue
+            else:
+                task, pending = pending, None
+                error = task.exception()
+                if error is not None:
+                    events = writer.end(error)
+                else:
+                    item = task.result()
+                    events = writer.end() if item is _END else writer.feed(item)
+            for event in events:
+                if store is not None and key is not None:
+                    await store.append(key, event)
+                last_sent = time.monotonic()
+                yield event.encode()
+    finally:
+        if not writer.ended:  # the browser went away (closed, or the task was cancelled)
+            await _acancel(updates)
+            for event in writer.cancel():
+                if store is not None and key is not None:
+                    await store.append(key, event)
+        if pending is not None:
+            pending.cancel()
+
+
+async def _anext(iterator: AsyncIterator[Update]) -> Any:
+    """The next update, or ``_END``."""
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END

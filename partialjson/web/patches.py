@@ -1,0 +1,510 @@
+"""Minimal patches: the partial value's changes as JSON Patch operations, O(delta) per update.
+
+Theory of operation
+===================
+
+A :class:`~partialjson.PartialUpdate` carries the live partial value and the paths the delta
+changed. :class:`PatchEncoder` keeps a *mirror*: the value as the browser has rebuilt it from
+the patches sent so far (containers of its own, leaves shared with the live value, so it costs
+no copy). For each changed path it looks at the live value and at the mirror there:
+
+* a path the mirror does not have yet: ``add`` its value (a container that just opened is
+  small; what it already holds goes with it);
+* a string that grew: ``append`` the new tail only — a long string is never re-sent; strings
+  only grow in a partial value, and the encoder checks the last characters it sent before
+  trusting that;
+* anything else that differs: ``replace``; a container that is already there is left alone
+  (its members are changed paths of their own).
+
+Values go out as JSON that every browser can take: lone surrogates become U+FFFD, numbers
+outside the float range become ``null``, and nesting deeper than a JSON library would take is
+encoded without recursion.
+
+``add`` and ``replace`` are RFC 6902; ``append`` concatenates a string to the string at
+``path``. :func:`apply_patch` applies a patch in Python (stores use it to fold events into a
+snapshot; tests use it to check the law: the patches rebuild the partial value after every
+update).
+
+    >>> encoder = PatchEncoder()
+    >>> encoder.encode({"name": "Ada"}, [(), ("name",)])
+    [{'op': 'replace', 'path': '', 'value': {'name': 'Ada'}}]
+    >>> encoder.encode({"name": "Ada Lovelace"}, [("name",)])
+    [{'op': 'append', 'path': '/name', 'value': ' Lovelace'}]
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel
+from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
+
+from ..core.events import Path
+from .moderation import HeldFields, Moderator
+
+__all__ = ["PatchEncoder", "apply_patch", "dumps", "jsonable", "merge_ops", "pointer"]
+
+Op = dict[str, Any]
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_TAIL = 16  # characters of a string checked before appending to it
+
+
+def pointer(path: Iterable[Union[str, int]]) -> str:
+    """A path as a JSON Pointer (RFC 6901).
+
+    >>> pointer(("items", 0, "a/b~c"))
+    '/items/0/a~1b~0c'
+    """
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+def _unpointer(ptr: str) -> list[str]:
+    if ptr == "":
+        return []
+    if not ptr.startswith("/"):
+        raise ValueError(f"not a JSON Pointer: {ptr!r}")
+    return [part.replace("~1", "/").replace("~0", "~") for part in ptr[1:].split("/")]
+
+
+def clean_text(text: str) -> str:
+    """``text`` with lone surrogates (which UTF-8 cannot carry) replaced by U+FFFD."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` (a partial view, a model, plain data) as JSON-ready plain data: dicts, lists,
+    ``str``, ``int``, finite ``float``, ``bool``, ``None`` — always encodable."""
+    try:
+        plain = to_jsonable_python(value, inf_nan_mode="null")
+    except (PydanticSerializationError, RecursionError, ValueError):
+        plain = value  # too deep, or not serializable by pydantic: cleaned by hand below
+    return _clean(plain)
+
+
+def _clean(value: Any) -> Any:
+    """Replace what JSON text cannot carry, without recursion (any depth)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if not isinstance(value, (dict, list, tuple, BaseModel)) and not isinstance(value, Mapping):
+        return _clean_leaf(value)
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, value)]
+    while stack:
+        parent, key, node = stack.pop()
+        if isinstance(node, BaseModel):
+            node = dict(node.__dict__)
+        if isinstance(node, Mapping):
+            out_map: dict[str, Any] = {}
+            parent[key] = out_map
+            for k, v in node.items():
+                out_map[clean_text(str(k))] = None
+                stack.append((out_map, clean_text(str(k)), v))
+        elif isinstance(node, (list, tuple)):
+            out_list: list[Any] = [None] * len(node)
+            parent[key] = out_list
+            stack.extend((out_list, i, v) for i, v in enumerate(node))
+        elif isinstance(node, str):
+            parent[key] = clean_text(node)
+        else:
+            parent[key] = _clean_leaf(node)
+    return root[0]
+
+
+def _clean_leaf(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    try:
+        plain = to_jsonable_python(value, inf_nan_mode="null")
+    except (PydanticSerializationError, ValueError):
+        return clean_text(str(value))
+    return plain if not isinstance(plain, str) else clean_text(plain)
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as compact JSON bytes that are always valid (see :func:`jsonable`)."""
+    try:
+        return to_json(value, inf_nan_mode="null")
+    except (PydanticSerializationError, RecursionError, ValueError):
+        pass
+    plain = _clean(value)
+    try:
+        return to_json(plain)
+    except (PydanticSerializationError, RecursionError, ValueError):
+        return _dumps_deep(plain)
+
+
+def _dumps_deep(value: Any) -> bytes:
+    """JSON text for plain data of any depth, without recursion."""
+    out: list[str] = []
+    stack: list[Any] = [value]
+    close = object()
+    while stack:
+        node = stack.pop()
+        if node is close:
+            continue
+        if isinstance(node, _Token):
+            out.append(node.text)
+        elif isinstance(node, dict):
+            out.append("{")
+            items = list(node.items())
+            stack.append(_Token("}"))
+            for i in range(len(items) - 1, -1, -1):
+                k, v = items[i]
+                stack.append(v)
+                stack.append(_Token(("," if i else "") + json.dumps(k) + ":"))
+        elif isinstance(node, list):
+            out.append("[")
+            stack.append(_Token("]"))
+            for i in range(len(node) - 1, -1, -1):
+                stack.append(node[i])
+                if i:
+                    stack.append(_Token(","))
+        else:
+            out.append(json.dumps(node, ensure_ascii=False))
+    return "".join(out).encode()
+
+
+class _Token:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+_ABSENT: Any = object()
+
+
+def _child(node: Any, key: Union[str, int]) -> Any:
+    """The member ``key`` of a live node (dict, list, partial model), or ``_ABSENT``."""
+    if isinstance(node, list):
+        if isinstance(key, int) and 0 <= key < len(node):
+            return node[key]
+        return _ABSENT
+    if isinstance(node, Mapping):
+        return node.get(key, _ABSENT) if isinstance(key, str) else _ABSENT
+    if isinstance(node, BaseModel) and isinstance(key, str):
+        attribute = _attributes(type(node)).get(key, key)
+        return node.__dict__.get(attribute, _ABSENT)
+    return _ABSENT
+
+
+@functools.lru_cache(maxsize=1024)
+def _attributes(cls: type[BaseModel]) -> dict[str, str]:
+    """A model's JSON keys (serialization aliases) and the attributes that hold them. A path
+    the relay cannot follow into a view (a key it does not find) is re-sent from its parent:
+    correct, but not minimal."""
+    keys: dict[str, str] = {}
+    for name, info in cls.model_fields.items():
+        alias = info.serialization_alias or info.alias
+        if isinstance(alias, str):
+            keys[alias] = name
+    return keys
+
+
+class PatchEncoder:
+    """Turns partial updates into minimal patches; see the module docstring.
+
+    ``moderate`` and ``hold`` are the moderation hook and the held fields of
+    :mod:`partialjson.web.moderation`."""
+
+    def __init__(self, moderate: Optional[Moderator] = None, hold: Iterable[str] = ()) -> None:
+        self._root: list[Any] = [None]  # the mirror, in a box so the root has a parent
+        self._moderate = moderate
+        self._held = HeldFields(hold)
+        self._filtering = moderate is not None or bool(self._held)
+
+    @property
+    def value(self) -> Any:
+        """The value as the patches sent so far rebuild it."""
+        return self._root[0]
+
+    def encode(self, value: Any, changed: Iterable[Path]) -> list[Op]:
+        """The operations that take the mirror to ``value`` at the ``changed`` paths."""
+        ops: list[Op] = []
+        held = self._held
+        for path in changed:
+            path = tuple(path)
+            if held and held.held(path) is not None:
+                continue
+            self._path(value, path, ops, False)
+        return ops
+
+    def complete(self, value: Any, path: Path) -> list[Op]:
+        """The operations for a value that just completed: a held field is released whole, and
+        a moderated string is shown as the moderator lets it be shown when complete."""
+        path = tuple(path)
+        held = self._held
+        if held and held.is_held_root(path):
+            held.release(path)
+        elif self._moderate is None or held.held(path) is not None:
+            return []
+        ops: list[Op] = []
+        self._path(value, path, ops, True)
+        return ops
+
+    def hidden(self, path: Path) -> bool:
+        """Whether ``path`` lies inside a held field that was not released (not the field
+        itself)."""
+        held = self._held.held(tuple(path)) if self._held else None
+        return held is not None and len(held) < len(path)
+
+    def outgoing(self, value: Any, path: Path = (), complete: bool = True) -> Any:
+        """``value`` (at ``path``) as plain data to send: moderated, held fields left out."""
+        plain = jsonable(value)
+        return self._filter(plain, path, complete) if self._filtering else plain
+
+    def _path(self, value: Any, path: Path, ops: list[Op], complete: bool) -> None:
+        live = value
+        mirror_parent: Any = self._root
+        mirror_key: Union[str, int] = 0
+        for depth, key in enumerate(path):
+            mirror = mirror_parent[mirror_key]
+            live_child = _child(live, key)
+            if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
+                self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
+                return
+            if not _has(mirror, key):
+                if isinstance(mirror, (dict, list)) and _can_add(mirror, key):
+                    self._add(mirror, key, live_child, path[: depth + 1], ops, complete)
+                else:
+                    self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
+                return
+            live = live_child
+            mirror_parent, mirror_key = mirror, key
+        self._update(mirror_parent, mirror_key, live, path, ops, complete)
+
+    def _update(
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
+    ) -> None:
+        mirror = parent[key]
+        moderated = False
+        if isinstance(live, str) and self._moderate is not None:
+            shown = self._moderate(pointer(path), live, complete)
+            if shown is None:
+                return
+            live, moderated = shown, True
+        if isinstance(live, str) and isinstance(mirror, str):
+            if live is mirror:
+                return
+            sent = len(mirror)
+            if len(live) > sent and live[max(0, sent - _TAIL) : sent] == mirror[-_TAIL:]:
+                tail = live[sent:]
+                ops.append({"op": "append", "path": pointer(path), "value": clean_text(tail)})
+                parent[key] = live
+                return
+            if len(live) == sent and (live == mirror or clean_text(live) == mirror):
+                parent[key] = live
+                return
+        elif isinstance(mirror, (dict, list)):
+            if isinstance(live, list) == isinstance(mirror, list) and _is_container(live):
+                return  # its members are changed paths of their own
+        elif type(live) is type(mirror) and live == mirror:
+            return
+        self._set(parent, key, live, path, ops, complete, moderated)
+
+    def _set(
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
+        moderated: bool = False,
+    ) -> None:
+        plain = jsonable(live) if moderated else self.outgoing(live, path, complete)
+        if plain is _HOLD:
+            return
+        if plain == parent[key] and type(plain) is type(parent[key]):
+            return
+        ops.append({"op": "replace", "path": pointer(path), "value": plain})
+        parent[key] = _share(live, plain)
+
+    def _add(
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
+    ) -> None:
+        plain = self.outgoing(live, path, complete)
+        if plain is _HOLD:
+            if isinstance(parent, dict):
+                return  # the key appears once there is something to show
+            plain = "" if isinstance(live, str) else None  # a list keeps its indices
+        ops.append({"op": "add", "path": pointer(path), "value": plain})
+        if isinstance(parent, list):
+            parent.append(_share(live, plain))
+        else:
+            parent[key] = _share(live, plain)
+
+    def _filter(self, plain: Any, path: Path, complete: bool) -> Any:
+        """Moderate the strings of ``plain`` and leave held fields out (no recursion)."""
+        held = self._held
+        moderate = self._moderate
+        if held and held.held(path) is not None:
+            return _HOLD
+        if isinstance(plain, str):
+            if moderate is None:
+                return plain
+            shown = moderate(pointer(path), plain, complete)
+            return _HOLD if shown is None else clean_text(shown)
+        if not isinstance(plain, (dict, list)):
+            return plain
+        stack: list[tuple[Any, Path]] = [(plain, path)]
+        while stack:
+            node, where = stack.pop()
+            keys: Iterable[Any] = list(node) if isinstance(node, dict) else range(len(node))
+            for k in keys:
+                child_path = (*where, k)
+                child = node[k]
+                if held and held.held(child_path) is not None:
+                    if isinstance(node, dict):
+                        del node[k]
+                    else:
+                        node[k] = None
+                elif isinstance(child, str) and moderate is not None:
+                    shown = moderate(pointer(child_path), child, complete)
+                    if shown is None:
+                        if isinstance(node, dict):
+                            del node[k]
+                        else:
+                            node[k] = ""
+                    else:
+                        node[k] = clean_text(shown)
+                elif isinstance(child, (dict, list)):
+                    stack.append((child, child_path))
+        return plain
+
+
+_HOLD: Any = object()
+
+
+def _share(live: Any, plain: Any) -> Any:
+    """What the mirror keeps: the live string itself when it went out unchanged (appends are
+    then checked against it without a copy), else a copy of the plain value sent (never the
+    sent containers themselves: an operation may still be waiting to be serialized)."""
+    if isinstance(live, str) and live == plain:
+        return live
+    if not isinstance(plain, (dict, list)):
+        return plain
+    root: list[Any] = [None]
+    stack: list[tuple[Any, Any, Any]] = [(root, 0, plain)]
+    while stack:
+        parent, key, node = stack.pop()
+        if isinstance(node, dict):
+            copied: Any = dict(node)
+            stack.extend((copied, k, v) for k, v in node.items() if isinstance(v, (dict, list)))
+        elif isinstance(node, list):
+            copied = list(node)
+            stack.extend((copied, i, v) for i, v in enumerate(node) if isinstance(v, (dict, list)))
+        else:
+            copied = node
+        parent[key] = copied
+    return root[0]
+
+
+def _has(mirror: Any, key: Union[str, int]) -> bool:
+    if isinstance(mirror, dict):
+        return key in mirror
+    if isinstance(mirror, list):
+        return isinstance(key, int) and 0 <= key < len(mirror)
+    return False
+
+
+def _can_add(mirror: Any, key: Union[str, int]) -> bool:
+    if isinstance(mirror, list):
+        return isinstance(key, int) and key == len(mirror)
+    return isinstance(key, str)
+
+
+def _is_container(value: Any) -> bool:
+    return isinstance(value, (dict, list, Mapping, BaseModel))
+
+
+def apply_patch(document: Any, ops: Iterable[Mapping[str, Any]]) -> Any:
+    """Apply a relay patch (``add``, ``replace``, ``append``) to plain JSON data, in place where
+    it can; returns the new document.
+
+    >>> apply_patch(None, [{"op": "add", "path": "", "value": {"a": "x"}},
+    ...                    {"op": "append", "path": "/a", "value": "yz"}])
+    {'a': 'xyz'}
+    """
+    for op in ops:
+        kind, parts, value = op["op"], _unpointer(op["path"]), op.get("value")
+        if not parts:
+            if kind == "append":
+                document = document + value
+            elif kind in ("add", "replace"):
+                document = value
+            else:
+                raise ValueError(f"unknown patch operation {kind!r}")
+            continue
+        parent = document
+        for part in parts[:-1]:
+            parent = parent[int(part)] if isinstance(parent, list) else parent[part]
+        last = parts[-1]
+        if isinstance(parent, list):
+            index = len(parent) if last == "-" else int(last)
+            if kind == "add":
+                parent.insert(index, value)
+            elif kind == "replace":
+                parent[index] = value
+            elif kind == "append":
+                parent[index] = parent[index] + value
+            else:
+                raise ValueError(f"unknown patch operation {kind!r}")
+        else:
+            if kind in ("add", "replace"):
+                if kind == "replace" and last not in parent:
+                    raise KeyError(f"replace of a missing member {op['path']!r}")
+                parent[last] = value
+            elif kind == "append":
+                parent[last] = parent[last] + value
+            else:
+                raise ValueError(f"unknown patch operation {kind!r}")
+    return document
+
+
+def merge_ops(ops: list[Op]) -> list[Op]:
+    """Merge consecutive ``append`` s to the same path into one (for coalescing).
+
+    >>> merge_ops([{"op": "append", "path": "/a", "value": "x"},
+    ...            {"op": "append", "path": "/a", "value": "y"}])
+    [{'op': 'append', 'path': '/a', 'value': 'xy'}]
+    """
+    merged: list[Op] = []
+    pieces: list[str] = []
+    for op in ops:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and op["op"] == "append"
+            and last["op"] == "append"
+            and last["path"] == op["path"]
+        ):
+            pieces.append(op["value"])
+            continue
+        if pieces and last is not None:
+            merged[-1] = {**last, "value": last["value"] + "".join(pieces)}
+            pieces = []
+        merged.append(op)
+    if pieces:
+        merged[-1] = {**merged[-1], "value": merged[-1]["value"] + "".join(pieces)}
+    return merged

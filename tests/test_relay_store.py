@@ -1,0 +1,175 @@
+"""The replay stores: bounded logs, snapshots for readers that fell behind, ends, sync and async."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+from typing import Any, Optional
+
+import pytest
+
+from partialjson.web.patches import apply_patch
+from partialjson.web.store import (
+    AsyncMemoryStore,
+    AsyncReplayStore,
+    MemoryStore,
+    ReplayStore,
+    UnknownStreamError,
+)
+from partialjson.web.wire import RelayEvent, ReplayState
+
+
+def text_events(pieces: list[str], terminal: str = "completed") -> list[RelayEvent]:
+    """started, a patch per piece building one string, a field_completed, the terminal."""
+    events = [RelayEvent("1", "started", b"{}")]
+    for piece in pieces:
+        ops: list[dict[str, Any]]
+        if len(events) == 1:
+            ops = [{"op": "replace", "path": "", "value": {"text": piece}}]
+        else:
+            ops = [{"op": "append", "path": "/text", "value": piece}]
+        events.append(RelayEvent(str(len(events) + 1), "patch", json.dumps(ops).encode()))
+    events.append(
+        RelayEvent(str(len(events) + 1), "field_completed", b'{"path":"/text","choice":0}')
+    )
+    events.append(RelayEvent(str(len(events) + 1), terminal, b"{}"))
+    return events
+
+
+def rebuild(events: list[RelayEvent], state: Optional[ReplayState] = None) -> ReplayState:
+    state = state or ReplayState()
+    for event in events:
+        state.fold(event)
+    return state
+
+
+def test_the_memory_stores_satisfy_the_protocols() -> None:
+    assert isinstance(MemoryStore(), ReplayStore)
+    assert isinstance(AsyncMemoryStore(), AsyncReplayStore)
+
+
+@pytest.mark.parametrize("maxlen", [1, 2, 3, 5, 1000])
+@pytest.mark.parametrize("after", [None, "0", "1", "2", "3", "5", "7", "99", "bogus"])
+def test_any_reader_rebuilds_the_same_text_once(maxlen: int, after: Optional[str]) -> None:
+    pieces = ["Ada", " Love", "lace", " wrote", " notes"]
+    events = text_events(pieces)
+    store = MemoryStore(maxlen=maxlen)
+    for event in events:
+        store.append("r", event)
+    # what the reader had before: the events up to `after` (if it is one of ours)
+    known = int(after) if after is not None and after.isdigit() and int(after) <= 8 else 0
+    state = rebuild(events[:known])
+    got = store.read("r", after)
+    if got and got[0].event != "snapshot":
+        assert got[0].seq == known + 1  # continues exactly where the reader was
+    state = rebuild(got, state)
+    assert state.value == {"text": "".join(pieces)}
+    assert list(state.completed) == ["/text"]
+    assert store.read("r", events[-1].id) == [events[-1]]  # the end, again
+
+
+def test_a_snapshot_ends_where_the_kept_events_start() -> None:
+    store = MemoryStore(maxlen=2)
+    for event in text_events(["a", "b", "c"]):
+        store.append("r", event)
+    got = store.read("r", None)
+    assert [e.event for e in got] == ["snapshot", "field_completed", "completed"]
+    assert got[0].id == "4" and got[0].json()["value"] == {"text": "abc"}
+
+
+def test_the_log_is_bounded() -> None:
+    store = MemoryStore(maxlen=10)
+    pieces = ["x"] * 10_000
+    for event in text_events(pieces):
+        store.append("r", event)
+    assert len(store._logs.get("r").events) == 10
+    assert rebuild(store.read("r")).value == {"text": "x" * 10_000}
+
+
+def test_ids_must_increase_and_nothing_follows_the_end() -> None:
+    store = MemoryStore()
+    store.append("r", RelayEvent("1", "started", b"{}"))
+    with pytest.raises(ValueError, match="does not follow"):
+        store.append("r", RelayEvent("1", "patch", b"[]"))
+    store.append("r", RelayEvent("2", "cancelled", b"{}"))
+    with pytest.raises(ValueError, match="already ended"):
+        store.append("r", RelayEvent("3", "patch", b"[]"))
+
+
+def test_unknown_and_expired_keys() -> None:
+    now = [0.0]
+    store = MemoryStore(ttl=10, clock=lambda: now[0])
+    with pytest.raises(UnknownStreamError):
+        store.read("nope")
+    for event in text_events(["a"]):
+        store.append("r", event)
+    now[0] = 5
+    assert store.read("r", "3")  # still there
+    now[0] = 11
+    with pytest.raises(UnknownStreamError):
+        store.read("r")
+
+
+def test_the_number_of_responses_is_bounded_ended_ones_first() -> None:
+    store = MemoryStore(max_streams=2)
+    for event in text_events(["a"]):
+        store.append("ended", event)
+    store.append("live", RelayEvent("1", "started", b"{}"))
+    store.append("new", RelayEvent("1", "started", b"{}"))
+    with pytest.raises(UnknownStreamError):
+        store.read("ended")
+    assert store.read("live") and store.read("new")
+
+
+def test_a_blocked_reader_wakes_on_append_and_cancel_requests_are_seen() -> None:
+    store = MemoryStore()
+    store.append("r", RelayEvent("1", "started", b"{}"))
+    got: list[RelayEvent] = []
+    reader = threading.Thread(target=lambda: got.extend(store.read("r", "1", block=5)))
+    reader.start()
+    store.append("r", RelayEvent("2", "patch", b'[{"op":"replace","path":"","value":1}]'))
+    reader.join(5)
+    assert [e.id for e in got] == ["2"]
+    assert store.read("r", "2", block=0.01) == []
+    assert not store.cancel_requested("r")
+    store.request_cancel("r")
+    assert store.cancel_requested("r")
+
+
+def test_async_store() -> None:
+    async def main() -> None:
+        store = AsyncMemoryStore(maxlen=3)
+        events = text_events(["a", "b", "c", "d"])
+        await store.append("r", events[0])
+
+        async def later() -> None:
+            await asyncio.sleep(0.01)
+            for event in events[1:]:
+                await store.append("r", event)
+
+        task = asyncio.ensure_future(later())
+        first = await store.read("r", "1", block=5)  # woken by the appends
+        assert first
+        await task
+        state = rebuild(first, rebuild(events[:1]))
+        state = rebuild(await store.read("r", first[-1].id), state)
+        assert state.value == {"text": "abcd"}
+        assert await store.read("r", "1", block=0.01)  # ended: returns at once
+        assert await store.read("r", events[-1].id, block=5) == [events[-1]]
+        await store.request_cancel("r")
+        assert await store.cancel_requested("r")
+
+    asyncio.run(main())
+
+
+def test_apply_patch_agrees_with_jsonpatch_for_add_and_replace() -> None:
+    jsonpatch = pytest.importorskip("jsonpatch")
+    ops = [
+        {"op": "replace", "path": "", "value": {"a": [], "b~/c": {}}},
+        {"op": "add", "path": "/a/0", "value": "x"},
+        {"op": "add", "path": "/b~0~1c/k", "value": None},
+        {"op": "replace", "path": "/b~0~1c/k", "value": 1.5},
+        {"op": "add", "path": "/a/1", "value": {"n": True}},
+    ]
+    assert apply_patch(None, json.loads(json.dumps(ops))) == jsonpatch.apply_patch(None, ops)
