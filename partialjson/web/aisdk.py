@@ -141,7 +141,8 @@ class UIMessageStreamWriter:
         self._text_sent = False
         self._reasoning = 0  # reasoning parts so far; the last is open when _reasoning_open
         self._reasoning_open = False
-        self._tools: set[str] = set()  # calls whose tool-input-start went out
+        self._tools: dict[str, str] = {}  # calls started and not yet available or rejected
+        self._ended_tools: set[str] = set()
         self._data_sent = False
         self._live: Any = None  # the last partial value seen (live: updated in place)
         #: The answer's raw text, for an answer that is prose rather than JSON (sent as text
@@ -231,6 +232,7 @@ class UIMessageStreamWriter:
                             "inputTextDelta": delta,
                         }
                     )
+                self._tool_end(call.call_id)
                 arguments = self._encoder.outgoing(call.arguments, ("tool_calls",), True)
                 out.append(
                     {
@@ -244,15 +246,7 @@ class UIMessageStreamWriter:
         if isinstance(update, ToolCallRejected):
             if update.choice == self._choice:
                 out += self._tool_start(update.call_id, update.name)
-                out.append(
-                    {
-                        "type": "tool-input-error",
-                        "toolCallId": update.call_id,
-                        "toolName": update.name,
-                        "input": None,
-                        "errorText": "invalid_arguments",
-                    }
-                )
+                out.append(self._tool_error(update.call_id, update.name, "invalid_arguments"))
             return out
         if isinstance(update, Completed):
             if update.value is None and self.free_text is not None and self.free_text():
@@ -312,10 +306,24 @@ class UIMessageStreamWriter:
         return out
 
     def _tool_start(self, call_id: str, name: str) -> list[dict[str, Any]]:
-        if call_id in self._tools:
+        if call_id in self._tools or call_id in self._ended_tools:
             return []
-        self._tools.add(call_id)
+        self._tools[call_id] = name
         return [{"type": "tool-input-start", "toolCallId": call_id, "toolName": name}]
+
+    def _tool_end(self, call_id: str) -> None:
+        self._tools.pop(call_id, None)
+        self._ended_tools.add(call_id)
+
+    def _tool_error(self, call_id: str, name: str, error: str) -> dict[str, Any]:
+        self._tool_end(call_id)
+        return {
+            "type": "tool-input-error",
+            "toolCallId": call_id,
+            "toolName": name,
+            "input": None,
+            "errorText": error,
+        }
 
     def _close_text(self) -> list[dict[str, Any]]:
         if not self._text_open:
@@ -330,7 +338,10 @@ class UIMessageStreamWriter:
         return [{"type": "reasoning-end", "id": f"reasoning-{self._reasoning}"}]
 
     def _close(self) -> list[dict[str, Any]]:
-        return [*self._close_reasoning(), *self._close_text()]
+        """Close what is open: text, reasoning, and tool calls whose arguments never completed
+        (they end in error, so a UI does not wait for them)."""
+        calls = [self._tool_error(i, n, "interrupted") for i, n in list(self._tools.items())]
+        return [*self._close_reasoning(), *self._close_text(), *calls]
 
     def _finish(self, value: Any) -> list[dict[str, Any]]:
         final = self._encoder.outgoing(value)
