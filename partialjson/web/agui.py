@@ -282,6 +282,8 @@ class AGUIWriter:
             if update.choice != self._choice:
                 return events
             snapshot, ops = self._state.partial(update.value, update.changed)
+            if snapshot is not None or ops:
+                events += self._close_reasoning()  # the answer began
             if snapshot is not None:
                 events.append(core.StateSnapshotEvent(snapshot=snapshot))
             return events + self._delta(ops)

@@ -195,6 +195,7 @@ class UIMessageStreamWriter:
                 len(op["value"]) if op["op"] == "append" else len(dumps(op["value"])) for op in ops
             )
             if ops and self._value.add(size):
+                out += self._close_reasoning()  # the answer began
                 out.append(self._data("streaming"))
             return out
         if isinstance(update, FieldCompleted):
