@@ -204,3 +204,25 @@ def test_the_async_twin_sends_the_same_bytes_and_heartbeats() -> None:
     beating = asyncio.run(collect(heartbeat=0.01, max_delay=None))
     assert b": keep-alive\n\n" in beating
     assert [c for c in beating if not c.startswith(b":")] == sync
+
+
+def test_the_documented_endpoint_serves_a_valid_run() -> None:
+    from pathlib import Path
+
+    from starlette.testclient import TestClient
+
+    doc = (Path(__file__).parent.parent / "docs" / "agui.md").read_text()
+    code = doc.split("```python\n")[1].split("```")[0]
+    scope: dict[str, Any] = {}
+    exec(compile(code, "docs/agui.md", "exec"), scope)
+    with TestClient(scope["app"]) as client:
+        response = client.post("/agent", json={"threadId": "t", "runId": "r", "messages": []})
+    assert response.headers["content-type"].startswith("text/event-stream")
+    events = parsed(response.content)
+    assert events[-1]["type"] == "RUN_FINISHED"
+    assert state_of(events)["total"] == 224.99
+    assert [e["type"] for e in events if e["type"].startswith("TOOL")] == [
+        "TOOL_CALL_START",
+        "TOOL_CALL_ARGS",
+        "TOOL_CALL_END",
+    ]

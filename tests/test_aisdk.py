@@ -145,3 +145,31 @@ def test_unfinished_tool_inputs_end_in_error() -> None:
     errors = [c for c in sent if c["type"] == "tool-input-error"]
     assert [e["errorText"] for e in errors] == ["interrupted"]
     assert not any(c["type"] == "tool-input-available" for c in sent)
+
+
+def test_the_documented_endpoints_serve_the_chat_and_the_object() -> None:
+    from pathlib import Path
+
+    from starlette.routing import Route
+    from starlette.testclient import TestClient
+
+    doc = (Path(__file__).parent.parent / "docs" / "ai-sdk.md").read_text()
+    blocks = [b.split("```")[0] for b in doc.split("```python\n")[1:]]
+    scope: dict[str, Any] = {}
+    exec(compile(blocks[0], "docs/ai-sdk.md", "exec"), scope)
+    exec(compile(blocks[1], "docs/ai-sdk.md", "exec"), scope)
+    app = scope["app"]
+    app.router.routes.append(Route("/api/invoice", scope["invoice"], methods=["POST"]))
+    with TestClient(app) as client:
+        chat = client.post("/api/chat", json={"id": "c", "messages": []})
+        text = client.post("/api/invoice", json={})
+    assert chat.headers["x-vercel-ai-ui-message-stream"] == "v1"
+    sent = chunks_of(chat.content)
+    data = [c for c in sent if c["type"] == "data-invoice"]
+    assert (
+        data[-1]["data"]["status"] == "completed" and data[-1]["data"]["value"]["total"] == 224.99
+    )
+    assert [c["type"] for c in sent if c["type"].startswith("tool-input-a")] == [
+        "tool-input-available"
+    ]
+    assert json.loads(text.content)["total"] == 224.99
