@@ -226,3 +226,16 @@ def test_the_documented_endpoint_serves_a_valid_run() -> None:
         "TOOL_CALL_ARGS",
         "TOOL_CALL_END",
     ]
+
+
+def test_a_held_field_appears_whole_when_it_completes() -> None:
+    stream = partialjson.stream(chat(['{"secret": "ab', 'cd", "other": "x', 'y"}']))
+    events = parsed(b"".join(agui_events(stream, hold_until_complete=["/secret"], heartbeat=None)))
+    states = []
+    state: Any = None
+    for event in events:
+        state = state_of([{"type": "STATE_SNAPSHOT", "snapshot": state}, event])
+        states.append(copy.deepcopy(state))
+    seen = [s["secret"] for s in states if isinstance(s, dict) and "secret" in s]
+    assert seen and set(seen) == {"abcd"}  # never half-written
+    assert state == {"secret": "abcd", "other": "xy"}

@@ -149,6 +149,16 @@ class _StateDeltas:
         if not self.snapshot_sent:
             self.snapshot_sent = True
             return jsonable(self.encoder.value), []
+        return None, self._convert(ops)
+
+    def complete(self, value: Any, path: Any) -> list[Any]:
+        """The operations for a value that just completed: a held field released, a moderated
+        string as it may be shown complete, and what waited at or under it."""
+        ops = [] if self.encoder.hidden(path) else self.encoder.complete(value, path)
+        return self._convert(ops) + self.flush(under=pointer(path))
+
+    def _convert(self, ops: list[dict[str, Any]]) -> list[Any]:
+        """Relay operations as RFC 6902: an ``append`` waits to be re-sent as a ``replace``."""
         out: list[dict[str, Any]] = []
         for op in ops:
             path = op["path"]
@@ -162,7 +172,7 @@ class _StateDeltas:
             else:
                 self._forget(path)
                 out.append(op)
-        return None, out
+        return out
 
     def flush(self, under: Optional[str] = None, overdue: bool = False) -> list[Any]:
         """Replace the strings that grew and were not re-sent: all, those at or under
@@ -238,6 +248,7 @@ class AGUIWriter:
         self._text_sent = False
         self._reasoning: Optional[str] = None  # the open reasoning message
         self._reasonings = 0
+        self._live: Any = None  # the last partial value seen (live: updated in place)
         #: The answer's raw text, for an answer that is prose rather than JSON (sent as a text
         #: message when the response completes without a value); the encoders set it.
         self.free_text: Optional[Callable[[], str]] = None
@@ -281,6 +292,7 @@ class AGUIWriter:
         if isinstance(update, PartialUpdate):
             if update.choice != self._choice:
                 return events
+            self._live = update.value
             snapshot, ops = self._state.partial(update.value, update.changed)
             if snapshot is not None or ops:
                 events += self._close_reasoning()  # the answer began
@@ -290,7 +302,7 @@ class AGUIWriter:
         if isinstance(update, FieldCompleted):
             if update.choice != self._choice:
                 return events
-            return events + self._delta(self._state.flush(under=pointer(update.path)))
+            return events + self._delta(self._state.complete(self._live, update.path))
         if isinstance(update, RefusalDelta):
             if update.choice != self._choice or not update.delta:
                 return events
