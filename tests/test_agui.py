@@ -54,7 +54,7 @@ def state_of(events: list[dict[str, Any]]) -> Any:
 @pytest.mark.parametrize("name", list(sources()))
 def test_every_event_is_valid_and_the_state_is_the_final_value(name: str) -> None:
     source = sources()[name]
-    events = parsed(b"".join(agui_events(partialjson.stream(source()), heartbeat=None)))
+    events = parsed(b"".join(agui_events(source(), heartbeat=None)))
     want = expected(source)
     assert events[0]["type"] == "RUN_STARTED"
     assert [e["type"] for e in events].count("STATE_SNAPSHOT") <= 1
@@ -161,7 +161,7 @@ def test_tool_calls_go_out_whole_once_their_arguments_are_complete() -> None:
 
 
 def test_reasoning_is_a_reasoning_message() -> None:
-    events = parsed(b"".join(agui_events(partialjson.stream(sources()["reasoning-then-answer"]()))))
+    events = parsed(b"".join(agui_events(sources()["reasoning-then-answer"]())))
     types = [e["type"] for e in events]
     assert types[1:4] == ["REASONING_START", "REASONING_MESSAGE_START", "REASONING_MESSAGE_CONTENT"]
     assert types.index("REASONING_END") < types.index("STATE_SNAPSHOT")

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-import partialjson
 from partialjson.web.agui import agui_events
 from partialjson.web.relay import HEARTBEAT
 
@@ -30,7 +29,7 @@ def test_the_official_agui_client_ends_with_the_final_state(
     wanted: dict[str, dict[str, Any]] = {}
     for name, source in sources().items():
         file = tmp_path / f"{name}.agui.sse"
-        stream = partialjson.stream(source())
+        stream = source()
         chunks = list(agui_events(stream, thread_id="thread-1", run_id=name, heartbeat=None))
         chunks.insert(1, HEARTBEAT)  # a quiet upstream: the client must skip the comment
         file.write_bytes(b"".join(chunks))

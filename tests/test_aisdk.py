@@ -140,7 +140,7 @@ def test_the_text_mode_needs_a_response_stream() -> None:
 
 
 def test_unfinished_tool_inputs_end_in_error() -> None:
-    stream = partialjson.stream(sources()["anthropic__messages__max-tokens-mid-tool-args.sse"]())
+    stream = sources()["anthropic__messages__max-tokens-mid-tool-args.sse"]()
     sent = chunks_of(b"".join(ui_message_stream(stream, heartbeat=None)))
     errors = [c for c in sent if c["type"] == "tool-input-error"]
     assert [e["errorText"] for e in errors] == ["interrupted"]

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-import partialjson
 from partialjson.web.aisdk import object_text_stream, ui_message_stream
 from partialjson.web.relay import HEARTBEAT
 
@@ -32,7 +31,7 @@ def test_the_ai_package_builds_the_message_with_the_final_value(
     wanted: dict[str, dict[str, Any]] = {}
     for name, source in sources().items():
         file = tmp_path / f"{name}.ui.sse"
-        chunks = list(ui_message_stream(partialjson.stream(source()), heartbeat=None))
+        chunks = list(ui_message_stream(source(), heartbeat=None))
         chunks.insert(1, HEARTBEAT)  # a quiet upstream: the client must skip the comment
         file.write_bytes(b"".join(chunks))
         cases.append({"name": name, "file": str(file), "mode": "ui"})
@@ -79,7 +78,7 @@ def test_use_object_reads_the_plain_text_stream(node_clients: Path, tmp_path: Pa
         want = expected(source)
         if want["status"] != "completed" or not want["has_value"] or name == "hostile-values":
             continue
-        pieces = list(object_text_stream(partialjson.stream(source())))
+        pieces = list(object_text_stream(source()))
         file = tmp_path / f"{name}.txt"
         file.write_bytes(b"".join(pieces))
         spec = tmp_path / f"{name}.pieces.json"

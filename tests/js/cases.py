@@ -55,14 +55,16 @@ def gemini(parts: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 
 def sources() -> dict[str, Any]:
-    """name → a fresh source for partialjson.stream (call again for another run)."""
-    out: dict[str, Any] = {}
+    """name → a callable that opens a fresh response stream of it."""
+    from partialjson.samples import Invoice, SendInvoice, invoice_stream
+
+    raw: dict[str, Any] = {}
     for name in EXPECTED:
-        out[name] = lambda name=name: body(name)
+        raw[name] = lambda name=name: body(name)
     for seed in range(12):
         text = json.dumps(generated(seed), ensure_ascii=seed % 2 == 0)
-        out[f"generated-{seed}"] = lambda t=text, s=seed: chat(split(t, s))
-    out["reasoning-then-answer"] = lambda: gemini(
+        raw[f"generated-{seed}"] = lambda t=text, s=seed: chat(split(t, s))
+    raw["reasoning-then-answer"] = lambda: gemini(
         [
             [{"text": "Let me think", "thought": True}],
             [{"text": " about it.", "thought": True}],
@@ -70,16 +72,20 @@ def sources() -> dict[str, Any]:
             [{"text": 'rty-two", "n": 42}'}],
         ]
     )
-    out["hostile-values"] = lambda: chat(
+    raw["hostile-values"] = lambda: chat(
         ['{"s": "a\\ud800b", "big": 1e400, "deep": ', "[" * 300, "1", "]" * 300, "}"]
     )
-    out["truncated"] = lambda: chat(['{"title": "Half a sen', "tence"], finish="length")
+    raw["truncated"] = lambda: chat(['{"title": "Half a sen', "tence"], finish="length")
+    out = {name: (lambda make=make: partialjson.stream(make())) for name, make in raw.items()}
+    out["typed-invoice"] = lambda: partialjson.stream(
+        invoice_stream(), Invoice, tools={"send_invoice": SendInvoice}
+    )
     return out
 
 
 def expected(source: Any) -> dict[str, Any]:
     """What a client must end with: the state, the terminal status, the released tool calls."""
-    stream = partialjson.stream(source())
+    stream = source()
     for _ in stream:
         pass
     state = stream.state.value
