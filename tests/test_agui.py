@@ -239,3 +239,27 @@ def test_a_held_field_appears_whole_when_it_completes() -> None:
     seen = [s["secret"] for s in states if isinstance(s, dict) and "secret" in s]
     assert seen and set(seen) == {"abcd"}  # never half-written
     assert state == {"secret": "abcd", "other": "xy"}
+
+
+def test_a_source_that_raises_ends_the_run_with_a_safe_error() -> None:
+    def broken() -> Any:
+        yield Started(None, None)
+        raise RuntimeError("secret upstream detail")
+
+    raw = b"".join(agui_events(broken(), thread_id="t", run_id="r", heartbeat=None))
+    events = parsed(raw)
+    assert events[-1] == {
+        "type": "RUN_ERROR",
+        "message": "The answer failed.",
+        "code": "relay_error",
+    }
+    assert b"secret" not in raw
+
+    async def abroken() -> AsyncIterator[Any]:
+        yield Started(None, None)
+        raise RuntimeError("secret upstream detail")
+
+    async def collect() -> bytes:
+        return b"".join([c async for c in aagui_events(abroken(), thread_id="t", run_id="r")])
+
+    assert asyncio.run(collect()) == raw
