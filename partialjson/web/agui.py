@@ -450,6 +450,13 @@ def agui_events(
     of upstream silence after which a comment is sent (``None``: never). Other options: see
     :class:`AGUIWriter`. Closing the generator early (the browser went away) cancels the
     response, which closes the upstream connection.
+
+    >>> import json, partialjson
+    >>> done = {"index": 0, "delta": {"content": '{"a": 1}'}, "finish_reason": "stop"}
+    >>> chunks = [{"choices": [done]}]
+    >>> sent = partialjson.agui_events(partialjson.stream(chunks), heartbeat=None)
+    >>> [json.loads(chunk[6:])["type"] for chunk in sent]
+    ['RUN_STARTED', 'STATE_SNAPSHOT', 'RUN_FINISHED']
     """
     writer = AGUIWriter(thread_id=thread_id, run_id=run_id, **options)
     writer.free_text = free_text_of(updates)
@@ -464,7 +471,17 @@ def aagui_events(
     heartbeat: Optional[float] = 15.0,
     **options: Any,
 ) -> AsyncIterator[bytes]:
-    """The async twin of :func:`agui_events`."""
+    """The async twin of :func:`agui_events`.
+
+    >>> import asyncio, json, partialjson
+    >>> async def source():
+    ...     yield {"choices": [{"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}]}
+    >>> async def main():
+    ...     sent = partialjson.aagui_events(partialjson.stream(source()), run_id="r1")
+    ...     return [json.loads(chunk[6:]) async for chunk in sent]
+    >>> asyncio.run(main())[-1]["runId"]
+    'r1'
+    """
     writer = AGUIWriter(thread_id=thread_id, run_id=run_id, **options)
     writer.free_text = free_text_of(updates)
     return adrive(writer, updates, heartbeat)

@@ -378,6 +378,16 @@ def ui_message_stream(
     ``heartbeat``: seconds of upstream silence after which an SSE comment is sent (``None``:
     never). Other options: see :class:`UIMessageStreamWriter`. Closing the generator early
     (the browser went away) cancels the response, which closes the upstream connection.
+
+    >>> import json, partialjson
+    >>> done = {"index": 0, "delta": {"content": '{"a": 1}'}, "finish_reason": "stop"}
+    >>> chunks = [{"choices": [done]}]
+    >>> sent = list(partialjson.ui_message_stream(partialjson.stream(chunks), name="answer"))
+    >>> part = json.loads(sent[-3][6:])  # the last data part
+    >>> part["type"], part["data"]["value"], part["data"]["status"]
+    ('data-answer', {'a': 1}, 'completed')
+    >>> sent[-2:]
+    [b'data: {"type":"finish"}\\n\\n', b'data: [DONE]\\n\\n']
     """
     writer = UIMessageStreamWriter(**options)
     writer.free_text = free_text_of(updates)
@@ -387,7 +397,17 @@ def ui_message_stream(
 def aui_message_stream(
     updates: AsyncIterable[Update], *, heartbeat: Optional[float] = 15.0, **options: Any
 ) -> AsyncIterator[bytes]:
-    """The async twin of :func:`ui_message_stream`."""
+    """The async twin of :func:`ui_message_stream`.
+
+    >>> import asyncio, partialjson
+    >>> async def source():
+    ...     yield {"choices": [{"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}]}
+    >>> async def main():
+    ...     sent = partialjson.aui_message_stream(partialjson.stream(source()))
+    ...     return [chunk async for chunk in sent]
+    >>> asyncio.run(main())[-1]
+    b'data: [DONE]\\n\\n'
+    """
     writer = UIMessageStreamWriter(**options)
     writer.free_text = free_text_of(updates)
     return adrive(writer, updates, heartbeat)
