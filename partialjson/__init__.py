@@ -47,8 +47,6 @@ from .providers.sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .streaming.response import AsyncResponseStream, ResponseStream, stream
 from .typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
 from .typed.schema import json_schema, response_format, text_format
-from .web.agui import aagui_events, agui_events
-from .web.aisdk import aui_message_stream, ui_message_stream
 from .web.relay import arelay, encode_update, relay
 
 __version__ = "0.1.0"
@@ -104,10 +102,7 @@ __all__ = [
     "TypedParser",
     "Update",
     "__version__",
-    "aagui_events",
-    "agui_events",
     "arelay",
-    "aui_message_stream",
     "encode_update",
     "json_schema",
     "loads",
@@ -115,5 +110,4 @@ __all__ = [
     "response_format",
     "stream",
     "text_format",
-    "ui_message_stream",
 ]

@@ -1,10 +1,8 @@
 """docs/cli.md runs as shown: each ``console`` block's commands print what the page says (times
-aside), and each ``python`` block prints what its closing comments say."""
+aside). Its ``python`` blocks run with every page's, in ``test_docs_examples``."""
 
 from __future__ import annotations
 
-import contextlib
-import io
 import os
 import pathlib
 import re
@@ -64,16 +62,6 @@ def shown() -> dict[str, str]:
 @pytest.mark.parametrize(("command", "expected"), commands(), ids=[c for c, _ in commands()])
 def test_console_example(command: str, expected: str, shown: dict[str, str]) -> None:
     assert normal(shown[command]) == normal(expected)
-
-
-@pytest.mark.parametrize("code", blocks("python"))
-def test_python_example(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(ROOT)
-    expected = "\n".join(line[2:] for line in code.splitlines() if line.startswith("# "))
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(compile(code, str(PAGE), "exec"), {"__name__": "__docs__"})
-    assert out.getvalue().strip() == expected.strip()
 
 
 def test_the_page_shows_the_pictures() -> None:

@@ -61,7 +61,8 @@ def test_lists_of_models_grow() -> None:
 def test_dates_and_enums_are_coerced_once_complete() -> None:
     parser = TypedParser(Person)
     parser.feed('{"born": "2024-05')
-    assert parser.partial.born == "2024-05"  # unfinished strings show as they are
+    assert parser.partial.born is None  # a date shows once complete: "2024-05" is no date
+    assert parser.status("born") == FieldStatus.STREAMING
     parser.feed('-01", "color": "red"')
     assert parser.partial.born == datetime.date(2024, 5, 1)
     assert parser.partial.color is Color.RED
@@ -118,10 +119,14 @@ class Strict(BaseModel):
         return self
 
 
-def test_user_validators_run_only_on_the_final_value() -> None:
+def test_field_validators_run_on_complete_leaves_model_validators_on_the_final_value() -> None:
     parser = TypedParser(Strict)
-    parser.feed('{"title": "quiet"')
-    assert parser.partial.title == "quiet" and parser.issues == []
+    parser.feed('{"title": "quiet')
+    assert parser.partial.title == "quiet" and parser.issues == []  # still growing: shown
+    parser.feed('"')
+    assert parser.partial.title is None  # complete: the field validator rejected it
+    assert [i.message for i in parser.issues] == ["Value error, title must be upper case"]
+    assert parser.status("title") is FieldStatus.INVALID
     parser.feed("}")
     with pytest.raises(ValidationError, match="upper case") as info:
         parser.finish()

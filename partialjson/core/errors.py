@@ -48,4 +48,15 @@ class IncompleteJSONError(ParseError):
 
     Everything received is still readable as the partial value; the input was *truncated*,
     not malformed.
+
+    >>> from partialjson import IncompleteJSONError, Parser
+    >>> parser = Parser()
+    >>> _ = parser.feed('{"name": "Ada", "tags": ["x"')
+    >>> try:
+    ...     parser.close()
+    ... except IncompleteJSONError as error:
+    ...     print(error.msg)
+    Truncated input: Expecting ',' delimiter or ']'
+    >>> parser.value
+    {'name': 'Ada', 'tags': ['x']}
     """

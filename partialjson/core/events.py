@@ -60,7 +60,15 @@ def ijson_prefix(path: Path) -> str:
 
 @dataclass(frozen=True, init=False)
 class Event:
-    """Base class of all change events; ``kind`` is the ijson event name."""
+    """Base class of all change events; ``kind`` is the ijson event name.
+
+    >>> from partialjson import Event, Parser
+    >>> events = Parser().feed('{"a": ')
+    >>> events
+    [StartMap(path=()), MapKey(path=(), key='a')]
+    >>> all(isinstance(event, Event) for event in events), events[1].kind
+    (True, 'map_key')
+    """
 
     __slots__ = ("path",)
     kind: ClassVar[str] = ""
@@ -84,7 +92,12 @@ class Event:
 
 @dataclass(frozen=True, init=False)
 class StartMap(Event):
-    """An object opened at ``path`` (it now appears in the partial value as ``{}``)."""
+    """An object opened at ``path`` (it now appears in the partial value as ``{}``).
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('{"a": {')
+    [StartMap(path=()), MapKey(path=(), key='a'), StartMap(path=('a',))]
+    """
 
     __slots__ = ()
     kind: ClassVar[str] = "start_map"
@@ -92,7 +105,12 @@ class StartMap(Event):
 
 @dataclass(frozen=True, init=False)
 class EndMap(Event):
-    """The object at ``path`` closed: it is complete."""
+    """The object at ``path`` closed: it is complete.
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('{"a": {}}')[-2:]
+    [EndMap(path=('a',)), EndMap(path=())]
+    """
 
     __slots__ = ()
     kind: ClassVar[str] = "end_map"
@@ -100,7 +118,12 @@ class EndMap(Event):
 
 @dataclass(frozen=True, init=False)
 class StartArray(Event):
-    """An array opened at ``path`` (it now appears in the partial value as ``[]``)."""
+    """An array opened at ``path`` (it now appears in the partial value as ``[]``).
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('[[')
+    [StartArray(path=()), StartArray(path=(0,))]
+    """
 
     __slots__ = ()
     kind: ClassVar[str] = "start_array"
@@ -108,7 +131,12 @@ class StartArray(Event):
 
 @dataclass(frozen=True, init=False)
 class EndArray(Event):
-    """The array at ``path`` closed: it is complete."""
+    """The array at ``path`` closed: it is complete.
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('{"tags": []}')[-2:]
+    [EndArray(path=('tags',)), EndMap(path=())]
+    """
 
     __slots__ = ()
     kind: ClassVar[str] = "end_array"
@@ -116,7 +144,12 @@ class EndArray(Event):
 
 @dataclass(frozen=True, init=False)
 class MapKey(Event):
-    """A complete key of the object at ``path`` (the key's value has not started yet)."""
+    """A complete key of the object at ``path`` (the key's value has not started yet).
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('{"user": {"name"')[-1]
+    MapKey(path=('user',), key='name')
+    """
 
     __slots__ = ("key",)
     kind: ClassVar[str] = "map_key"
@@ -138,6 +171,13 @@ class StringFragment(Event):
     The first fragment of a string is emitted by the delta that opens it, even when it is
     empty, so that a subscriber learns the string (and its key) appeared. Escapes are decoded:
     a fragment never holds half an escape or half a surrogate pair.
+
+    >>> from partialjson import Parser
+    >>> parser = Parser()
+    >>> parser.feed('["Ada Lov')[-1]
+    StringFragment(path=(0,), fragment='Ada Lov')
+    >>> parser.feed('elace\\\\u00')  # half an escape waits for the next delta
+    [StringFragment(path=(0,), fragment='elace')]
     """
 
     __slots__ = ("fragment",)
@@ -155,7 +195,14 @@ class StringFragment(Event):
 
 @dataclass(frozen=True, init=False)
 class String(Event):
-    """A complete string value."""
+    """A complete string value.
+
+    >>> from partialjson import Parser
+    >>> parser = Parser()
+    >>> _ = parser.feed('["Ada')
+    >>> parser.feed(' Lovelace"]')[-2]
+    String(path=(0,), string='Ada Lovelace')
+    """
 
     __slots__ = ("string",)
     kind: ClassVar[str] = "string"
@@ -172,7 +219,17 @@ class String(Event):
 
 @dataclass(frozen=True, init=False)
 class Number(Event):
-    """A complete number (``int``, ``float`` or what ``parse_int``/``parse_float`` returned)."""
+    """A complete number (``int``, ``float`` or what ``parse_int``/``parse_float`` returned).
+
+    A number is complete only once a character after it arrives: ``12`` may become ``123``.
+
+    >>> from partialjson import Parser
+    >>> parser = Parser()
+    >>> parser.feed('[12')
+    [StartArray(path=())]
+    >>> parser.feed('3.5,')
+    [Number(path=(0,), number=123.5)]
+    """
 
     __slots__ = ("number",)
     kind: ClassVar[str] = "number"
@@ -189,7 +246,12 @@ class Number(Event):
 
 @dataclass(frozen=True, init=False)
 class Boolean(Event):
-    """A complete ``true`` or ``false``."""
+    """A complete ``true`` or ``false``.
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('{"done": true')[-1]
+    Boolean(path=('done',), boolean=True)
+    """
 
     __slots__ = ("boolean",)
     kind: ClassVar[str] = "boolean"
@@ -206,7 +268,12 @@ class Boolean(Event):
 
 @dataclass(frozen=True, init=False)
 class Null(Event):
-    """A complete ``null``."""
+    """A complete ``null``.
+
+    >>> from partialjson import Parser
+    >>> Parser().feed('[null')[-1]
+    Null(path=(0,))
+    """
 
     __slots__ = ()
     kind: ClassVar[str] = "null"

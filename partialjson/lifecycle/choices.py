@@ -139,7 +139,17 @@ def _as_path(path: Union[str, Path, None]) -> Path:
 
 
 class ChoiceResult:
-    """One choice of a response (Chat Completions can stream several; the others have one)."""
+    """One choice of a response (Chat Completions can stream several; the others have one):
+    its text, partial and final value, state, tool calls, ``status()``, ``issues`` and ``items``.
+
+    >>> import partialjson
+    >>> def chunk(*texts):
+    ...     return {"choices": [{"index": i, "delta": {"content": text}, "finish_reason": "stop"}
+    ...                         for i, text in enumerate(texts)]}
+    >>> response = partialjson.stream([chunk("[1]", '"two"')]).until_done()
+    >>> [(choice.index, choice.final, choice.state.value) for choice in response.choices]
+    [(0, [1], 'completed'), (1, 'two', 'completed')]
+    """
 
     def __init__(self, index: int, type_: Any, options: dict[str, Any], items: Any = None) -> None:
         self.index = index

@@ -114,7 +114,16 @@ _SHAPE_ERRORS = (TypeError, AttributeError, KeyError, IndexError, ValueError)
 
 @dataclass
 class Metrics:
-    """Timings and counts of one response (seconds from the stream's creation)."""
+    """Timings and counts of one response (seconds from the stream's creation): what a log or
+    a dashboard wants, never the content.
+
+    >>> import partialjson
+    >>> choice = {"index": 0, "delta": {"content": "[1, 2]"}, "finish_reason": "stop"}
+    >>> events = [{"choices": [choice]}]
+    >>> metrics = partialjson.stream(events).until_done().metrics
+    >>> metrics.deltas, metrics.characters, metrics.state.value, metrics.duration >= 0
+    (1, 6, 'completed', True)
+    """
 
     time_to_first_delta: Optional[float] = None
     time_to_first_complete_field: Optional[float] = None
@@ -134,6 +143,7 @@ class Metrics:
 class Lifecycle:
     """The sans-I/O state machine of one streamed response.
 
+    >>> from partialjson import Lifecycle
     >>> machine = Lifecycle()
     >>> def text(n, delta):
     ...     return {"type": "response.output_text.delta", "sequence_number": n, "delta": delta}

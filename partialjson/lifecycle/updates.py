@@ -45,7 +45,14 @@ __all__ = [
 
 class ResponseState(str, enum.Enum):
     """Where a response stands: ``pending → streaming → completed | incomplete | refused |
-    failed | cancelled``."""
+    failed | cancelled``. A ``str`` enum: it compares equal to its value.
+
+    >>> from partialjson import ResponseState
+    >>> ResponseState("completed") == "completed", ResponseState.COMPLETED.terminal
+    (True, True)
+    >>> ResponseState.STREAMING.terminal
+    False
+    """
 
     PENDING = "pending"
     STREAMING = "streaming"
@@ -57,6 +64,7 @@ class ResponseState(str, enum.Enum):
 
     @property
     def terminal(self) -> bool:
+        """Whether the response has ended (every state but ``pending`` and ``streaming``)."""
         return self not in (ResponseState.PENDING, ResponseState.STREAMING)
 
 
@@ -67,6 +75,7 @@ class ToolCall:
     Also the entries of ``server_tool_calls``: tools the provider runs itself, shown with their
     arguments taking shape, their ``status`` and ``result``, and never released to run.
 
+    >>> from partialjson import ToolCall
     >>> call = ToolCall("call_1", "get_weather", {"city": "Paris"}, '{"city": "Paris"}')
     >>> call.kind, call.arguments["city"]
     ('function', 'Paris')
@@ -90,13 +99,29 @@ class ToolCall:
 
 
 class Update:
-    """Base class of everything a response stream yields."""
+    """Base class of everything a response stream yields.
+
+    >>> import partialjson
+    >>> from partialjson import Update
+    >>> events = [{"choices": [{"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}]}]
+    >>> all(isinstance(update, Update) for update in partialjson.stream(events))
+    True
+    """
 
     __slots__ = ()
 
 
 @dataclass(frozen=True)
 class Started(Update):
+    """The response began: the first update, with the provider's response id and model, where
+    the stream says them (``None`` where it does not, as in Chat chunks without an ``id``).
+
+    >>> import partialjson
+    >>> events = [{"type": "message_start", "message": {"id": "msg_1", "model": "claude-x"}}]
+    >>> next(iter(partialjson.stream(events)))
+    Started(response_id='msg_1', model='claude-x')
+    """
+
     response_id: Optional[str]
     model: Optional[str]
 
@@ -110,6 +135,7 @@ class PartialUpdate(Update):
     keep the value as it was at one update, copy it: ``copy.deepcopy(update.value)``.
 
     >>> import partialjson
+    >>> from partialjson import PartialUpdate
     >>> def chunk(text):
     ...     return {"choices": [{"index": 0, "delta": {"content": text}}]}
     >>> chunks = [chunk('{"a": [1'), chunk(", 2]}")]
@@ -125,7 +151,15 @@ class PartialUpdate(Update):
 
 @dataclass(frozen=True)
 class FieldCompleted(Update):
-    """A value of the answer is final: a UI can lock it."""
+    """A value of the answer is final: a UI can lock it. ``path`` is its place in the answer
+    (``()`` for the whole answer, which completes last).
+
+    >>> import partialjson
+    >>> from partialjson import FieldCompleted
+    >>> events = [{"choices": [{"index": 0, "delta": {"content": '{"a": 1, "b": [true]}'}}]}]
+    >>> [u.path for u in partialjson.stream(events) if isinstance(u, FieldCompleted)]
+    [('a',), ('b', 0), ('b',), ()]
+    """
 
     path: Path
     choice: int = 0
@@ -137,6 +171,7 @@ class ItemCompleted(Update):
     (the raw JSON value without a type), ``index`` its position. A list UI appends a row.
 
     >>> import partialjson
+    >>> from partialjson import ItemCompleted
     >>> chunks = [{"choices": [{"index": 0, "delta": {"content": '{"rows": [1, 2]}'}}]}]
     >>> [(u.index, u.item) for u in partialjson.stream(chunks, items="rows")
     ...  if isinstance(u, ItemCompleted)]
@@ -151,13 +186,34 @@ class ItemCompleted(Update):
 
 @dataclass(frozen=True)
 class RefusalDelta(Update):
+    """Refusal text arrived (the model declines; the response will end :class:`Refused`).
+
+    >>> import partialjson
+    >>> from partialjson import RefusalDelta
+    >>> def refusal(text, finish=None):
+    ...     return {"choices": [{"index": 0, "delta": {"refusal": text}, "finish_reason": finish}]}
+    >>> updates = list(partialjson.stream([refusal("I can"), refusal("not.", "stop")]))
+    >>> [u.delta for u in updates if isinstance(u, RefusalDelta)], updates[-1]
+    (['I can', 'not.'], Refused(reason='stop', refusal='I cannot.'))
+    """
+
     delta: str
     choice: int = 0
 
 
 @dataclass(frozen=True)
 class ToolCallProgress(Update):
-    """A tool call's arguments grew; ``arguments`` is their partial value, for display only."""
+    """A tool call's arguments grew; ``arguments`` is their partial value, for display only
+    (never run a call from it: wait for :class:`ToolCallReady`).
+
+    >>> import partialjson
+    >>> from partialjson import ToolCallProgress
+    >>> fragment = {"index": 0, "id": "call_1", "function": {"name": "get_weather",
+    ...                                                      "arguments": '{"city": "Par'}}
+    >>> events = [{"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]}]
+    >>> [u.arguments for u in partialjson.stream(events) if isinstance(u, ToolCallProgress)]
+    [{'city': 'Par'}]
+    """
 
     call_id: str
     name: str
@@ -167,14 +223,45 @@ class ToolCallProgress(Update):
 
 @dataclass(frozen=True)
 class ToolCallReady(Update):
-    """A tool call is complete and may be run."""
+    """A tool call is complete and may be run: ``call.arguments`` are whole (and validated,
+    when the tool's type was given with ``tools=``).
+
+    >>> import partialjson
+    >>> from partialjson import ToolCallReady
+    >>> fragment = {"index": 0, "id": "call_1", "function": {"name": "get_weather",
+    ...                                                      "arguments": '{"city": "Paris"}'}}
+    >>> events = [
+    ...     {"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]},
+    ...     {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ... ]
+    >>> [(u.call.name, u.call.arguments) for u in partialjson.stream(events)
+    ...  if isinstance(u, ToolCallReady)]
+    [('get_weather', {'city': 'Paris'})]
+    """
 
     call: ToolCall
 
 
 @dataclass(frozen=True)
 class ToolCallRejected(Update):
-    """A tool call ended with arguments that are not valid JSON or not valid for its model."""
+    """A tool call ended with arguments that are not valid JSON or not valid for its model:
+    it is never released. ``error`` is the :class:`~partialjson.ParseError` or pydantic
+    ``ValidationError``; the response itself goes on.
+
+    >>> import partialjson
+    >>> from partialjson import ToolCallRejected
+    >>> fragment = {"index": 0, "id": "call_1", "function": {"name": "get_weather",
+    ...                                                      "arguments": '{"city": "Par'}}
+    >>> events = [
+    ...     {"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]},
+    ...     {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]},
+    ... ]
+    >>> response = partialjson.stream(events)
+    >>> [(u.name, type(u.error).__name__) for u in response if isinstance(u, ToolCallRejected)]
+    [('get_weather', 'IncompleteJSONError')]
+    >>> response.tool_calls
+    []
+    """
 
     call_id: str
     name: str
@@ -189,6 +276,7 @@ class ToolCallIdIssue(Update):
     released (never dropped or merged): answering it is the application's decision.
 
     >>> import partialjson
+    >>> from partialjson import ToolCallIdIssue
     >>> def call(index, id_):
     ...     fragment = {"index": index, "id": id_, "function": {"name": "f", "arguments": "{}"}}
     ...     return {"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]}
@@ -211,6 +299,7 @@ class ServerToolCallUpdate(Update):
     a call for the application to run.
 
     >>> import partialjson
+    >>> from partialjson import ServerToolCallUpdate
     >>> item = {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}
     >>> events = [
     ...     {"type": "response.output_item.added", "item": item},
@@ -234,6 +323,7 @@ class ReasoningDelta(Update):
     (Responses reasoning summaries) or ``redacted`` (an encrypted block; ``delta`` is empty).
 
     >>> import partialjson
+    >>> from partialjson import ReasoningDelta
     >>> events = [
     ...     {"candidates": [{"content": {"parts": [{"text": "Hmm.", "thought": True}]}}]},
     ...     {"candidates": [{"content": {"parts": [{"text": "[1]"}]}, "finishReason": "STOP"}]},
@@ -252,6 +342,7 @@ class ReasoningDelta(Update):
 class CitationAdded(Update):
     """A citation or annotation for the answer's text, as the provider gave it.
 
+    >>> from partialjson import CitationAdded
     >>> CitationAdded({"type": "url_citation", "url": "https://example.com"}).citation["url"]
     'https://example.com'
     """
@@ -262,7 +353,19 @@ class CitationAdded(Update):
 
 @dataclass(frozen=True)
 class SequenceGap(Update):
-    """Events are missing: ``expected`` was the next sequence number, ``received`` came."""
+    """Events are missing: ``expected`` was the next sequence number, ``received`` came
+    (Responses events carry ``sequence_number``; the others cannot tell).
+
+    >>> import partialjson
+    >>> from partialjson import SequenceGap
+    >>> events = [
+    ...     {"type": "response.created", "sequence_number": 0, "response": {"id": "resp_1"}},
+    ...     {"type": "response.output_text.delta", "sequence_number": 3, "delta": "[1]"},
+    ...     {"type": "response.completed", "sequence_number": 4},
+    ... ]
+    >>> [u for u in partialjson.stream(events) if isinstance(u, SequenceGap)]
+    [SequenceGap(expected=1, received=3)]
+    """
 
     expected: int
     received: int
@@ -270,7 +373,17 @@ class SequenceGap(Update):
 
 @dataclass(frozen=True)
 class Completed(Update):
-    """The response finished; ``value`` is the final value (of choice 0)."""
+    """The response finished; ``value`` is the final value (of choice 0): validated for the
+    stream's type, or the parsed JSON without one. A response that only called tools has no
+    answer text: ``value`` is ``None`` (read ``tool_calls``). ``reason`` is the provider's
+    finish or stop reason, where it gives one.
+
+    >>> import partialjson
+    >>> events = [{"choices": [{"index": 0, "delta": {"content": "[1, 2]"},
+    ...                         "finish_reason": "stop"}]}]
+    >>> list(partialjson.stream(events))[-1]
+    Completed(value=[1, 2], reason='stop')
+    """
 
     value: Any
     reason: Optional[str] = None
@@ -278,11 +391,34 @@ class Completed(Update):
 
 @dataclass(frozen=True)
 class Incomplete(Update):
+    """The response was cut short (``max_output_tokens``, ``length``, ``content_filter``,
+    ``max_tokens``...): no final value, never a JSON error.
+
+    >>> import partialjson
+    >>> events = [
+    ...     {"type": "response.output_text.delta", "delta": '{"a": 1'},
+    ...     {"type": "response.incomplete",
+    ...      "response": {"incomplete_details": {"reason": "max_output_tokens"}}},
+    ... ]
+    >>> list(partialjson.stream(events))[-1]
+    Incomplete(reason='max_output_tokens')
+    """
+
     reason: Optional[str]
 
 
 @dataclass(frozen=True)
 class Refused(Update):
+    """The model declined; ``refusal`` is its whole refusal text (see :class:`RefusalDelta`).
+
+    >>> import partialjson
+    >>> events = [{"type": "message_start", "message": {}},
+    ...           {"type": "message_delta", "delta": {"stop_reason": "refusal"}},
+    ...           {"type": "message_stop"}]
+    >>> list(partialjson.stream(events))[-1]
+    Refused(reason='refusal', refusal='')
+    """
+
     reason: Optional[str]
     refusal: str = ""
 
@@ -292,7 +428,17 @@ class Failed(Update):
     """The response failed. ``reason``: the provider's error code, ``interrupted`` (the source
     ended or raised before a terminal event), ``protocol_error`` (an event that does not fit its
     provider's schema: ``error`` is a :class:`~partialjson.ProtocolError`), ``timeout`` (no data
-    for ``idle_timeout`` seconds) or ``invalid_output`` (the typed answer does not validate)."""
+    for ``idle_timeout`` seconds) or ``invalid_output`` (the typed answer does not validate).
+    ``message`` is the provider's error message (never relayed to browsers or logged).
+
+    >>> import partialjson
+    >>> events = [{"type": "error", "code": "insufficient_quota", "message": "Quota exceeded."}]
+    >>> list(partialjson.stream(events))[-1]
+    Failed(reason='insufficient_quota', message='Quota exceeded.', error=None)
+    >>> list(partialjson.stream([{"type": "response.output_text.delta", "delta": 5}]))[-1]
+    Failed(reason='protocol_error', message='event 1: delta is int, expected a string', \
+error=ProtocolError('delta is int, expected a string'))
+    """
 
     reason: Optional[str]
     message: Optional[str] = None
@@ -301,4 +447,16 @@ class Failed(Update):
 
 @dataclass(frozen=True)
 class Cancelled(Update):
-    pass
+    """The response was cancelled (``cancel()``, or the loop left early): no final value, and
+    the upstream source was closed.
+
+    >>> import partialjson
+    >>> events = [{"choices": [{"index": 0, "delta": {"content": "[1, "}}]},
+    ...           {"choices": [{"index": 0, "delta": {"content": "2]"}}]}]
+    >>> response = partialjson.stream(events)
+    >>> for update in response:
+    ...     if type(update).__name__ == "PartialUpdate":
+    ...         response.cancel()
+    >>> update, response.state.value
+    (Cancelled(), 'cancelled')
+    """

@@ -52,7 +52,14 @@ __all__ = [
 class ProtocolError(ValueError):
     """An event does not fit its provider's schema (a field of the wrong type, one missing).
 
-    ``field`` names the offending field (``"choices[0].delta.content"``), where known.
+    ``field`` names the offending field (``"choices[0].delta.content"``), where known. The
+    response ends :class:`~partialjson.Failed` with reason ``protocol_error`` and this as its
+    ``error``.
+
+    >>> import partialjson
+    >>> failed = list(partialjson.stream([{"type": "response.output_text.delta", "delta": 5}]))[-1]
+    >>> failed.reason, failed.error, failed.error.field
+    ('protocol_error', ProtocolError('delta is int, expected a string'), 'delta')
     """
 
     def __init__(self, message: str, field: Optional[str] = None) -> None:

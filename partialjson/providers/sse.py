@@ -49,7 +49,15 @@ DEFAULT_MAX_SIZE = 16 * 1024 * 1024
 
 class EventTooLarge(ValueError):
     """A line or an event's data is longer than the decoder's limit (``what``: ``"line"`` or
-    ``"event"``; ``limit`` in characters). The decoder is unusable after it."""
+    ``"event"``; ``limit`` in characters). The decoder is unusable after it.
+
+    >>> from partialjson import EventTooLarge, SSEDecoder
+    >>> try:
+    ...     SSEDecoder(max_line_size=8).feed("data: 0123456789")
+    ... except EventTooLarge as error:
+    ...     print(error.what, error.limit, error.events)
+    line 8 []
+    """
 
     def __init__(self, what: str, limit: int) -> None:
         super().__init__(f"an SSE {what} is longer than the limit of {limit} characters")
@@ -65,6 +73,11 @@ class ServerSentEvent:
 
     ``id`` is the last event id in force when it was dispatched ("" if none); ``retry`` the
     reconnection time in milliseconds set by the latest valid ``retry`` field, if any.
+
+    >>> from partialjson import SSEDecoder, ServerSentEvent
+    >>> event = SSEDecoder().feed('event: delta\\nid: 7\\ndata: {"a": 1}\\n\\n')[0]
+    >>> event.event, event.id, event.json()
+    ('delta', '7', {'a': 1})
     """
 
     data: str
@@ -73,13 +86,18 @@ class ServerSentEvent:
     retry: Optional[int] = None
 
     def json(self) -> Any:
-        """The data parsed as JSON."""
+        """The data parsed as JSON.
+
+        >>> ServerSentEvent('[1, 2]').json()
+        [1, 2]
+        """
         return json.loads(self.data)
 
 
 class SSEDecoder:
     """Decode an event stream fed in any chunking.
 
+    >>> from partialjson import SSEDecoder
     >>> decoder = SSEDecoder()
     >>> decoder.feed(b'event: greeting\\r\\ndata: hel')
     []

@@ -238,6 +238,7 @@ class _Results:
 
     @property
     def refusal(self) -> str:
+        """The refusal text so far (the model declined; see :class:`~partialjson.Refused`)."""
         return self._machine.choices[0].refusal
 
     @property
@@ -247,19 +248,52 @@ class _Results:
 
     def status(self, path: Union[str, Path] = ()) -> FieldStatus:
         """Where a value of the answer (choice 0) stands: ``pending``, ``streaming``,
-        ``complete``...; by tuple or ``"items.0.name"``. Per choice: ``choices[i].status``."""
+        ``complete``...; by tuple or ``"items.0.name"``. Per choice: ``choices[i].status``.
+
+        >>> import partialjson
+        >>> from partialjson.samples import Invoice, invoice_text
+        >>> half = invoice_text()[:300]  # the stream so far
+        >>> response = partialjson.stream([{"choices": [{"index": 0, "delta": {"content": half}}]}],
+        ...                               Invoice)
+        >>> for update in response:
+        ...     pass
+        >>> [response.status(path).value for path in ("customer", "items.1", ("total",))]
+        ['complete', 'streaming', 'pending']
+        """
         return self._machine.choices[0].status(path)
 
     @property
     def issues(self) -> list[Issue]:
         """Complete values of the answer that failed their field's validation (kept out of
-        the partial value), for a typed answer."""
+        the partial value), for a typed answer.
+
+        >>> import partialjson
+        >>> from partialjson.samples import Invoice, invoice_text
+        >>> text = invoice_text().replace('"quantity": 1', '"quantity": 0')  # not allowed
+        >>> chunks = [{"choices": [{"index": 0, "delta": {"content": text[:400]}}]}]
+        >>> response = partialjson.stream(chunks, Invoice)
+        >>> for update in response:
+        ...     pass
+        >>> [(issue.path, issue.message) for issue in response.issues][0]
+        (('items', 1, 'quantity'), 'Input should be greater than 0')
+        >>> response.partial.items[1].quantity is None  # kept out of the partial value
+        True
+        """
         return self._machine.choices[0].issues
 
     @property
     def items(self) -> list[Any]:
         """The elements of the ``items=`` array completed so far (each also an
-        :class:`~partialjson.ItemCompleted` update)."""
+        :class:`~partialjson.ItemCompleted` update).
+
+        >>> import partialjson
+        >>> chunks = [{"choices": [{"index": 0, "delta": {"content": '{"rows": [1, 2, 3'}}]}]
+        >>> response = partialjson.stream(chunks, items="rows")
+        >>> for update in response:
+        ...     pass
+        >>> response.items  # 3 may still grow into 30
+        [1, 2]
+        """
         return self._machine.choices[0].items
 
     @property
@@ -285,14 +319,18 @@ class _Results:
 
     @property
     def metrics(self) -> Metrics:
+        """Timings and counts of this response (:class:`~partialjson.Metrics`)."""
         return self._machine.metrics
 
     @property
     def response_id(self) -> Optional[str]:
+        """The provider's id of the response, where the stream gives one."""
         return self._machine.response_id
 
     @property
     def provider(self) -> Optional[str]:
+        """The provider detected (or named): ``openai-responses``, ``openai-chat``,
+        ``anthropic`` or ``gemini``; ``None`` before the first event."""
         return self._machine.provider
 
     @property
@@ -304,6 +342,7 @@ class _Results:
 class ResponseStream(_Results):
     """A provider stream read as updates. Iterate it once; then read its results.
 
+    >>> import json
     >>> import partialjson
     >>> def chunk(text, finish=None):
     ...     choice = {"index": 0, "delta": {"content": text}, "finish_reason": finish}
@@ -420,7 +459,28 @@ class ResponseStream(_Results):
 
 
 class AsyncResponseStream(_Results):
-    """The async twin of :class:`ResponseStream`, for async sources."""
+    """The async twin of :class:`ResponseStream`, for async sources (an ``AsyncOpenAI`` or
+    ``AsyncAnthropic`` stream, an async generator, an async HTTP body): ``async for``,
+    ``await cancel()``, ``await until_done()``, and the same results.
+
+    >>> import asyncio
+    >>> import partialjson
+    >>> async def events():
+    ...     yield {"type": "message_start", "message": {"id": "msg_1"}}
+    ...     yield {"type": "content_block_start", "index": 0,
+    ...            "content_block": {"type": "text", "text": ""}}
+    ...     yield {"type": "content_block_delta", "index": 0,
+    ...            "delta": {"type": "text_delta", "text": '{"ok": true}'}}
+    ...     yield {"type": "message_delta", "delta": {"stop_reason": "end_turn"}}
+    ...     yield {"type": "message_stop"}
+    >>> async def main():
+    ...     response = partialjson.stream(events())
+    ...     async for update in response:
+    ...         pass
+    ...     return type(response).__name__, update, response.final
+    >>> asyncio.run(main())
+    ('AsyncResponseStream', Completed(value={'ok': True}, reason='end_turn'), {'ok': True})
+    """
 
     def __init__(
         self,
@@ -637,6 +697,22 @@ def stream(
     complete (:class:`~partialjson.ItemCompleted`, :attr:`ResponseStream.items`).
 
     Returns a :class:`ResponseStream`, or an :class:`AsyncResponseStream` for an async source.
+
+    >>> import partialjson
+    >>> from partialjson.samples import Invoice, invoice_text
+    >>> text = invoice_text()
+    >>> chunks = [{"choices": [{"index": 0, "delta": {"content": text[i : i + 40]}}]}
+    ...           for i in range(0, len(text), 40)]
+    >>> chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    >>> response = partialjson.stream(chunks, Invoice, items="items")
+    >>> for update in response:
+    ...     if isinstance(update, partialjson.ItemCompleted):
+    ...         print(update.index, update.item.sku)
+    0 KB-01
+    1 MS-07
+    2 CB-12
+    >>> response.state.value, response.final.total, response.status("customer.name").value
+    ('completed', 224.99, 'complete')
     """
     if idle_timeout is not None and not idle_timeout > 0:
         raise ValueError("idle_timeout must be a positive number of seconds")

@@ -4,41 +4,46 @@ Theory of operation
 ===================
 
 :class:`TypedParser` wraps the core :class:`~partialjson.Parser` and walks its change events
-down the :mod:`shape <partialjson.typed.shapes>` of the user's type. Each event touches one path, so
-each delta costs the same however large the document grows:
+down the :mod:`slots <partialjson.typed.shapes>` derived from pydantic's core schema of ``T``.
+Each event touches one place, so each delta costs the same however large the document grows:
 
 * an object, list or dict that opens is created at once in the *partial view* — an instance of
-  the generated ``Partial<Model>`` class (every field optional, ``None`` until it arrives), a
-  list, a dict — and put in its parent;
-* a string that grows is shown as it is; a complete leaf is validated by its own field type
-  (``"2024-05-01"`` becomes a ``date``); a complete leaf that fails is kept out of the view and
-  reported in :attr:`TypedParser.issues` instead of raised;
-* values the shape cannot follow member by member (a plain union, ``Any``, a mismatch) are shown
-  as the raw JSON while they stream and validated whole when they close.
+  the generated ``Partial<Model>`` class (every field unset, ``None``, until it arrives), a dict
+  for a ``TypedDict``, a list, a dict — and put in its parent under the *Python* field name;
+* a string that grows is shown as it grows where a ``str`` (or ``Any``) is expected, with the
+  field's ``str_strip_whitespace`` / ``str_to_lower`` applied; it grows in place, so a delta
+  costs the size of the delta, not of the string. Other types (a date, an enum, a secret) show
+  once complete;
+* a complete leaf is validated by its place's own core schema and config (``"2024-05-01"``
+  becomes a ``date``, validators in ``Annotated`` run); a complete leaf that fails is kept out
+  of the view (``None``) and reported in :attr:`TypedParser.issues` instead of raised;
+* values the slots cannot follow member by member (a plain union of models, ``Any``, a
+  mismatch, an ``AliasPath``) are shown as raw JSON while they stream and validated whole when
+  they close.
 
-The view is live, like :attr:`Parser.value`: it is updated in place by later feeds.
+The walk keeps one frame per open container (memory O(depth)) and no record per path: a path's
+status is read off the view and the open frames when asked. The received text is kept, in a
+few chunks, for :meth:`TypedParser.finish` and to locate issues.
 
 Nothing here is *the* value. :meth:`TypedParser.finish` is the done signal: it checks that the
 JSON is complete (a truncated stream raises :class:`~partialjson.IncompleteJSONError`), then
-validates the received text exactly as ``TypeAdapter(T).validate_json(text)`` does — field and
-model validators included, which never run on partial data.
+validates the received text exactly as ``TypeAdapter(T).validate_json(text)`` does — model
+validators and container constraints included, which never run on partial data.
 """
 
 from __future__ import annotations
 
 import enum
-import functools
-import json
+import re
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar, Union, overload
+from typing import Any, Generic, Optional, TypeVar, Union, overload
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
+from pydantic_core import to_json
 
-from ..core.errors import ParseError
+from ..core.errors import IncompleteJSONError, ParseError
 from ..core.events import (
     Boolean,
-    EndArray,
-    EndMap,
     Event,
     MapKey,
     Null,
@@ -50,88 +55,181 @@ from ..core.events import (
     StringFragment,
 )
 from ..core.parser import Parser
-from .shapes import DictShape, Leaf, ListShape, ObjectShape, Slot, UnionShape, slot_of
+from .locate import BATCH, Locator, TextLog, root_start, skip_value
+from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, adapter_of, slot_of
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
 
 T = TypeVar("T")
 
-_ANY = Slot(Leaf(Any), Leaf(Any))
-_SCALARS = (String, Number, Boolean, Null)
-_COMPLETIONS = (String, Number, Boolean, Null, EndMap, EndArray)
 _MISSING: Any = object()
+_INTEGER = re.compile(r"-?[0-9]+").fullmatch
 
 
 class FieldStatus(str, enum.Enum):
-    """Where a path stands in the stream; it only moves forward."""
+    """Where a path stands in the stream; it only moves forward.
+
+    ``pending`` (not arrived yet) → ``streaming`` (arriving) → ``complete`` (final), or
+    ``invalid`` (complete, but it failed its field's validation: see :attr:`TypedParser.issues`).
+
+    >>> from partialjson import FieldStatus, TypedParser
+    >>> from partialjson.samples import Customer
+    >>> parser = TypedParser(Customer)
+    >>> _ = parser.feed('{"name": "Zoë", "vip": "maybe", "email": "zo')
+    >>> [parser.status(field) for field in ("name", "email", "vip")]
+    [<FieldStatus.COMPLETE: 'complete'>, <FieldStatus.STREAMING: 'streaming'>, \
+<FieldStatus.INVALID: 'invalid'>]
+    >>> parser.status("name") == "complete"  # a str enum
+    True
+    """
 
     PENDING = "pending"  #: not started
     STREAMING = "streaming"  #: started, still growing
     COMPLETE = "complete"  #: final: it will not change again
+    INVALID = "invalid"  #: complete, but failed its field's validation (see ``issues``)
 
 
 class FinalValueError(RuntimeError):
-    """There is no final value: the stream is not done (or did not complete)."""
+    """There is no final value: the stream is not done (or did not complete).
+
+    >>> from partialjson import FinalValueError, TypedParser
+    >>> from partialjson.samples import Customer
+    >>> parser = TypedParser(Customer)
+    >>> _ = parser.feed('{"name": "Zoë"')
+    >>> try:
+    ...     parser.final
+    ... except FinalValueError as error:
+    ...     print(error)
+    the final value exists only after finish(), the stream's done signal; use .partial for \
+display while it streams
+    """
 
 
 @dataclass(frozen=True)
 class Issue:
-    """A complete value that failed its field's validation, kept out of the partial view."""
+    """A complete value that failed its field's validation, kept out of the partial view.
+
+    ``path`` is where the value is in the JSON (keys as received, like pydantic's error
+    ``loc``); ``field_path`` the same place by Python field names, as in the view;
+    ``position`` the offset of the value's first character in the text, however it was split.
+
+    >>> from partialjson import TypedParser
+    >>> from partialjson.samples import Customer
+    >>> parser = TypedParser(Customer)
+    >>> _ = parser.feed('{"name": "Zoë", "vip": "maybe"')
+    >>> parser.issues
+    [Issue(path=('vip',), message='Input should be a valid boolean, unable to interpret input', \
+position=23, field_path=('vip',))]
+    >>> parser.partial.vip is None  # kept out of the view
+    True
+    """
 
     path: Path
     message: str
-    #: Offset in the text just after the delta in which the value completed.
+    #: Offset (in characters of the text received) where the offending value starts.
     position: int
+    field_path: Path = ()
 
 
-# How a frame of the walk follows its container.
-_OBJECT, _LIST, _DICT, _RAW, _UNION = range(5)
+# How a frame follows its container.
+_OBJECT, _LIST, _DICT, _RAW, _UNION, _SKIP = range(6)
+# How a value is put in its parent.
+_TO_MODEL, _TO_ITEM, _TO_EXTRA, _NOWHERE = range(4)
+
+
+class _Place:
+    """Where a value that starts now goes: its parent's node, its key there, its slot."""
+
+    __slots__ = ("how", "key", "node", "priority", "slot", "targets")
+
+    def __init__(
+        self,
+        how: int,
+        node: Any,
+        key: Any,
+        slot: Optional[Slot],
+        priority: int = 0,
+        targets: Optional[list[Any]] = None,
+    ) -> None:
+        self.how = how
+        self.node = node
+        self.key = key
+        self.slot = slot
+        self.priority = priority
+        self.targets = targets  # AliasPath targets fed by this raw value
 
 
 class _Frame:
-    __slots__ = ("mode", "node", "path", "shape", "slot")
+    __slots__ = ("items", "mode", "node", "path", "place", "priorities", "shape")
 
-    def __init__(self, mode: int, path: Path, slot: Slot, node: Any) -> None:
+    def __init__(self, mode: int, path: Path, place: _Place, shape: Any, node: Any) -> None:
         self.mode = mode
         self.path = path
-        self.slot = slot
-        self.shape = slot.shape
+        self.place = place
+        self.shape = shape
         self.node = node
+        self.priorities: Optional[dict[str, int]] = None
+        self.items = False  # the ``items=`` array
 
 
-def _final_adapter(annotation: Any) -> TypeAdapter[Any]:
-    try:
-        return _cached_adapter(annotation)
-    except TypeError:  # an unhashable annotation: not cached
-        return TypeAdapter(annotation)
+class _OpenString:
+    """The string value that is still growing, and how it is shown."""
+
+    __slots__ = (
+        "container",
+        "held",
+        "key",
+        "lower",
+        "parent",
+        "plain",
+        "started",
+        "strip",
+        "upper",
+    )
+
+    def __init__(self, parent: Any, key: Any, container: Any, leaf: Any) -> None:
+        self.parent = parent  # the view node it belongs to
+        self.key = key  # its key there
+        self.container = container  # the dict or list that holds it in the view (None: hidden)
+        self.strip = leaf.strip
+        self.lower = leaf.lower
+        self.upper = leaf.upper
+        self.started = not leaf.strip
+        self.held = ""  # trailing whitespace not shown yet (it may be stripped)
+        #: Shown, as it is: feed() grows it without a call.
+        self.plain = container is not None and not (self.strip or self.lower or self.upper)
 
 
-@functools.lru_cache(maxsize=256)
-def _cached_adapter(annotation: Any) -> TypeAdapter[Any]:
-    return TypeAdapter(annotation)
-
-
-def _lookup(value: Any, path: Path) -> Any:
-    for part in path:
-        value = value[part]
-    return value
-
-
-def _parse_path(path: Union[str, Path]) -> Path:
+def _parse_path(path: Union[str, int, Path]) -> Path:
+    if isinstance(path, int):
+        return (path,)
     if isinstance(path, tuple):
         return path
+    if isinstance(path, list):
+        return tuple(path)
     if not path:
         return ()
     return tuple(int(part) if part.isdigit() else part for part in path.split("."))
+
+
+def _plain_number(value: Any) -> Any:
+    """A number as JSON mode reads it (``parse_float=Decimal`` changes only the raw value)."""
+    if type(value) is int or type(value) is float:
+        return value
+    text = str(value)
+    return int(text) if _INTEGER(text) else float(text)
 
 
 class TypedParser(Generic[T]):
     """Stream JSON into a live partial view of ``T``; validate ``T`` only when done.
 
     ``T`` is anything a pydantic ``TypeAdapter`` accepts: a model, a dataclass, a ``TypedDict``,
-    ``list[Model]``, a discriminated union... Options other than ``items`` go to the core
-    :class:`~partialjson.Parser`.
+    ``list[Model]``, a ``RootModel``, a discriminated union, ``int``... The view follows
+    pydantic's own reading of ``T``: aliases, ``validate_by_name``, config and ``Annotated``
+    constraints. Options other than ``items`` go to the core :class:`~partialjson.Parser`
+    (``partial_strings``, ``parse_float``, ``max_depth``, ``lenient``...).
 
+    >>> from partialjson import TypedParser
     >>> from partialjson.samples import Customer, Invoice
     >>> p = TypedParser(Customer)
     >>> _ = p.feed('{"name": "Zoë Ångström", "vip": true, "email": "zoe@exa')
@@ -174,21 +272,31 @@ class TypedParser(Generic[T]):
     ) -> None: ...
 
     def __init__(self, type_: Any, *, items: Union[str, Path, None] = None, **options: Any) -> None:
+        if options.get("multiple_values"):
+            raise TypeError(
+                "TypedParser reads one JSON value: multiple_values cannot apply "
+                "(use one TypedParser per value, or Parser(multiple_values=True))"
+            )
+        self._parser = Parser(**options)  # unknown options: TypeError, here
         self.type = type_
-        self._slot = slot_of(type_)
-        self._parser = Parser(**options)
-        self._exact_text = not (options.get("lenient") or options.get("multiple_values"))
-        self._received: list[Union[str, bytes]] = []
+        self._slot = slot_of(type_)  # a type pydantic cannot validate: pydantic's error, here
+        self._show_strings = options.get("partial_strings", True) is not False
+        self._lenient = bool(options.get("lenient"))
+        self._log = TextLog()
+        self._locator = Locator()
+        self._root_place = _Place(_TO_ITEM, [None], 0, self._slot)
         self._frames: list[_Frame] = []
-        self._raw_depth = 0
-        self._view: Any = None
-        self._status: dict[Path, FieldStatus] = {}
+        self._string: Optional[_OpenString] = None
+        self._started = False
         self._completed: list[Path] = []
         self._issues: list[Issue] = []
-        self._items_path = None if items is None else _parse_path(items)
-        self._items_slot = None if self._items_path is None else self._slot_at(self._items_path)
+        self._invalid: dict[Path, Issue] = {}
         self._items: list[Any] = []
         self._new_items: list[Any] = []
+        self._items_path: Optional[Path] = None
+        self._items_slot: Optional[Slot] = None
+        if items is not None:
+            self._items_path, self._items_slot = self._items_at(_parse_path(items))
         self._final: Any = _MISSING
 
     # ------------------------------------------------------------------ public API
@@ -201,7 +309,7 @@ class TypedParser(Generic[T]):
     @property
     def partial(self) -> Any:
         """The partial view of ``T`` right now (``None`` before anything arrived). Live."""
-        return self._view
+        return self._root_place.node[0]
 
     @property
     def issues(self) -> list[Issue]:
@@ -238,24 +346,57 @@ class TypedParser(Generic[T]):
             )
         return self._final  # type: ignore[no-any-return]
 
-    def status(self, path: Union[str, Path] = ()) -> FieldStatus:
-        """``pending``, ``streaming`` or ``complete`` for a path (tuple, or ``"items.0.name"``)."""
-        return self._status.get(_parse_path(path), FieldStatus.PENDING)
+    def status(self, path: Union[str, int, Path] = ()) -> FieldStatus:
+        """``pending``, ``streaming``, ``complete`` or ``invalid`` for a path.
+
+        The path is a tuple or a dotted string (``"items.0.name"``); its keys may be Python field
+        names or JSON keys (aliases), as you prefer.
+
+        >>> from pydantic import BaseModel, Field
+        >>> class User(BaseModel):
+        ...     full_name: str = Field(alias="fullName")
+        >>> p = TypedParser(User)
+        >>> _ = p.feed('{"fullName": "Ada')
+        >>> p.status("full_name"), p.status("fullName")
+        (<FieldStatus.STREAMING: 'streaming'>, <FieldStatus.STREAMING: 'streaming'>)
+        """
+        return self._status_of(_parse_path(path))
 
     def feed(self, delta: Union[str, bytes]) -> list[Event]:
         """Consume a delta; returns the core parser's events for it.
 
         Raises :class:`~partialjson.ParseError` on invalid JSON; :attr:`partial` stays readable.
         """
-        self._completed = []
-        self._new_items = []
+        if self._completed:
+            self._completed = []
+        if self._new_items:
+            self._new_items = []
         try:
             events = self._parser.feed(delta)
         except ParseError as error:
             for event in error.events:  # what came before the bad character still shows
                 self._apply(event)
             raise
-        self._received.append(delta)
+        if type(delta) is str:
+            tail = self._log.tail
+            tail.append(delta)
+            if len(tail) >= BATCH:
+                self._log.flush()
+        else:
+            self._log.add(delta)
+        string = self._string
+        if string is not None and string.plain and len(events) == 1:
+            # The common delta: more text of a string shown as it is. Grow it in place: with
+            # the view's reference dropped, `+=` extends the only reference (CPython) instead
+            # of copying the whole string every delta.
+            event = events[0]
+            if type(event) is StringFragment:
+                container, key = string.container, string.key
+                text = container[key]
+                container[key] = None
+                text += event.fragment
+                container[key] = text
+                return events
         for event in events:
             self._apply(event)
         return events
@@ -263,183 +404,436 @@ class TypedParser(Generic[T]):
     def finish(self) -> T:
         """The done signal: return ``T`` validated exactly as ``validate_json`` would.
 
-        Raises :class:`~partialjson.IncompleteJSONError` if the JSON was cut short, or pydantic's
-        ``ValidationError`` — each error's text offset in its ``positions`` attribute (and a
-        note), where the failing value is in the text.
+        Raises :class:`~partialjson.IncompleteJSONError` if the JSON was cut short (also inside
+        a multi-byte UTF-8 character), or pydantic's ``ValidationError`` — each error's text
+        offset in its ``positions`` attribute (and a note), where the failing value starts.
         """
         if self._final is not _MISSING:
             return self._final  # type: ignore[no-any-return]
+        if self._log.cut_character:
+            raise self._cut_character()
         value = self._parser.close()
-        text = self._text() if self._exact_text else json.dumps(value)
+        if not self._started and value is not None:
+            # A bare number at the root ends with the input: close() completed it, silently.
+            self._complete((), _plain_number(value))
+        text = self._log.text()
+        root = root_start(text, self._lenient) or 0
+        if self._lenient:  # validate the JSON found in the text: its exact slice
+            end = skip_value(text, root)
+            text_or_value = text[root:end] if end is not None else to_json(value).decode()
+        else:
+            text_or_value = text
         try:
-            self._final = _final_adapter(self.type).validate_json(text)
+            self._final = adapter_of(self.type).validate_json(text_or_value)
         except ValidationError as error:
-            _add_positions(error, text)
+            _add_positions(error, text, root, Locator())
             raise
         return self._final  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ the walk
 
     def _apply(self, event: Event) -> None:
-        path = event.path
         kind = type(event)
-        if kind in _COMPLETIONS:
-            self._status[path] = FieldStatus.COMPLETE
+        if kind is StringFragment:
+            if self._string is not None:
+                self._grow(event.fragment)  # type: ignore[attr-defined]
+            else:
+                self._open_string(event.path, event.fragment)  # type: ignore[attr-defined]
+            return
+        if kind is MapKey:
+            frame = self._frames[-1]
+            if frame.mode == _UNION and event.key != frame.shape.key:  # type: ignore[attr-defined]
+                frame.mode = _RAW  # the tag did not come first: validated whole at the close
+            return
+        path = event.path
+        if kind is not StartMap and kind is not StartArray:
             self._completed.append(path)
-        elif kind is not MapKey:
-            self._status.setdefault(path, FieldStatus.STREAMING)
-        if self._raw_depth:
-            self._follow_raw(event, kind, path)
-        elif kind is StringFragment:
-            self._attach(path, _lookup(self._parser.value, path), streaming=True)
-        elif kind in _SCALARS:
-            self._complete_leaf(path, event.value)
+        if kind is String:
+            self._string = None
+            self._complete(path, event.string)  # type: ignore[attr-defined]
+        elif kind is Number:
+            self._complete(path, _plain_number(event.number))  # type: ignore[attr-defined]
+        elif kind is Boolean:
+            self._complete(path, event.boolean)  # type: ignore[attr-defined]
+        elif kind is Null:
+            self._complete(path, None)
         elif kind is StartMap or kind is StartArray:
             self._open(path, kind is StartMap)
-        elif kind is EndMap or kind is EndArray:
-            self._frames.pop()
+        else:
+            self._close()
+
+    def _place(self, path: Path) -> _Place:
+        """Where the value at ``path``, which starts now, goes in the view."""
+        self._started = True
+        if not self._frames:
+            return self._root_place
+        frame = self._frames[-1]
+        mode = frame.mode
+        key = path[-1]
+        if mode == _OBJECT:
+            shape: ObjectShape = frame.shape
+            target = shape.keys.get(key)  # type: ignore[arg-type]
+            paths = shape.paths.get(key) if shape.paths else None  # type: ignore[arg-type]
+            node = frame.node
+            if paths is not None:
+                return _Place(_NOWHERE, node, key, None, targets=paths)
+            if target is None:
+                if shape.extra == "allow" and not shape.is_dict:
+                    return _Place(_TO_EXTRA, node.__pydantic_extra__, key, None)
+                return _Place(_NOWHERE, node, key, None)
+            attribute = target.attribute
+            if shape.multi_keyed:
+                priorities = frame.priorities
+                if priorities is None:
+                    priorities = frame.priorities = {}
+                if priorities.get(attribute, target.priority) < target.priority:
+                    return _Place(_NOWHERE, node, key, None)  # a preferred key was given
+                priorities[attribute] = target.priority
+            if shape.is_dict:
+                return _Place(_TO_ITEM, node, attribute, target.slot)
+            return _Place(_TO_MODEL, node, attribute, target.slot)
+        if mode == _LIST:
+            return _Place(_TO_ITEM, frame.node, key, frame.shape.item)
+        if mode == _DICT:
+            return _Place(_TO_ITEM, frame.node, key, frame.shape.value)
+        if mode == _SKIP:
+            return _Place(_NOWHERE, None, key, None)
+        return _Place(_TO_ITEM, frame.node, key, None)  # inside a raw value
+
+    def _put(self, place: _Place, value: Any) -> None:
+        how = place.how
+        if how == _TO_MODEL:
+            node = place.node
+            node.__dict__[place.key] = value
+            node.__pydantic_fields_set__.add(place.key)
+        elif how == _TO_ITEM or how == _TO_EXTRA:
+            container, key = place.node, place.key
+            if type(container) is list and key == len(container):
+                container.append(value)
+            else:
+                container[key] = value
+
+    def _open_string(self, path: Path, fragment: str) -> None:
+        place = self._place(path)
+        slot = place.slot
+        shown = place.how != _NOWHERE and self._show_strings
+        if slot is not None and not slot.leaf.streams_text:
+            shown = False
+        if not shown:
+            self._string = _OpenString(place.node, place.key, None, _PLAIN)
+            return
+        if place.how == _TO_MODEL:
+            place.node.__pydantic_fields_set__.add(place.key)
+            container = place.node.__dict__
+            container[place.key] = ""
+        else:
+            self._put(place, "")
+            container = place.node
+        leaf = _PLAIN if slot is None else slot.leaf
+        self._string = _OpenString(place.node, place.key, container, leaf)
+        self._grow(fragment)
+
+    def _grow(self, fragment: str) -> None:
+        string = self._string
+        assert string is not None
+        container = string.container
+        if container is None or not fragment:
+            return
+        if string.strip:
+            if not string.started:
+                fragment = fragment.lstrip()
+                if not fragment:
+                    return
+                string.started = True
+            fragment = string.held + fragment
+            shown = fragment.rstrip()
+            string.held = fragment[len(shown) :]
+            fragment = shown
+        if string.lower:
+            fragment = fragment.lower()
+        elif string.upper:
+            fragment = fragment.upper()
+        key = string.key
+        text = container[key]  # grown in place, as in feed()
+        container[key] = None
+        text += fragment
+        container[key] = text
+
+    def _complete(self, path: Path, value: Any) -> None:
+        place = self._place(path)
+        frame = self._frames[-1] if self._frames else None
+        if (
+            frame is not None
+            and frame.mode == _UNION
+            and path[-1] == frame.shape.key
+            and self._choose_variant(frame, value)
+        ):
+            place = self._place(path)
+        if place.how == _NOWHERE:
+            self._nowhere_done(place, path, value)
+        elif place.slot is None:
+            self._put(place, value)  # raw: kept as JSON
+        else:
+            self._put(place, self._coerce(place, path, value))
+        if frame is not None and frame.items:
             self._item_done(path)
 
-    def _slot_at(self, path: Path) -> Slot:
-        """The slot of a path, from the type alone (for the ``items`` option)."""
-        slot = self._slot
-        for part in path:
-            shape = slot.shape
-            if isinstance(shape, ObjectShape) and isinstance(part, str) and part in shape.fields:
-                slot = shape.fields[part][1]
-            elif isinstance(shape, ListShape) and isinstance(part, int):
-                slot = shape.item
-            elif isinstance(shape, DictShape) and isinstance(part, str):
-                slot = shape.value
-            else:
-                raise ValueError(
-                    f"items={'.'.join(map(str, path))!r} is not an array in {self.type!r}"
-                )
-        if not isinstance(slot.shape, ListShape):
-            raise ValueError(f"items={'.'.join(map(str, path))!r} is not an array in {self.type!r}")
-        return slot.shape.item
-
-    def _child_slot(self, key: Union[str, int]) -> Slot:
-        if not self._frames:
-            return self._slot
-        frame = self._frames[-1]
-        shape = frame.shape
-        if frame.mode == _OBJECT:
-            assert isinstance(shape, ObjectShape)
-            field = shape.fields.get(key)  # type: ignore[arg-type]
-            return _ANY if field is None else field[1]
-        if frame.mode == _LIST:
-            assert isinstance(shape, ListShape)
-            return shape.item
-        assert isinstance(shape, DictShape)
-        return shape.value
-
-    def _attach(self, path: Path, value: Any, streaming: bool = False) -> None:
-        """Put a value into its parent in the view (or make it the root)."""
-        if not self._frames:
-            self._view = value
-            return
-        frame = self._frames[-1]
-        key = path[-1]
-        if frame.mode == _OBJECT:
-            assert isinstance(frame.shape, ObjectShape) and isinstance(key, str)
-            known = frame.shape.set(frame.node, key, value)
-            if not known and not streaming and frame.shape.forbid_extra:
-                self._issue(
-                    path, f"Extra key {key!r} is not permitted by {frame.shape.cls.__name__}"
-                )
-        elif frame.mode == _LIST:
-            assert isinstance(key, int)
-            if key == len(frame.node):
-                frame.node.append(value)
-            else:
-                frame.node[key] = value
-        else:
-            frame.node[key] = value
-
-    def _complete_leaf(self, path: Path, value: Any) -> None:
-        slot = self._child_slot(path[-1]) if path else self._slot
+    def _coerce(self, place: _Place, path: Path, value: Any) -> Any:
+        assert place.slot is not None
         try:
-            coerced = slot.leaf.coerce(value)
+            return place.slot.leaf.coerce(value)
         except ValidationError as error:
-            self._issue(path, _first_message(error))
-            self._attach(path, None)  # a string shown while streaming is taken back
-        else:
-            self._attach(path, coerced)
-        self._item_done(path)
+            self._issue(path, _first_message(error), place)
+            return None
+        except ValueError as error:  # the value could not even be written as JSON (too deep)
+            self._issue(path, str(error), place)
+            return None
+
+    def _nowhere_done(self, place: _Place, path: Path, value: Any) -> None:
+        """A complete value the view has no field for: an extra key, or an ``AliasPath`` head."""
+        frame = self._frames[-1] if self._frames else None
+        if place.targets is not None and frame is not None:
+            self._distribute(frame, place, path, value)
+        elif frame is not None and frame.mode == _OBJECT:
+            shape: ObjectShape = frame.shape
+            if shape.extra == "forbid" and path[-1] not in shape.keys:
+                self._issue(path, "Extra inputs are not permitted", place)
+
+    def _distribute(self, frame: _Frame, place: _Place, path: Path, value: Any) -> None:
+        """An ``AliasPath`` head is complete: give each field its value found along the path."""
+        for target in place.targets or ():
+            found = value
+            for part in target.rest:
+                try:
+                    found = found[part]
+                except (KeyError, IndexError, TypeError):
+                    break
+            else:
+                into = _Place(
+                    _TO_ITEM if frame.shape.is_dict else _TO_MODEL,
+                    frame.node,
+                    target.attribute,
+                    target.slot,
+                )
+                if frame.priorities is None:
+                    frame.priorities = {}
+                if frame.priorities.get(target.attribute, target.priority) >= target.priority:
+                    frame.priorities[target.attribute] = target.priority
+                    self._put(into, self._coerce(into, (*path, *target.rest), found))
 
     def _open(self, path: Path, is_object: bool) -> None:
-        slot = self._child_slot(path[-1]) if path else self._slot
-        shape = slot.shape
-        if is_object and isinstance(shape, ObjectShape):
-            frame = _Frame(_OBJECT, path, slot, shape.new())
-        elif is_object and isinstance(shape, DictShape):
-            frame = _Frame(_DICT, path, slot, {})
-        elif is_object and isinstance(shape, UnionShape):  # raw until its tag arrives
-            frame = _Frame(_UNION, path, slot, _lookup(self._parser.value, path))
-            self._raw_depth = 1
-        elif not is_object and isinstance(shape, ListShape):
-            frame = _Frame(_LIST, path, slot, [])
+        place = self._place(path)
+        slot = place.slot
+        if place.how == _NOWHERE and place.targets is None:
+            frame = _Frame(_SKIP, path, place, None, None)
+            self._frames.append(frame)
+            return
+        shape: Any = None if slot is None else (slot.object if is_object else slot.array)
+        if isinstance(shape, ObjectShape):
+            frame = _Frame(_OBJECT, path, place, shape, shape.new())
+        elif isinstance(shape, DictShape):
+            frame = _Frame(_DICT, path, place, shape, {})
+        elif isinstance(shape, ListShape):
+            frame = _Frame(_LIST, path, place, shape, [])
+            frame.items = self._field_path(place.key) == self._items_path
+        elif isinstance(shape, UnionShape):  # raw until its tag arrives
+            frame = _Frame(_UNION, path, place, shape, {})
         else:  # shown raw while it streams, validated whole when it closes
-            frame = _Frame(_RAW, path, slot, _lookup(self._parser.value, path))
-            self._raw_depth = 1
-        self._attach(path, frame.node, streaming=True)
+            frame = _Frame(_RAW, path, place, None, {} if is_object else [])
+        if place.how != _NOWHERE:
+            self._put(place, frame.node)
         self._frames.append(frame)
 
-    def _follow_raw(self, event: Event, kind: type, path: Path) -> None:
-        """Inside a value shown raw: wait for it to close, then validate it whole."""
-        frame = self._frames[-1]
-        if frame.mode == _UNION and self._raw_depth == 1:
-            shape = frame.shape
-            assert isinstance(shape, UnionShape)
-            if kind is MapKey and event.value != shape.key:
-                frame.mode = _RAW  # the tag did not come first: validated whole at the close
-            elif kind in _SCALARS:
-                return self._choose_variant(frame, path, event.value)
-        if kind is StartMap or kind is StartArray:
-            self._raw_depth += 1
-        elif kind is EndMap or kind is EndArray:
-            self._raw_depth -= 1
-            if not self._raw_depth:
-                self._frames.pop()
-                self._complete_leaf(path, frame.node)
+    def _close(self) -> None:
+        frame = self._frames.pop()
+        place = frame.place
+        mode = frame.mode
+        if mode == _RAW or mode == _UNION:
+            if place.slot is not None:
+                self._put(place, self._coerce(place, frame.path, frame.node))
+            elif place.targets is not None:
+                self._nowhere_done(place, frame.path, frame.node)
+        elif mode == _SKIP:
+            self._nowhere_done(place, frame.path, None)
+        elif mode == _OBJECT and frame.shape.defaults:
+            frame.shape.fill_defaults(frame.node)
+        parent = self._frames[-1] if self._frames else None
+        if parent is not None and parent.items:
+            self._item_done(frame.path)
 
-    def _choose_variant(self, frame: _Frame, tag_path: Path, tag: Any) -> None:
+    def _choose_variant(self, frame: _Frame, tag: Any) -> bool:
         """The tag of a discriminated union arrived first: follow its variant from now on."""
-        shape = frame.shape
-        assert isinstance(shape, UnionShape)
+        shape: UnionShape = frame.shape
         variant = shape.variants.get(tag)
         if variant is None:
             frame.mode = _RAW  # an unknown tag: validated whole, and reported, at the close
-            return
-        self._raw_depth = 0
-        chosen = _Frame(_OBJECT, frame.path, Slot(variant, frame.slot.leaf), variant.new())
-        self._frames.pop()
-        self._attach(frame.path, chosen.node, streaming=True)
-        self._frames.append(chosen)
-        self._complete_leaf(tag_path, tag)
+            return False
+        frame.mode = _OBJECT
+        frame.shape = variant
+        frame.node = variant.new()
+        if frame.place.how != _NOWHERE:
+            self._put(frame.place, frame.node)
+        return True
+
+    # ------------------------------------------------------------------ items
+
+    def _items_at(self, path: Path) -> tuple[Path, Slot]:
+        """The items array's path by Python names, and its items' slot, from the type alone."""
+        slot: Optional[Slot] = self._slot
+        names: list[Union[str, int]] = []
+        for part in path:
+            assert slot is not None
+            if isinstance(part, int) and slot.array is not None:
+                slot = slot.array.item
+                names.append(part)
+                continue
+            shape = slot.object
+            attribute = shape.attribute(part) if isinstance(shape, ObjectShape) else None
+            if attribute is not None:
+                assert isinstance(shape, ObjectShape)
+                slot = shape.attributes[attribute]
+                names.append(attribute)
+            elif isinstance(shape, DictShape) and isinstance(part, str):
+                slot = shape.value
+                names.append(part)
+            else:
+                slot = None
+                break
+        if slot is None or slot.array is None:
+            raise ValueError(f"items={'.'.join(map(str, path))!r} is not an array in {self.type!r}")
+        return tuple(names), slot.array.item
+
+    def _field_path(self, key: Any) -> Path:
+        """The path by Python names of a value starting (or closing) now under the top frame."""
+        if not self._frames:
+            return ()
+        return (*(frame.place.key for frame in self._frames[1:]), key)
 
     def _item_done(self, path: Path) -> None:
-        items_path = self._items_path
-        if items_path is None or len(path) != len(items_path) + 1 or path[:-1] != items_path:
-            return
         assert self._items_slot is not None
-        raw = _lookup(self._parser.value, path)
+        raw = self._parser.value
+        for part in path:
+            raw = raw[part]
         try:
-            item = self._items_slot.leaf.adapter.validate_json(json.dumps(raw))
+            item = self._items_slot.leaf.validator.validate_json(to_json(raw))
         except ValidationError as error:
-            self._issue(path, _first_message(error))
+            self._issue(path, _first_message(error), _Place(_TO_ITEM, None, path[-1], None))
             return
         self._items.append(item)
         self._new_items.append(item)
 
-    def _issue(self, path: Path, message: str) -> None:
-        self._issues.append(Issue(path, message, self._parser.position))
+    # ------------------------------------------------------------------ status and issues
 
-    def _text(self) -> Union[str, bytes]:
-        if all(isinstance(piece, str) for piece in self._received):
-            return "".join(self._received)  # type: ignore[arg-type]
-        return b"".join(p.encode() if isinstance(p, str) else p for p in self._received)
+    def _status_of(self, parts: Path) -> FieldStatus:
+        if not self._started:
+            return FieldStatus.PENDING
+        frames, string = self._frames, self._string
+        node = self._root_place.node[0]
+        slot: Optional[Slot] = self._slot
+        names: list[Any] = []
+        depth = 0 if frames else -1  # node is frames[depth].node while it is still open
+        open_leaf = not parts and string is not None
+        for part in parts:
+            if open_leaf:
+                return FieldStatus.PENDING  # nothing below a string
+            key, child, child_slot = _child_of(node, slot, part)
+            if key is _MISSING:
+                if (
+                    string is not None
+                    and depth == len(frames) - 1
+                    and string.parent is node
+                    and (string.key == part or _same_field(node, slot, part, string.key))
+                ):
+                    return FieldStatus.STREAMING  # shown once complete (a date, a secret)
+                return FieldStatus.PENDING
+            names.append(key)
+            if depth >= 0:
+                following = frames[depth + 1] if depth + 1 < len(frames) else None
+                if (
+                    following is not None
+                    and following.place.node is node
+                    and (following.place.key == key)
+                ):
+                    depth += 1
+                elif string is not None and string.parent is node and string.key == key:
+                    open_leaf, depth = True, -1
+                else:
+                    depth = -1
+            node, slot = child, child_slot
+        if self._invalid and tuple(names) in self._invalid:
+            return FieldStatus.INVALID
+        if depth >= 0 or open_leaf:
+            return FieldStatus.STREAMING
+        return FieldStatus.COMPLETE
+
+    def _issue(self, path: Path, message: str, place: _Place) -> None:
+        names = self._field_path(place.key)
+        issue = Issue(path, message, self._position(path), names)
+        self._issues.append(issue)
+        self._invalid[names] = issue
+
+    def _position(self, path: Path) -> int:
+        text = self._log.text()
+        root = root_start(text, self._lenient)
+        if root is None:
+            return self._parser.position
+        return self._locator.find(text, root, path)[0]
+
+    def _cut_character(self) -> IncompleteJSONError:
+        text = self._log.text()
+        pos = len(text)
+        line = text.count("\n") + 1
+        column = pos - text.rfind("\n")
+        error = IncompleteJSONError(
+            "Incomplete JSON: the input ends inside a UTF-8 character",
+            text[-20:],
+            pos,
+            line,
+            column,
+        )
+        return error
+
+
+def _child_of(node: Any, slot: Optional[Slot], part: Any) -> tuple[Any, Any, Optional[Slot]]:
+    """(key in the view, child, child's slot) for a path part; key ``_MISSING`` if absent."""
+    shape = getattr(type(node), "__partial_shape__", None)
+    if shape is None and slot is not None and isinstance(node, dict):
+        shape = slot.object
+    if isinstance(shape, ObjectShape):
+        key = shape.attribute(part)
+        if key is not None:
+            present = key in node if shape.is_dict else key in node.__pydantic_fields_set__
+            if present:
+                child = node[key] if shape.is_dict else node.__dict__.get(key)
+                return key, child, shape.attributes[key]
+        extra = getattr(node, "__pydantic_extra__", None)
+        if extra and part in extra:
+            return part, extra[part], None
+        return _MISSING, None, None
+    if isinstance(node, list) and isinstance(part, int):
+        if part >= len(node):
+            return _MISSING, None, None
+        item = None if slot is None or slot.array is None else slot.array.item
+        return part, node[part], item
+    if isinstance(node, dict) and isinstance(part, str) and part in node:
+        value = shape.value if isinstance(shape, DictShape) else None
+        return part, node[part], value
+    return _MISSING, None, None
+
+
+def _same_field(node: Any, slot: Optional[Slot], part: Any, key: Any) -> bool:
+    shape = getattr(type(node), "__partial_shape__", None)
+    if shape is None and slot is not None and isinstance(node, dict):
+        shape = slot.object
+    return isinstance(shape, ObjectShape) and shape.attribute(part) == key
+
+
+class _PlainLeaf:
+    strip = lower = upper = False
+    streams_text = True
+
+
+_PLAIN = _PlainLeaf()
 
 
 def _first_message(error: ValidationError) -> str:
@@ -447,34 +841,12 @@ def _first_message(error: ValidationError) -> str:
     return str(first["msg"])
 
 
-def _locate(text: str, paths: set[Path]) -> dict[Path, int]:
-    """The offset where each of ``paths`` starts in ``text`` (an error path, off the hot path)."""
-    found: dict[Path, int] = {}
-    parser = Parser()
-    for offset, char in enumerate(text):
-        for event in parser.feed(char):
-            if event.kind == "map_key":
-                continue
-            if event.path in paths and event.path not in found:
-                found[event.path] = offset
-        if len(found) == len(paths):
-            break
-    return found
-
-
-def _add_positions(error: ValidationError, text: Union[str, bytes]) -> None:
+def _add_positions(error: ValidationError, text: str, root: int, locator: Locator) -> None:
     """Attach each failing field's text offset to a ValidationError (``positions`` and a note)."""
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    locs = [tuple(e["loc"]) for e in error.errors(include_url=False)]
-    candidates = {loc[:k] for loc in locs for k in range(len(loc) + 1)}
-    starts = _locate(text, candidates)
     positions: dict[tuple[Any, ...], int] = {}
-    for loc in locs:
-        for k in range(len(loc), -1, -1):  # the deepest part of the location present in the text
-            if loc[:k] in starts:
-                positions[loc] = starts[loc[:k]]
-                break
+    for details in error.errors(include_url=False):
+        loc = tuple(details["loc"])
+        positions[loc] = locator.find(text, root, loc)[0]
     error.positions = positions  # type: ignore[attr-defined]
     notes = [
         f"{'.'.join(map(str, loc)) or '(root)'}: at char {pos}" for loc, pos in positions.items()

@@ -34,6 +34,7 @@ _VALID_NAME = re.compile(r"[a-zA-Z0-9_-]{1,64}")
 def json_schema(type_: Any, *, strict: bool = True) -> dict[str, Any]:
     """The JSON Schema of ``type_``; with ``strict=True``, in the form strict mode accepts.
 
+    >>> from partialjson import json_schema
     >>> from partialjson.samples import Customer
     >>> schema = json_schema(Customer)
     >>> schema["required"], schema["additionalProperties"]
@@ -59,6 +60,7 @@ def text_format(
 ) -> dict[str, Any]:
     """The Responses API's ``text.format`` parameter for ``type_``.
 
+    >>> from partialjson import text_format
     >>> from partialjson.samples import Customer
     >>> fmt = text_format(Customer)
     >>> fmt["type"], fmt["name"], fmt["strict"]
@@ -83,6 +85,7 @@ def response_format(
 ) -> dict[str, Any]:
     """Chat Completions' ``response_format`` parameter for ``type_``.
 
+    >>> from partialjson import response_format
     >>> from partialjson.samples import Customer
     >>> fmt = response_format(Customer)
     >>> fmt["type"], sorted(fmt["json_schema"])

@@ -3,44 +3,40 @@
 Theory of operation
 ===================
 
-The typed layer walks the parser's change events down a *shape* tree derived once from the
-user's type ``T`` (and cached per type):
+The typed layer walks the parser's change events down a tree of *slots* derived once (and cached)
+from ``TypeAdapter(T).core_schema`` — the very schema pydantic-core validates with, so aliases,
+config, discriminators, defaults and wrappers are read exactly as pydantic reads them:
 
-* :class:`ObjectShape` for a pydantic model, a dataclass or a ``TypedDict``: its JSON keys
-  (aliases included), each with the attribute name and the shape of its value, and a
-  generated *partial class* — same field names, every field optional with a ``None`` default;
-* :class:`ListShape` for ``list[X]`` (and other homogeneous sequences), :class:`DictShape` for
-  ``dict[str, X]``;
-* :class:`UnionShape` for a discriminated union of objects: the variant is chosen as soon as
-  the discriminator's value is complete;
-* :class:`Leaf` for everything else (``int``, ``date``, ``Literal``, ``Enum``, plain unions,
-  ``Any`` …): validated whole, by its own ``TypeAdapter``, once its JSON value is complete.
+* every place a value can stand (the root, a field, a list item, a dict value) is a
+  :class:`Slot`: the :class:`Leaf` that validates a complete value there, and the shape to follow
+  if an object or an array opens there;
+* :class:`ObjectShape` for a model, a pydantic or stdlib dataclass or a ``TypedDict``: its JSON
+  keys — ``alias``, ``validation_alias``, ``AliasChoices``, the field name under
+  ``validate_by_name`` / ``populate_by_name``, ``alias_generator``: whatever the core schema
+  lists — each with the attribute it fills and that attribute's slot; an ``AliasPath`` is kept as
+  a key whose value is read whole, then looked into;
+* :class:`ListShape` (``list[X]``, ``tuple[X, ...]``), :class:`DictShape` (``dict[str, X]``);
+* :class:`UnionShape` for a discriminated union: the variant is followed once the tag arrives;
+* a plain union follows the one member that can take an object (or an array), if there is
+  exactly one; anything else is shown raw while it streams and validated whole when it closes.
 
-Each place a value can stand — the root, a field, a list item, a dict value — is a
-:class:`Slot`: the shape that guides the walk, and a :class:`Leaf` for the place's full
-annotation. A complete value found where the shape expected something else (``null`` where
-``Optional[Model]`` expected a model, a number where a list was expected) is validated against
-that full annotation, exactly as pydantic would.
-
-Field validators and model validators are deliberately left out of every adapter built here:
-they are the user's business logic and run only on the final value.
+A :class:`Leaf` validates with a ``SchemaValidator`` built from the place's own core schema and
+the config of the model around it (``strict``, ``str_strip_whitespace``, ``use_enum_values``,
+``val_json_bytes``… apply as in the final value), from the JSON text of the complete value.
+Plain values that need no work (a ``str`` for a plain ``str`` field) skip the validator.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import functools
-import json
-import sys
-import typing
-from collections.abc import Mapping, MutableSequence, Sequence
 from typing import Any, Optional, Union
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
-from pydantic.fields import FieldInfo
-from typing_extensions import Annotated, Literal, get_args, get_origin, is_typeddict
+from pydantic_core import SchemaValidator, to_json
 
 __all__ = [
     "DictShape",
@@ -49,272 +45,485 @@ __all__ = [
     "ObjectShape",
     "Shape",
     "Slot",
+    "Target",
     "UnionShape",
+    "adapter_of",
     "slot_of",
 ]
 
-if sys.version_info >= (3, 10):
-    from types import UnionType
+CoreSchema = dict[str, Any]
 
-    _UNION_TYPES: tuple[Any, ...] = (Union, UnionType)
-else:  # pragma: no cover - Python 3.9
-    _UNION_TYPES = (Union,)
-
-_VALIDATOR_TYPES = (
-    pydantic.AfterValidator,
-    pydantic.BeforeValidator,
-    pydantic.PlainValidator,
-    pydantic.WrapValidator,
+# Wrappers whose inner schema describes the structure the JSON has.
+_PASS_THROUGH = ("default", "nullable", "function-after", "function-before", "function-wrap")
+_STR_CONFIG = ("str_strip_whitespace", "str_to_lower", "str_to_upper", "str_min_length")
+_STR_CHECKS = ("min_length", "max_length", "pattern", "strip_whitespace", "to_lower", "to_upper")
+_NUMBER_CHECKS = ("gt", "ge", "lt", "le", "multiple_of", "allow_inf_nan", "max_digits")
+# Config keys that change how the partial classes serialize, copied from the user's model.
+_SERIALIZATION_CONFIG = (
+    "frozen",
+    "ser_json_bytes",
+    "ser_json_inf_nan",
+    "ser_json_timedelta",
+    "serialize_by_alias",
+    "use_enum_values",
 )
-_SEQUENCES = (list, Sequence, MutableSequence, typing.List, typing.Sequence)
-_PLAIN_LEAVES = frozenset({str, int, float, bool, type(None)})
 
 
 class Leaf:
-    """A value validated whole once its JSON is complete."""
+    """Validates a complete JSON value at one place, as pydantic would in JSON mode."""
 
-    def __init__(self, annotation: Any) -> None:
-        self.annotation = annotation
-        # A JSON value that already is what a plain annotation (str, int, float, bool, None and
-        # unions of them, e.g. Optional[str]) asks for needs no adapter: the common case stays
-        # cheap. Anything else (an int for a float, constraints, dates...) goes to pydantic.
-        members = get_args(annotation) if get_origin(annotation) in _UNION_TYPES else (annotation,)
-        plain = all(m in _PLAIN_LEAVES for m in members)
-        self._plain: tuple[Any, ...] = tuple(members) if plain else ()
-        self._anything = annotation is Any  # any JSON value is valid as it is
+    def __init__(self, schema: CoreSchema, config: dict[str, Any], walker: _Walker) -> None:
+        self.schema = schema
+        self.config = config
+        self._definitions = walker.definitions
+        inner = _unwrap(schema, walker, ("default", "nullable"))
+        kind = inner.get("type")
+        self.nullable = _is_nullable(schema, walker)
+        strict = bool(inner.get("strict", config.get("strict", False)))
+        #: Text transforms a streaming string gets, as ``str_strip_whitespace`` & co. do.
+        self.strip = bool(inner.get("strip_whitespace", config.get("str_strip_whitespace")))
+        self.lower = bool(inner.get("to_lower", config.get("str_to_lower")))
+        self.upper = bool(inner.get("to_upper", config.get("str_to_upper")))
+        #: Whether a string that is still growing can be shown here: a ``str`` or ``Any``, also
+        #: under field validators (they run once it is complete). Never a secret.
+        self.streams_text = _unwrap(inner, walker, _PASS_THROUGH).get("type") in ("str", "any")
+        # The JSON types that are returned as they are: no adapter for the common case.
+        self._identity: tuple[type, ...] = ()
+        if kind == "any":
+            self._identity = (str, int, float, bool, dict, list, type(None))
+        elif kind == "str" and not _has(inner, _STR_CHECKS) and not _has(config, _STR_CONFIG):
+            self._identity = (str,) if config.get("str_max_length") is None else ()
+        elif kind == "int" and not _has(inner, _NUMBER_CHECKS):
+            self._identity = (int,)
+        elif kind == "float" and not _has(inner, _NUMBER_CHECKS):
+            self._identity = (float,)
+        elif kind == "bool":
+            self._identity = (bool,)
+        self._literals: frozenset[str] = frozenset()
+        if kind == "literal" and not strict:
+            self._literals = frozenset(v for v in inner["expected"] if type(v) is str)
 
     @functools.cached_property
-    def adapter(self) -> TypeAdapter[Any]:
-        return TypeAdapter(self.annotation)
+    def validator(self) -> SchemaValidator:
+        schema = self.schema
+        refs, inline = _refs_in(schema)
+        refs -= inline
+        if refs:
+            definitions = _closure(refs, self._definitions)
+            schema = {"type": "definitions", "schema": schema, "definitions": definitions}
+        return SchemaValidator(schema, self.config or None)  # type: ignore[arg-type]
 
     def coerce(self, value: Any) -> Any:
-        """Validate a complete JSON value as pydantic's JSON mode would; raises ValidationError."""
-        if self._anything or type(value) in self._plain:
+        """The complete JSON ``value`` validated here; raises ``ValidationError``."""
+        kind = type(value)
+        if kind in self._identity or (value is None and self.nullable):
             return value
-        return self.adapter.validate_json(json.dumps(value))
+        if kind is str and value in self._literals:
+            return value
+        return self.validator.validate_json(to_json(value))
 
 
-class ObjectShape(Leaf):
-    """A model, dataclass or TypedDict: built field by field as its keys arrive."""
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """What a JSON key fills: an attribute, with the key's priority among the attribute's keys.
 
-    def __init__(self, annotation: Any, cls: type) -> None:
-        super().__init__(annotation)
+    ``rest`` is the rest of an ``AliasPath`` (empty for a plain key); ``priority`` 0 is the key
+    pydantic prefers when several of the attribute's keys are present.
+    """
+
+    attribute: str
+    priority: int
+    rest: tuple[Union[str, int], ...]
+    slot: Slot
+
+
+class ObjectShape:
+    """A model, dataclass or ``TypedDict``: built field by field as its keys arrive."""
+
+    def __init__(self, cls: Any, kind: str) -> None:
         self.cls = cls
-        self.fields: dict[str, tuple[str, Slot]] = {}  # JSON key -> (attribute, slot)
-        self.forbid_extra = False
-        self.is_dict = is_typeddict(cls)
+        self.kind = kind  # "model", "dataclass" or "typed-dict"
+        self.name = getattr(cls, "__name__", "Object")
+        self.is_dict = kind == "typed-dict"
+        #: JSON key -> the plain target it fills (the common case: one lookup per key).
+        self.keys: dict[str, Target] = {}
+        #: JSON key -> targets reached through an ``AliasPath`` starting at that key.
+        self.paths: dict[str, list[Target]] = {}
+        #: attribute -> its slot and its keys (for ``status()`` by attribute or key).
+        self.attributes: dict[str, Slot] = {}
+        self.key_of: dict[str, str] = {}  # any accepted key -> attribute
+        self.multi_keyed = False  # some attribute has several keys: priorities matter
+        #: attribute -> (default, is a factory) for the fields pydantic fills when absent.
+        self.defaults: dict[str, tuple[Any, bool]] = {}
+        self.extra = "ignore"
         self._partial_cls: Optional[type[BaseModel]] = None
 
     @property
     def partial_cls(self) -> type[BaseModel]:
-        """The generated partial model (built on first use; ``TypedDict`` views are dicts)."""
+        """The generated ``Partial<Name>`` model (``TypedDict`` views are plain dicts)."""
         if self._partial_cls is None:
             self._partial_cls = _partial_model(self)
         return self._partial_cls
 
     def new(self) -> Any:
-        """An empty partial value: every field ``None``."""
-        return {} if self.is_dict else self.partial_cls.model_construct()
-
-    def set(self, node: Any, key: str, value: Any) -> bool:
-        """Put a member's value into a partial node; False for a key the type doesn't have."""
-        field = self.fields.get(key)
-        if field is None:
-            return False
+        """An empty partial value: every field unset (``None``)."""
         if self.is_dict:
-            node[field[0]] = value
-        else:
-            node.__dict__[field[0]] = value
-            node.__pydantic_fields_set__.add(field[0])
-        return True
+            return {}
+        node = self.partial_cls.model_construct()
+        if self.extra == "allow":
+            node.__pydantic_extra__ = {}
+        return node
+
+    def fill_defaults(self, node: Any) -> None:
+        """Give the fields that never arrived their defaults, as pydantic does (still unset)."""
+        if self.is_dict:
+            return
+        values, received = node.__dict__, node.__pydantic_fields_set__
+        for attribute, (default, factory) in self.defaults.items():
+            if attribute not in received:
+                values[attribute] = default() if factory else _copy(default)
+
+    def attribute(self, part: Union[str, int]) -> Optional[str]:
+        """The attribute a path part names: a Python field name or any JSON key of it."""
+        if isinstance(part, str):
+            if part in self.attributes:
+                return part
+            return self.key_of.get(part)
+        return None
 
 
-class ListShape(Leaf):
-    def __init__(self, annotation: Any, item: Slot) -> None:
-        super().__init__(annotation)
+class ListShape:
+    def __init__(self, item: Slot) -> None:
         self.item = item
 
 
-class DictShape(Leaf):
-    def __init__(self, annotation: Any, value: Slot) -> None:
-        super().__init__(annotation)
+class DictShape:
+    def __init__(self, value: Slot) -> None:
         self.value = value
 
 
-class UnionShape(Leaf):
-    """A discriminated union of objects: a plain dict until the tag is known."""
+class UnionShape:
+    """A discriminated union of objects: a raw dict until the tag is known."""
 
-    def __init__(self, annotation: Any, key: str, variants: dict[Any, ObjectShape]) -> None:
-        super().__init__(annotation)
+    def __init__(self, key: str, variants: dict[Any, ObjectShape]) -> None:
         self.key = key
         self.variants = variants
 
 
-Shape = Union[Leaf, ObjectShape, ListShape, DictShape, UnionShape]
+Shape = Union[ObjectShape, ListShape, DictShape, UnionShape]
 
 
-@dataclasses.dataclass(frozen=True)
 class Slot:
-    """A place for a value: the shape to walk, and the leaf for its full annotation."""
+    """A place for a value: its leaf, and the shapes followed when an object or array opens."""
 
-    shape: Shape
-    leaf: Leaf
+    __slots__ = ("array", "leaf", "object")
+
+    def __init__(
+        self,
+        leaf: Leaf,
+        object_: Union[ObjectShape, DictShape, UnionShape, None],
+        array: Optional[ListShape],
+    ) -> None:
+        self.leaf = leaf
+        self.object = object_
+        self.array = array
 
 
-def slot_of(annotation: Any) -> Slot:
-    """The root slot of ``annotation`` (cached: derived once per type)."""
+def slot_of(type_: Any) -> Slot:
+    """The root slot of ``type_`` (derived once per type; pydantic's errors at construction)."""
     try:
-        return _cached_slot(annotation)
-    except TypeError:  # an unhashable annotation (e.g. odd Annotated metadata): not cached
-        return _Builder().slot(annotation)
+        return _cached_slot(type_)
+    except TypeError as error:
+        if "unhashable" not in str(error):
+            raise
+        return _slot_from_adapter(_complete_adapter(type_))
+
+
+def adapter_of(type_: Any) -> TypeAdapter[Any]:
+    """``TypeAdapter(type_)``, built once per type (once it is fully defined)."""
+    try:
+        return _cached_adapter(type_)
+    except TypeError as error:
+        if "unhashable" not in str(error):
+            raise
+        return _complete_adapter(type_)
 
 
 @functools.lru_cache(maxsize=256)
-def _cached_slot(annotation: Any) -> Slot:
-    return _Builder().slot(annotation)
+def _cached_adapter(type_: Any) -> TypeAdapter[Any]:
+    return _complete_adapter(type_)
 
 
-class _Builder:
-    """Builds a shape tree; a recursive type reuses the shape it is still building."""
+def _complete_adapter(type_: Any) -> TypeAdapter[Any]:
+    adapter = TypeAdapter(type_)
+    if not isinstance(adapter.core_schema, dict):  # not fully defined: pydantic's own error,
+        adapter.core_schema["type"]  # and nothing cached that a later rebuild would fix
+        if not isinstance(adapter.core_schema, dict):
+            raise TypeError(f"pydantic cannot build a schema for {type_!r}")
+    return adapter
 
-    def __init__(self) -> None:
+
+@functools.lru_cache(maxsize=256)
+def _cached_slot(type_: Any) -> Slot:
+    return _slot_from_adapter(_cached_adapter(type_))
+
+
+def _slot_from_adapter(adapter: TypeAdapter[Any]) -> Slot:
+    schema: CoreSchema = adapter.core_schema  # type: ignore[assignment]
+    walker = _Walker(schema)
+    return walker.slot(schema, {})
+
+
+class _Walker:
+    """Walks a core schema into slots; a recursive model reuses the shape being built."""
+
+    def __init__(self, root: CoreSchema) -> None:
+        self.definitions: dict[str, CoreSchema] = {}
+        _collect_definitions(root, self.definitions)
         self._objects: dict[Any, ObjectShape] = {}
 
-    def slot(self, annotation: Any) -> Slot:
-        shape = self.build(annotation)
-        annotation = _rejoin(*_split_annotated(annotation))  # without validator functions
-        return Slot(shape, shape if shape.annotation == annotation else Leaf(annotation))
+    def resolve(self, schema: CoreSchema) -> CoreSchema:
+        while schema.get("type") in ("definitions", "definition-ref"):
+            if schema["type"] == "definitions":
+                schema = schema["schema"]
+            else:
+                schema = self.definitions[schema["schema_ref"]]
+        return schema
 
-    def build(self, annotation: Any) -> Shape:
-        bare, metadata = _split_annotated(annotation)
-        annotation = _rejoin(bare, metadata)
-        origin = get_origin(bare)
-        args = get_args(bare)
-        if isinstance(bare, type) and _is_object_type(bare):
-            return self._object(annotation, bare)
-        if origin in _UNION_TYPES:
-            members = [a for a in args if a is not type(None)]
-            if len(members) == 1:  # Optional[X]: the slot's leaf validates a null
-                return self.build(members[0])
-            return self._union(annotation, members, metadata)
-        if origin in _SEQUENCES and len(args) == 1:
-            return ListShape(annotation, self.slot(args[0]))
-        if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
-            return ListShape(annotation, self.slot(args[0]))
-        if (
-            origin in (dict, Mapping, typing.Dict, typing.Mapping)
-            and len(args) == 2
-            and args[0] is str
+    def slot(self, schema: CoreSchema, config: dict[str, Any]) -> Slot:
+        leaf = Leaf(schema, config, self)
+        object_: Union[ObjectShape, DictShape, UnionShape, None] = None
+        array: Optional[ListShape] = None
+        for shape in self._shapes(schema, config):
+            if isinstance(shape, ListShape):
+                array = shape if array is None else None
+            else:
+                object_ = shape if object_ is None else None
+        return Slot(leaf, object_, array)
+
+    def _shapes(self, schema: CoreSchema, config: dict[str, Any]) -> list[Shape]:
+        """The shapes a value here can be followed with (one per JSON kind, or none)."""
+        schema = self.resolve(schema)
+        kind = schema.get("type")
+        if kind in _PASS_THROUGH:
+            return self._shapes(schema["schema"], config)
+        if kind == "lax-or-strict":
+            strict = schema.get("strict", config.get("strict", False))
+            return self._shapes(schema["strict_schema" if strict else "lax_schema"], config)
+        if kind == "json-or-python":
+            return self._shapes(schema["json_schema"], config)
+        if kind == "model" and schema.get("root_model"):
+            return self._shapes(schema["schema"], schema.get("config", config))
+        if kind in ("model", "dataclass", "typed-dict"):
+            shape = self._object(schema, config)
+            return [] if shape is None else [shape]
+        if kind == "list" or (
+            kind == "tuple"
+            and schema.get("variadic_item_index") == 0
+            and len(schema.get("items_schema", ())) == 1
         ):
-            return DictShape(annotation, self.slot(args[1]))
-        return Leaf(annotation)
+            items = schema.get("items_schema", {"type": "any"})
+            item = items[0] if isinstance(items, list) else items
+            return [ListShape(self.slot(item, config))]
+        if kind == "dict":
+            keys = self.resolve(schema.get("keys_schema", {"type": "str"}))
+            if keys.get("type") in ("str", "any") and len(keys) <= 2:
+                return [DictShape(self.slot(schema.get("values_schema", {"type": "any"}), config))]
+            return []
+        if kind == "tagged-union":
+            union = self._tagged_union(schema, config)
+            return [] if union is None else [union]
+        if kind == "union":
+            shapes: list[Shape] = []
+            for choice in schema["choices"]:
+                choice = choice[0] if isinstance(choice, tuple) else choice
+                if self.resolve(choice).get("type") == "any":
+                    return []
+                shapes.extend(self._shapes(choice, config))
+            return shapes
+        return []
 
-    def _object(self, annotation: Any, cls: type) -> ObjectShape:
-        if cls in self._objects:
-            return self._objects[cls]
-        shape = ObjectShape(annotation, cls)
-        self._objects[cls] = shape
-        for key, attribute, field_annotation in _fields_of(cls):
-            shape.fields[key] = (attribute, self.slot(field_annotation))
-        if issubclass(cls, BaseModel):
-            shape.forbid_extra = cls.model_config.get("extra") == "forbid"
+    def _object(self, schema: CoreSchema, outer: dict[str, Any]) -> Optional[ObjectShape]:
+        key = schema.get("ref") or id(schema)
+        if key in self._objects:
+            return self._objects[key]
+        kind = schema["type"]
+        config = schema.get("config", outer)
+        fields_schema = schema if kind == "typed-dict" else self.resolve(schema["schema"])
+        while fields_schema.get("type") in _PASS_THROUGH:  # model validators around the fields
+            fields_schema = self.resolve(fields_schema["schema"])
+        if fields_schema.get("type") not in ("model-fields", "dataclass-args", "typed-dict"):
+            return None  # a custom schema: validated whole
+        shape = ObjectShape(schema.get("cls"), kind)
+        self._objects[key] = shape
+        shape.extra = fields_schema.get("extra_behavior") or config.get(
+            "extra_fields_behavior", "ignore"
+        )
+        fields = fields_schema["fields"]
+        named = (
+            [(f["name"], f) for f in fields if f.get("init", True) is not False]
+            if isinstance(fields, list)
+            else list(fields.items())
+        )
+        by_alias = config.get("validate_by_alias", True) is not False
+        by_name = bool(config.get("validate_by_name", False)) or not by_alias
+        for name, field in named:
+            slot = self.slot(field["schema"], config)
+            shape.attributes[name] = slot
+            default = self.resolve(field["schema"])
+            if default.get("type") == "default" and "default" in default:
+                shape.defaults[name] = (default["default"], False)
+            elif default.get("type") == "default" and not default.get("default_factory_takes_data"):
+                shape.defaults[name] = (default["default_factory"], True)
+            keys = _keys_of(name, field.get("validation_alias"), by_alias, by_name)
+            shape.multi_keyed |= len(keys) > 1
+            for priority, path in enumerate(keys):
+                head, rest = path[0], tuple(path[1:])
+                if not isinstance(head, str):
+                    continue
+                target = Target(name, priority, rest, slot)
+                shape.key_of.setdefault(head, name)
+                if rest:
+                    shape.paths.setdefault(head, []).append(target)
+                elif head not in shape.keys or shape.keys[head].priority > priority:
+                    shape.keys[head] = target
         return shape
 
-    def _union(self, annotation: Any, members: list[Any], metadata: list[Any]) -> Shape:
-        key = _discriminator(metadata)
-        if key is None:
-            return Leaf(annotation)
+    def _tagged_union(self, schema: CoreSchema, config: dict[str, Any]) -> Optional[UnionShape]:
+        key = schema.get("discriminator")
+        if not isinstance(key, str):
+            return None
         variants: dict[Any, ObjectShape] = {}
-        for member in members:
-            variant = self.build(member)
-            if not isinstance(variant, ObjectShape) or key not in variant.fields:
-                return Leaf(annotation)
-            bare, _ = _split_annotated(variant.fields[key][1].leaf.annotation)
-            if get_origin(bare) is not Literal:
-                return Leaf(annotation)
-            for tag in get_args(bare):
-                variants[tag.value if isinstance(tag, enum.Enum) else tag] = variant
-        return UnionShape(annotation, key, variants)
+        for tag, choice in schema["choices"].items():
+            shapes = self._shapes(choice, config)
+            if len(shapes) != 1 or not isinstance(shapes[0], ObjectShape):
+                return None
+            variants[tag.value if isinstance(tag, enum.Enum) else tag] = shapes[0]
+        return UnionShape(key, variants)
 
 
-def _split_annotated(annotation: Any) -> tuple[Any, list[Any]]:
-    """``Annotated[X, *m]`` as ``(X, m)`` without validator functions (see the module doc)."""
-    if get_origin(annotation) is Annotated:
-        bare, *metadata = get_args(annotation)
-        inner, more = _split_annotated(bare)
-        return inner, [m for m in [*more, *metadata] if not isinstance(m, _VALIDATOR_TYPES)]
-    return annotation, []
+def _keys_of(name: str, alias: Any, by_alias: bool, by_name: bool) -> list[list[Any]]:
+    """The key paths pydantic-core looks a field up by, most preferred first."""
+    paths: list[list[Any]] = []
+    if alias is not None and by_alias:
+        if isinstance(alias, str):
+            paths.append([alias])
+        elif all(isinstance(p, list) for p in alias):  # AliasChoices: a list of paths
+            paths.extend(list(p) for p in alias)
+        else:  # one AliasPath
+            paths.append(list(alias))
+    if (by_name or not paths) and [name] not in paths:
+        paths.append([name])
+    return paths
 
 
-def _rejoin(bare: Any, metadata: list[Any]) -> Any:
-    return Annotated[(bare, *metadata)] if metadata else bare
+def _unwrap(schema: CoreSchema, walker: _Walker, kinds: tuple[str, ...]) -> CoreSchema:
+    schema = walker.resolve(schema)
+    while schema.get("type") in kinds:
+        schema = walker.resolve(schema["schema"])
+    return schema
 
 
-def _is_object_type(cls: type) -> bool:
-    return issubclass(cls, BaseModel) or dataclasses.is_dataclass(cls) or is_typeddict(cls)
+def _is_nullable(schema: CoreSchema, walker: _Walker) -> bool:
+    schema = walker.resolve(schema)
+    while schema.get("type") == "default":
+        schema = walker.resolve(schema["schema"])
+    return schema.get("type") in ("nullable", "none")
 
 
-def _fields_of(cls: type) -> list[tuple[str, str, Any]]:
-    """(JSON key, attribute name, annotation with its constraints) for each field of ``cls``."""
-    if issubclass(cls, BaseModel):
-        by_alias = cls.model_config.get("validate_by_alias", True) is not False
-        out = []
-        for name, info in cls.model_fields.items():
-            key = (info.validation_alias if isinstance(info.validation_alias, str) else None) or (
-                info.alias if by_alias and info.alias else name
-            )
-            out.append((key, name, _field_annotation(info)))
-        return out
-    hints = typing.get_type_hints(cls, include_extras=True)
-    if dataclasses.is_dataclass(cls):
-        return [(f.name, f.name, hints.get(f.name, Any)) for f in dataclasses.fields(cls)]
-    return [(name, name, hint) for name, hint in hints.items()]  # TypedDict
+def _copy(value: Any) -> Any:
+    if value is None or isinstance(value, (str, int, float, bool, bytes, tuple, frozenset)):
+        return value
+    return copy.deepcopy(value)
 
 
-def _field_annotation(info: FieldInfo) -> Any:
-    metadata = [m for m in info.metadata if not isinstance(m, _VALIDATOR_TYPES)]
-    if info.discriminator is not None:
-        metadata.append(pydantic.Field(discriminator=info.discriminator))
-    return _rejoin(info.annotation, metadata)
+def _has(mapping: dict[str, Any], keys: tuple[str, ...]) -> bool:
+    return any(mapping.get(k) is not None and mapping.get(k) is not False for k in keys)
 
 
-def _discriminator(metadata: list[Any]) -> Optional[str]:
-    for item in metadata:
-        found = getattr(item, "discriminator", None)
-        if isinstance(found, str):
-            return found
-    return None
+def _collect_definitions(root: CoreSchema, into: dict[str, CoreSchema]) -> None:
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "definitions":
+                for definition in node["definitions"]:
+                    into[definition["ref"]] = definition
+            elif isinstance(node.get("ref"), str) and isinstance(node.get("type"), str):
+                into.setdefault(node["ref"], node)
+            stack.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
 
 
-def _partial_annotation(shape: Shape, building: set[int]) -> Any:
-    if isinstance(shape, ObjectShape):
-        if shape.is_dict or id(shape) in building:
-            return Any
-        if shape._partial_cls is None:
-            shape._partial_cls = _partial_model(shape, building)
-        return shape._partial_cls
-    if isinstance(shape, ListShape):
-        return list[_partial_annotation(shape.item.shape, building)]  # type: ignore[misc]
-    if isinstance(shape, DictShape):
-        return dict[str, _partial_annotation(shape.value.shape, building)]  # type: ignore[misc]
-    if isinstance(shape, UnionShape):
-        variants = {id(v): v for v in shape.variants.values()}.values()
-        return Union[tuple(_partial_annotation(v, building) for v in variants)]
-    return shape.annotation
+def _refs_in(schema: CoreSchema) -> tuple[set[str], set[str]]:
+    """The refs ``schema`` uses, and those it defines inline."""
+    refs: set[str] = set()
+    inline: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("type") == "definition-ref":
+                refs.add(node["schema_ref"])
+            elif isinstance(node.get("ref"), str):
+                inline.add(node["ref"])
+            stack.extend(v for k, v in node.items() if k != "metadata")
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return refs, inline
 
 
-def _partial_model(shape: ObjectShape, building: Optional[set[int]] = None) -> type[BaseModel]:
-    """``Partial<Name>``: the same field names, each optional with a ``None`` default."""
-    building = set() if building is None else building
-    building.add(id(shape))
+def _closure(refs: set[str], definitions: dict[str, CoreSchema]) -> list[CoreSchema]:
+    seen: dict[str, CoreSchema] = {}
+    todo = list(refs)
+    while todo:
+        ref = todo.pop()
+        if ref in seen:
+            continue
+        seen[ref] = definitions[ref]
+        todo.extend(_refs_in(definitions[ref])[0] - seen.keys())
+    return list(seen.values())
+
+
+def _partial_model(shape: ObjectShape) -> type[BaseModel]:
+    """``Partial<Name>``: the same field names, each optional with a ``None`` default.
+
+    Fields are typed ``Any``: a partial value holds whatever the stream has shown so far (a raw
+    dict while a union is undecided, a growing string), and serializes without warnings.
+    """
+    infos: dict[str, Any] = {}
+    config: dict[str, Any] = {}
+    cls = shape.cls
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        infos = dict(cls.model_fields)
+        config = dict(cls.model_config)
+    elif isinstance(cls, type) and dataclasses.is_dataclass(cls):
+        infos = dict(getattr(cls, "__pydantic_fields__", {}))
+        config = dict(getattr(cls, "__pydantic_config__", {}))
     fields: dict[str, Any] = {}
-    for attribute, child in shape.fields.values():
-        fields[attribute] = (Optional[_partial_annotation(child.shape, building)], None)
-    building.discard(id(shape))
+    for attribute in shape.attributes:
+        info = infos.get(attribute)
+        fields[attribute] = (
+            Any,
+            pydantic.Field(
+                default=None,
+                serialization_alias=getattr(info, "serialization_alias", None),
+                exclude=getattr(info, "exclude", None),
+                repr=getattr(info, "repr", True),
+                description=getattr(info, "description", None),
+            ),
+        )
+    partial_config = pydantic.ConfigDict(
+        **{k: config[k] for k in _SERIALIZATION_CONFIG if k in config},  # type: ignore[typeddict-item]
+        extra="allow" if shape.extra == "allow" else "ignore",
+    )
     model: type[BaseModel] = pydantic.create_model(
-        f"Partial{shape.cls.__name__}",
-        __doc__=f"A partial {shape.cls.__name__}, for display while it streams.",
-        __module__=shape.cls.__module__,
+        f"Partial{shape.name}",
+        __doc__=f"A partial {shape.name}, for display while it streams.",
+        __module__=getattr(cls, "__module__", __name__),
+        __config__=partial_config,
         **fields,
     )
+    model.__partial_shape__ = shape  # type: ignore[attr-defined]
     return model

@@ -452,9 +452,10 @@ def agui_events(
     response, which closes the upstream connection.
 
     >>> import json, partialjson
+    >>> from partialjson.web.agui import agui_events
     >>> done = {"index": 0, "delta": {"content": '{"a": 1}'}, "finish_reason": "stop"}
     >>> chunks = [{"choices": [done]}]
-    >>> sent = partialjson.agui_events(partialjson.stream(chunks), heartbeat=None)
+    >>> sent = agui_events(partialjson.stream(chunks), heartbeat=None)
     >>> [json.loads(chunk[6:])["type"] for chunk in sent]
     ['RUN_STARTED', 'STATE_SNAPSHOT', 'RUN_FINISHED']
     """
@@ -474,10 +475,11 @@ def aagui_events(
     """The async twin of :func:`agui_events`.
 
     >>> import asyncio, json, partialjson
+    >>> from partialjson.web.agui import aagui_events
     >>> async def source():
     ...     yield {"choices": [{"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}]}
     >>> async def main():
-    ...     sent = partialjson.aagui_events(partialjson.stream(source()), run_id="r1")
+    ...     sent = aagui_events(partialjson.stream(source()), run_id="r1")
     ...     return [json.loads(chunk[6:]) async for chunk in sent]
     >>> asyncio.run(main())[-1]["runId"]
     'r1'

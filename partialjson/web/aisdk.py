@@ -380,9 +380,10 @@ def ui_message_stream(
     (the browser went away) cancels the response, which closes the upstream connection.
 
     >>> import json, partialjson
+    >>> from partialjson.web.aisdk import ui_message_stream
     >>> done = {"index": 0, "delta": {"content": '{"a": 1}'}, "finish_reason": "stop"}
     >>> chunks = [{"choices": [done]}]
-    >>> sent = list(partialjson.ui_message_stream(partialjson.stream(chunks), name="answer"))
+    >>> sent = list(ui_message_stream(partialjson.stream(chunks), name="answer"))
     >>> part = json.loads(sent[-3][6:])  # the last data part
     >>> part["type"], part["data"]["value"], part["data"]["status"]
     ('data-answer', {'a': 1}, 'completed')
@@ -400,10 +401,11 @@ def aui_message_stream(
     """The async twin of :func:`ui_message_stream`.
 
     >>> import asyncio, partialjson
+    >>> from partialjson.web.aisdk import aui_message_stream
     >>> async def source():
     ...     yield {"choices": [{"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}]}
     >>> async def main():
-    ...     sent = partialjson.aui_message_stream(partialjson.stream(source()))
+    ...     sent = aui_message_stream(partialjson.stream(source()))
     ...     return [chunk async for chunk in sent]
     >>> asyncio.run(main())[-1]
     b'data: [DONE]\\n\\n'

@@ -261,7 +261,12 @@ class RelayWriter:
 def encode_update(update: Update) -> bytes:
     """One update as an SSE event without an id, on its own (``b""`` for updates that are not
     display data). A :class:`~partialjson.PartialUpdate` becomes a ``patch`` that replaces the
-    whole value: use :func:`relay` (or a :class:`RelayWriter`) for minimal patches and ids."""
+    whole value: use :func:`relay` (or a :class:`RelayWriter`) for minimal patches and ids.
+
+    >>> from partialjson import Completed, encode_update
+    >>> encode_update(Completed(value={"a": 1}))
+    b'event: completed\\ndata: {"value":{"a":1},"reason":null}\\n\\n'
+    """
     writer = RelayWriter()
     events = writer.feed(update)
     if isinstance(update, PartialUpdate) and update.choice == 0:
@@ -346,6 +351,20 @@ def relay(
 
     Closing the generator early (the browser went away) cancels the response: ``cancel()`` on
     it, which closes the upstream connection.
+
+    >>> import partialjson
+    >>> chunks = [  # Chat Completions chunks; any source stream() reads will do
+    ...     {"choices": [{"index": 0, "delta": {"content": '{"a": "x'}}]},
+    ...     {"choices": [{"index": 0, "delta": {"content": 'y"}'}, "finish_reason": "stop"}]},
+    ... ]
+    >>> for event in partialjson.relay(partialjson.stream(chunks), heartbeat=None):
+    ...     print(event.decode().strip().replace("\\n", " | "))
+    id: 1 | event: started | data: {}
+    id: 2 | event: patch | data: [{"op":"replace","path":"","value":{"a":"x"}}]
+    id: 3 | event: patch | data: [{"op":"append","path":"/a","value":"y"}]
+    id: 4 | event: field_completed | data: {"path":"/a","choice":0}
+    id: 5 | event: field_completed | data: {"path":"","choice":0}
+    id: 6 | event: completed | data: {"value":{"a":"xy"},"reason":"stop"}
     """
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
@@ -431,7 +450,19 @@ async def arelay(
 ) -> AsyncIterator[bytes]:
     """The async twin of :func:`relay` (``store``: an
     :class:`~partialjson.web.store.AsyncReplayStore`). Closing it early, or cancelling the task
-    that reads it, cancels the response."""
+    that reads it, cancels the response.
+
+    >>> import asyncio
+    >>> import partialjson
+    >>> async def chunks():  # an async source: the official async clients' streams, say
+    ...     yield {"choices": [{"index": 0, "delta": {"content": "[1, 2]"}}]}
+    ...     yield {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    >>> async def main():
+    ...     response = partialjson.stream(chunks())
+    ...     return [event async for event in partialjson.arelay(response, heartbeat=None)]
+    >>> asyncio.run(main())[-1]
+    b'id: 6\\nevent: completed\\ndata: {"value":[1,2],"reason":"stop"}\\n\\n'
+    """
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
     writer = RelayWriter(

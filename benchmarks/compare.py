@@ -1,0 +1,177 @@
+"""Section 1: partialjson beside every peer, per delta, on every workload and size, in one run.
+
+For each case (workload × size × cut) and each peer: estimate the run (skip it past the budget),
+check the partial value after every delta against the true prefix (a wrong peer is marked
+*incorrect*, with the first disagreement, and not timed), then time it: medians of ``rounds``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from . import workloads as w
+from .measure import estimate, median, timings, verify
+from .peers import PEERS, Peer
+
+
+@dataclass
+class Case:
+    workload: str
+    nominal: int  # the size asked for (1 KB, 10 KB...)
+    cut: str  # tokens | 64KiB
+    text: str
+    deltas: list[str]
+
+
+def cases(sizes: list[int], big: list[int], workloads: list[str]) -> list[Case]:
+    """Generated cases: token deltas at every size, 64 KiB chunks from 100 KB; ``big`` sizes are
+    for partialjson and the floors only."""
+    out = []
+    for workload in workloads:
+        for size in sizes + big:
+            text = w.document(workload, size)
+            out.append(Case(workload, size, "tokens", text, w.token_deltas(text)))
+            if size >= 100 * w.KB:
+                out.append(Case(workload, size, "64KiB", text, w.chunks(text)))
+    return out
+
+
+def size_label(size: int) -> str:
+    if size >= w.MB:
+        return f"{size // w.MB} MB"
+    return f"{size // w.KB} KB"
+
+
+def _row(case: Case, peer: Peer, **fields: Any) -> dict[str, Any]:
+    return {
+        "section": "peers",
+        "workload": case.workload,
+        "size": len(case.text),
+        "nominal": case.nominal,
+        "label": size_label(case.nominal) if case.nominal else "real",
+        "cut": case.cut,
+        "peer": peer.name,
+        "kind": peer.kind,
+        "deltas": len(case.deltas),
+        **fields,
+    }
+
+
+def run_case(
+    case: Case,
+    peer: Peer,
+    rounds: int,
+    budget: float,
+    big_sizes: set[int],
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    loaded = peer.entry_points()
+    if loaded is None:
+        return _row(case, peer, status="not installed", reason=peer.missing)
+    if case.nominal in big_sizes and peer.kind not in ("ours", "floor"):
+        return _row(
+            case, peer, status="not run", reason="partialjson and the floors only at this size"
+        )
+    run, values = loaded
+    final = json.loads(case.text)
+    # partialjson is estimated too (a regression must not stall the run), with a larger budget:
+    # its figures are the point of the table.
+    limit = budget * 10 if peer.kind == "ours" else budget
+    guess = 0.0 if peer.kind == "floor" else estimate(run, case.deltas, limit)
+    if guess > limit:
+        return _row(case, peer, status="skipped", reason=f"est. {guess:.0f} s a run")
+    if values is not None:
+        why = verify(values, case.deltas, final)
+        if why:
+            return _row(case, peer, status="incorrect", reason=why)
+    try:
+        times, result = timings(run, case.deltas, rounds)
+    except Exception as error:
+        return _row(case, peer, status="error", reason=f"{type(error).__name__}: {error}"[:200])
+    if result != final:
+        return _row(case, peer, status="incorrect", reason="the final value is not the document")
+    seconds = median(times)
+    return _row(
+        case,
+        peer,
+        status="ok",
+        checked="partial values" if values is not None else "final value",
+        seconds=seconds,
+        times=times,
+        us_per_delta=seconds / len(case.deltas) * 1e6,
+        mb_per_s=len(case.text.encode()) / seconds / 1e6,
+    )
+
+
+def run_recorded(peer: Peer, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
+    """The recorded streams' JSON channels, each cut where the provider cut it."""
+    channels = w.recorded_channels()
+    case = Case("recorded", 0, "provider", "".join(c.text for c in channels), [])
+    case.deltas = [d for c in channels for d in c.deltas]
+    loaded = peer.entry_points()
+    if loaded is None:
+        return _row(case, peer, status="not installed", reason=peer.missing)
+    run, values = loaded
+    if values is not None:
+        for channel in channels:
+            deltas = list(channel.deltas)
+            final = json.loads(channel.text) if channel.complete else None
+            why = verify(values, deltas, final, complete=channel.complete)
+            if why:
+                reason = f"{channel.stream} ({channel.name}): {why}"
+                return _row(case, peer, status="incorrect", reason=reason)
+    complete = [list(c.deltas) for c in channels if c.complete]
+    expected = [json.loads("".join(c)) for c in complete]
+    try:
+        times, result = timings(lambda chs: [run(c) for c in chs], complete, rounds)
+    except Exception as error:
+        return _row(case, peer, status="error", reason=f"{type(error).__name__}: {error}"[:200])
+    if result != expected:
+        return _row(case, peer, status="incorrect", reason="a final value is not the document")
+    seconds = median(times)
+    count = sum(map(len, complete))
+    return _row(
+        case,
+        peer,
+        status="ok",
+        checked="partial values" if values is not None else "final value",
+        deltas=count,
+        seconds=seconds,
+        times=times,
+        us_per_delta=seconds / count * 1e6,
+        mb_per_s=sum(len("".join(c).encode()) for c in complete) / seconds / 1e6,
+    )
+
+
+def run_all(
+    sizes: list[int],
+    big: list[int],
+    workloads: list[str],
+    rounds: int,
+    budget: float,
+    log: Callable[[str], None],
+    peers: list[Peer] = PEERS,
+) -> list[dict[str, Any]]:
+    rows = []
+    for case in cases(sizes, big, workloads):
+        for peer in peers:
+            row = run_case(case, peer, rounds, budget, set(big), log)
+            log(format_row(row))
+            rows.append(row)
+    for peer in peers:
+        row = run_recorded(peer, rounds, log)
+        log(format_row(row))
+        rows.append(row)
+    return rows
+
+
+def format_row(row: dict[str, Any]) -> str:
+    head = (
+        f"{row['workload']:8} {row.get('label', ''):>6} {row['cut']:8} {row['peer']:30} "
+        f"{row['deltas']:>8}"
+    )
+    if row["status"] == "ok":
+        return f"{head} {row['us_per_delta']:10.2f} µs/delta {row['mb_per_s']:9.1f} MB/s"
+    return f"{head} {row['status']}: {row.get('reason', '')}"

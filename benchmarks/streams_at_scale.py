@@ -1,0 +1,217 @@
+"""Section 3: many streams at once on one core — the full path, under asyncio.
+
+N simulated responses run concurrently in one process (one core: the GIL), each an async source
+that delivers one OpenAI Chat Completions SSE event every 20 ms (50 deltas/s, a fast model),
+read the way a backend relays an answer to a browser::
+
+    async for chunk in partialjson.arelay(partialjson.stream(source, Form)):
+        ...  # would be written to the browser's response
+
+— SSE bytes → SSE decoder → provider adapter → lifecycle → typed view → relay. Starts are spread
+over the first 20 ms. Measured:
+
+* **CPU per delta** — process CPU time over the run / deltas delivered;
+* **core load** — CPU time / wall time (1.0: the core is saturated);
+* **memory per stream** — resident memory at the busiest moment (sampled every 50 ms) minus
+  before the streams started, / N;
+* **added latency** — from the moment a delta was due (its scheduled arrival) to the moment the
+  relay produced the first bytes for it: parsing, validation, encoding and waiting for the loop.
+  p50 and p99 over every delta of every stream.
+
+A run that cannot finish within ``cap`` seconds of wall time is stopped and reported as
+overloaded (the demand is then stated in cores: CPU per delta × 50 × N).
+
+Streams are independent, so capacity scales out by processes: one process per core behind an ASGI
+server (uvicorn/gunicorn workers), with resumable streams shared across instances through Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import partialjson
+
+from . import workloads as w
+from .measure import percentile
+
+_ROOT = Path(__file__).resolve().parent.parent
+RATE = 50.0  # deltas per second per stream
+TARGET_P99 = 0.010  # seconds
+VARIANTS = 8  # distinct documents shared by the streams (memory measures the streams, not data)
+
+
+def _rss() -> int:
+    """Resident memory of this process in bytes (Linux /proc; else the peak from getrusage)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class _Clock:
+    """When the delta a stream is processing was due."""
+
+    __slots__ = ("due", "index")
+
+    def __init__(self) -> None:
+        self.due = 0.0
+        self.index = -1
+
+
+async def _source(
+    events: list[bytes], start: float, clock: _Clock, counts: list[int]
+) -> AsyncIterator[bytes]:
+    loop = asyncio.get_running_loop()
+    interval = 1.0 / RATE
+    for index, event in enumerate(events):
+        due = start + index * interval
+        delay = due - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        clock.due, clock.index = due, index
+        counts[0] += 1  # delivered (counted here, so a run stopped at the cap counts too)
+        yield event
+
+
+async def _one(
+    events: list[bytes], start: float, latencies: list[float], counts: list[int]
+) -> None:
+    loop = asyncio.get_running_loop()
+    clock = _Clock()
+    seen = -1
+    async for chunk in partialjson.arelay(
+        partialjson.stream(_source(events, start, clock, counts), w.Form)
+    ):
+        if clock.index != seen:
+            seen = clock.index
+            latencies.append(loop.time() - clock.due)
+        counts[1] += len(chunk)
+
+
+async def _run(n: int, seconds: float, cap: float) -> dict[str, Any]:
+    loop = asyncio.get_running_loop()
+    per_stream = max(2, int(seconds * RATE))
+    # A form of about 4.5 characters per delta, so each stream lasts ``seconds``.
+    variants = []
+    for variant in range(VARIANTS):
+        text = w.document("form", int(per_stream * 4.5), seed=variant)
+        variants.append(w.sse_events(w.token_deltas(text, seed=variant)))
+    for _ in partialjson.relay(partialjson.stream(variants[0], w.Form)):
+        pass  # warm up: imports, the partial model class, adapters (once per process)
+    rng = random.Random(n)
+    latencies: list[float] = []
+    counts = [0, 0]  # deltas delivered, relay bytes sent
+    gc.collect()
+    baseline = _rss()
+    peak = [baseline]
+
+    async def monitor() -> None:
+        while True:
+            peak[0] = max(peak[0], _rss())
+            await asyncio.sleep(0.05)
+
+    watcher = asyncio.ensure_future(monitor())
+    begin = loop.time() + 0.05
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    tasks = [
+        asyncio.ensure_future(
+            _one(variants[i % VARIANTS], begin + rng.random() / RATE, latencies, counts)
+        )
+        for i in range(n)
+    ]
+    done, pending = await asyncio.wait(tasks, timeout=cap)
+    overloaded = bool(pending)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    for task in done:
+        task.result()  # a stream that failed fails the harness
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    watcher.cancel()
+    expected = sum(len(variants[i % VARIANTS]) for i in range(n))
+    delivered = counts[0]
+    cpu_per_delta = cpu / max(1, delivered)
+    return {
+        "section": "scale",
+        "streams": n,
+        "deltas_per_stream": sum(map(len, variants)) / VARIANTS,
+        "deltas": delivered,
+        "latency_samples": len(latencies),
+        "deltas_expected": expected,
+        "overloaded": overloaded,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "core_load": cpu / wall,
+        "cpu_us_per_delta": cpu_per_delta * 1e6,
+        "demand_cores": cpu_per_delta * RATE * n,
+        "memory_per_stream_kib": (peak[0] - baseline) / n / 1024,
+        "p50_ms": (percentile(latencies, 50) or 0.0) * 1e3,
+        "p99_ms": (percentile(latencies, 99) or 0.0) * 1e3,
+        "max_ms": (max(latencies) if latencies else 0.0) * 1e3,
+        "relay_bytes_per_delta": counts[1] / max(1, counts[0]),
+    }
+
+
+def run(n: int, seconds: float = 4.0, cap: float = 60.0) -> dict[str, Any]:
+    """One harness run of ``n`` streams of ``seconds`` each, in a fresh event loop."""
+    return asyncio.run(_run(n, seconds, cap))
+
+
+def streams_per_core(cpu_us_per_delta: float, load: float = 0.7) -> int:
+    """Streams one core carries at ``load`` utilisation (headroom keeps the p99 low)."""
+    return int(load / (cpu_us_per_delta * 1e-6 * RATE))
+
+
+def run_all(
+    counts: list[int], seconds: float, cap: float, log: Callable[[str], None]
+) -> list[dict[str, Any]]:
+    """Each count in a fresh process: its memory and latency are its own, not shaped by what
+    the rest of the suite left in the heap."""
+    rows = []
+    for n in counts:
+        command = [sys.executable, "-m", "benchmarks.streams_at_scale", str(n), str(seconds)]
+        done = subprocess.run(
+            [*command, str(cap)], capture_output=True, text=True, cwd=_ROOT, check=False
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the {n}-stream run failed:\n{done.stderr}")
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        log(format_row(row))
+        rows.append(row)
+    return rows
+
+
+def format_row(row: dict[str, Any]) -> str:
+    state = "OVERLOADED " if row["overloaded"] else ""
+    return (
+        f"{row['streams']:>6} streams: {state}{row['deltas']} deltas in {row['wall_s']:.1f} s, "
+        f"CPU {row['cpu_us_per_delta']:.1f} µs/delta, core load {row['core_load']:.2f} "
+        f"(demand {row['demand_cores']:.2f} cores), {row['memory_per_stream_kib']:.1f} KiB/stream, "
+        f"added latency p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms"
+    )
+
+
+def verdict(rows: list[dict[str, Any]]) -> Optional[str]:
+    """The target in words, from the 1,000-stream row."""
+    for row in rows:
+        if row["streams"] == 1000:
+            ok = not row["overloaded"] and row["p99_ms"] < TARGET_P99 * 1e3
+            return ("met" if ok else "not met") + f": p99 {row['p99_ms']:.1f} ms"
+    return None
+
+
+if __name__ == "__main__":  # one run, as run_all starts it: N seconds cap -> a JSON row
+    print(json.dumps(run(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]))))
