@@ -1,0 +1,297 @@
+"""What the protocol encoders share: driving a sans-I/O writer over a response stream (sync and
+async, heartbeats, cancel on disconnect), and growth-based coalescing of values that a protocol
+can only re-send whole.
+
+Theory of operation
+===================
+
+A protocol encoder (:mod:`partialjson.web.agui`, :mod:`partialjson.web.aisdk`) is a sans-I/O
+*writer*: updates in, SSE bytes out, with ``end()`` (the source ran dry or raised), ``cancel()``
+(the browser went away), ``due()`` / ``flush_due()`` (a coalesced change waits for a deadline)
+and ``ended``. :func:`drive` and :func:`adrive` run a writer over a response stream the way
+:func:`partialjson.relay` runs the native wire format: a comment as a heartbeat while the
+upstream is quiet, and when the generator is closed early the response is cancelled (which
+closes the upstream connection).
+
+Some protocols cannot append to a string (AG-UI's RFC 6902 state deltas) or have no patches at
+all (an AI SDK data part replaces its whole value). Re-sending a growing value on every delta
+costs the square of its size. :class:`Growth` decides when to re-send: once what is waiting
+reaches ``growth`` times what the client already has (so the re-sent sizes grow geometrically
+and the total stays linear: at most ``1 + 1/growth`` times the final size), or once a change
+has waited ``max_delay`` seconds (so a UI never lags more than that), or when the value
+completes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+import time
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from typing import Any, Callable, Optional, Protocol
+
+from .relay import HEARTBEAT, _acancel, _cancel
+
+__all__ = ["Growth", "ProtocolWriter", "adrive", "drive", "free_text_of"]
+
+_END: Any = object()
+
+
+class ProtocolWriter(Protocol):
+    """A sans-I/O protocol encoder, as :func:`drive` runs it."""
+
+    @property
+    def ended(self) -> bool: ...
+
+    def feed(self, update: Any) -> list[bytes]: ...
+
+    def end(self, error: Optional[BaseException] = None) -> list[bytes]: ...
+
+    def cancel(self) -> list[bytes]: ...
+
+    def due(self) -> Optional[float]: ...
+
+    def flush_due(self) -> list[bytes]: ...
+
+
+class Growth:
+    """When to re-send a value that can only go out whole (see the module docstring).
+
+    ``growth``: re-send once the change waiting is this fraction of what was sent (``0``: on
+    every change). ``max_delay``: re-send a change that has waited this long (``None``: only by
+    growth or completion).
+
+    >>> tracker = Growth(growth=0.5, max_delay=None).tracker()
+    >>> tracker.add(10)  # the first change: the client has nothing yet
+    True
+    >>> tracker.sent(10)
+    >>> tracker.add(3), tracker.add(2)  # 3 of 10 waits; 5 of 10 is due
+    (False, True)
+    """
+
+    def __init__(
+        self,
+        growth: float = 0.25,
+        max_delay: Optional[float] = 0.25,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if growth < 0:
+            raise ValueError("growth must not be negative")
+        if max_delay is not None and max_delay < 0:
+            raise ValueError("max_delay must not be negative")
+        self.growth = growth
+        self.max_delay = max_delay
+        self.clock = clock
+
+    def tracker(self) -> GrowthTracker:
+        return GrowthTracker(self)
+
+
+class GrowthTracker:
+    """One value's coalescing state: how much the client has, how much waits and since when."""
+
+    __slots__ = ("_policy", "has", "since", "waiting")
+
+    def __init__(self, policy: Growth) -> None:
+        self._policy = policy
+        self.has = 0  # the size of the value as the client has it
+        self.waiting = 0  # the size of the changes not sent yet
+        self.since: Optional[float] = None  # when the oldest waiting change arrived
+
+    @property
+    def total(self) -> int:
+        return self.has + self.waiting
+
+    def add(self, size: int) -> bool:
+        """A change of ``size``: whether the value is due to be re-sent now."""
+        self.waiting += size
+        if self.since is None:
+            self.since = self._policy.clock()
+        return self.waiting >= self._policy.growth * self.has or self.overdue()
+
+    def overdue(self) -> bool:
+        deadline = self.deadline()
+        return deadline is not None and self._policy.clock() >= deadline
+
+    def deadline(self) -> Optional[float]:
+        if self.since is None or self._policy.max_delay is None:
+            return None
+        return self.since + self._policy.max_delay
+
+    def sent(self, size: int) -> None:
+        """The value went out whole, ``size`` large."""
+        self.has = size
+        self.waiting = 0
+        self.since = None
+
+
+def _timeout(writer: ProtocolWriter, heartbeat: Optional[float], last_sent: float) -> Any:
+    now = time.monotonic()
+    waits = []
+    if heartbeat is not None:
+        waits.append(last_sent + heartbeat - now)
+    due = writer.due()
+    if due is not None:
+        waits.append(due - now)
+    return max(0.0, min(waits)) if waits else None
+
+
+class _WriterPump:
+    """Reads a sync source on a thread and feeds the writer *there*: an update's value is live
+    (the parser changes it in place as it reads on), so it is encoded before the next one is
+    read. The chunks go through a bounded queue; the reader waits on it with a timeout."""
+
+    def __init__(self, writer: ProtocolWriter, updates: Iterator[Any], size: int = 64) -> None:
+        self.lock = threading.Lock()
+        self._writer = writer
+        self._updates = updates
+        self._chunks: queue.Queue[Any] = queue.Queue(size)
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="partialjson-protocol", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        writer = self._writer
+        chunks: list[bytes] = []
+        try:
+            for update in self._updates:
+                with self.lock:
+                    chunks = writer.feed(update)
+                if chunks and not self._put(chunks):
+                    return
+                chunks = []
+                if writer.ended:
+                    break
+            else:
+                with self.lock:
+                    chunks = writer.end()
+        except Exception as error:  # relayed as failed, without its message
+            with self.lock:
+                chunks = writer.end(error)
+        if chunks:
+            self._put(chunks)
+        self._put(None)
+
+    def _put(self, item: Any) -> bool:
+        while not self._stopped.is_set():
+            try:
+                self._chunks.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self, timeout: Optional[float]) -> Any:
+        """Chunks to send, ``None`` (the source is done), or ``_TIMEOUT``."""
+        try:
+            return self._chunks.get(timeout=timeout)
+        except queue.Empty:
+            return _TIMEOUT
+
+    def stop(self, wait: float = 1.0) -> None:
+        self._stopped.set()
+        self._thread.join(wait)
+
+
+_TIMEOUT: Any = object()
+
+
+def drive(
+    writer: ProtocolWriter, updates: Iterable[Any], heartbeat: Optional[float]
+) -> Iterator[bytes]:
+    """Run ``writer`` over ``updates``: SSE bytes; closing the generator early cancels the
+    response. The source is read (and the writer fed) on a helper thread, so the wait for it
+    can time out for heartbeats and coalescing deadlines."""
+    pump = _WriterPump(writer, iter(updates))
+    last_sent = time.monotonic()
+    finished = False
+    try:
+        while True:
+            with pump.lock:
+                timeout = _timeout(writer, heartbeat, last_sent)
+            item = pump.get(timeout)
+            if item is None:
+                finished = True
+                return
+            chunks: list[bytes]
+            if item is _TIMEOUT:  # a coalesced change is due, or a heartbeat
+                with pump.lock:
+                    due = writer.due()
+                    chunks = (
+                        writer.flush_due() if due is not None and due <= time.monotonic() else []
+                    )
+                if not chunks:
+                    if heartbeat is None or time.monotonic() - last_sent < heartbeat:
+                        continue
+                    chunks = [HEARTBEAT]
+            else:
+                chunks = item
+            for chunk in chunks:
+                last_sent = time.monotonic()
+                yield chunk
+    except GeneratorExit:
+        if not finished:  # the browser went away: cancel upstream
+            _cancel(updates)
+            with pump.lock:
+                writer.cancel()
+        raise
+    finally:
+        pump.stop()
+
+
+async def adrive(
+    writer: ProtocolWriter, updates: AsyncIterable[Any], heartbeat: Optional[float]
+) -> AsyncIterator[bytes]:
+    """The async twin of :func:`drive`: closing it early, or cancelling the task that reads
+    it, cancels the response."""
+    iterator = updates.__aiter__()
+    pending: Optional[asyncio.Future[Any]] = None
+    last_sent = time.monotonic()
+    try:
+        while not writer.ended:
+            if pending is None:
+                pending = asyncio.ensure_future(_anext(iterator))
+            timeout = _timeout(writer, heartbeat, last_sent)
+            done, _ = await asyncio.wait({pending}, timeout=timeout)
+            chunks: list[bytes]
+            if not done:
+                due = writer.due()
+                if due is not None and due <= time.monotonic():
+                    chunks = writer.flush_due()
+                elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
+                    chunks = [HEARTBEAT]
+                else:
+                    continue
+            else:
+                task, pending = pending, None
+                error = task.exception()
+                if error is not None:
+                    chunks = writer.end(error)
+                else:
+                    item = task.result()
+                    chunks = writer.end() if item is _END else writer.feed(item)
+            for chunk in chunks:
+                last_sent = time.monotonic()
+                yield chunk
+    finally:
+        if not writer.ended:  # the browser went away (closed, or the task was cancelled)
+            await _acancel(updates)
+            writer.cancel()
+        if pending is not None:
+            pending.cancel()
+
+
+async def _anext(iterator: AsyncIterator[Any]) -> Any:
+    try:
+        return await iterator.__anext__()
+    except StopAsyncIteration:
+        return _END
+
+
+def free_text_of(updates: Any) -> Optional[Callable[[], str]]:
+    """The raw answer text of a response stream, as a callable (``None`` for a plain iterable
+    of updates): an answer that completes as prose rather than JSON is sent as text."""
+    if not isinstance(getattr(updates, "text", None), str):
+        return None
+    return lambda: str(updates.text)
