@@ -12,7 +12,7 @@ event needs it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from .events import (
     Boolean,
@@ -230,57 +230,92 @@ class Builder:
 
         ``node`` holds :class:`Pairs` for objects and :class:`Boxed` for custom numbers; the
         events are exactly those the token-by-token path emits for the same text. The walk
-        keeps its own stack (no recursion) and attaches the value only at the end: if it
-        nests deeper than ``room`` levels, it takes its events back and returns ``False``.
+        keeps its own stack (no recursion) and attaches the value only at the end. It gives
+        up, taking its events back, on a value nested deeper than ``room`` levels or an object
+        with a repeated key (the token-by-token path then takes it), and returns ``False``.
         """
         mark = len(events)
-        root, frame = _open_node(node, tuple(self.keys), events)
-        frames = [frame]
         append = events.append
+        root = _open_node(node, tuple(self.keys), events)
+        if root is None:
+            del events[mark:]
+            return False
+        frames = [root]
         while frames:
-            container, cpath, items, is_object = frames[-1]
-            for key, child in items:
-                if is_object:
-                    append(MapKey(cpath, key))
-                t = type(child)
-                if t is str:
-                    append(String((*cpath, key), child))
-                elif t is Pairs or t is list:
-                    if len(frames) >= room:
-                        del events[mark:]
-                        return False
-                    child, frame = _open_node(child, (*cpath, key), events)
-                    if is_object:
-                        container[key] = child
-                    else:
-                        container.append(child)
-                    frames.append(frame)
-                    break
-                elif child is None:
-                    append(Null((*cpath, key)))
-                elif t is bool:
-                    append(Boolean((*cpath, key), child))
+            container, path, items, is_object = frames[-1]
+            if is_object:
+                for key, child in items:
+                    append(MapKey(path, key))
+                    t = type(child)
+                    if t is str:
+                        append(String((*path, key), child))
+                    elif t is int or t is float:
+                        append(Number((*path, key), child))
+                    elif t is Pairs or t is list:
+                        if len(frames) >= room:
+                            del events[mark:]
+                            return False
+                        frame = _open_node(child, (*path, key), events)
+                        if frame is None:
+                            del events[mark:]
+                            return False
+                        container[key] = frame[0]
+                        frames.append(frame)
+                        break
+                    elif child is None:
+                        append(Null((*path, key)))
+                    elif t is bool:
+                        append(Boolean((*path, key), child))
+                    else:  # Boxed
+                        container[key] = child = child.number
+                        append(Number((*path, key), child))
                 else:
-                    if t is Boxed:
-                        child = child.number
-                    append(Number((*cpath, key), child))
-                if is_object:
-                    container[key] = child
-                else:
-                    container.append(child)
+                    frames.pop()
+                    append(EndMap(path))
             else:
-                frames.pop()
-                append(EndMap(cpath) if is_object else EndArray(cpath))
-        self.attach(root)
+                for index, child in items:
+                    t = type(child)
+                    if t is str:
+                        append(String((*path, index), child))
+                    elif t is int or t is float:
+                        append(Number((*path, index), child))
+                    elif t is Pairs or t is list:
+                        if len(frames) >= room:
+                            del events[mark:]
+                            return False
+                        frame = _open_node(child, (*path, index), events)
+                        if frame is None:
+                            del events[mark:]
+                            return False
+                        container[index] = frame[0]
+                        frames.append(frame)
+                        break
+                    elif child is None:
+                        append(Null((*path, index)))
+                    elif t is bool:
+                        append(Boolean((*path, index), child))
+                    else:  # Boxed
+                        container[index] = child = child.number
+                        append(Number((*path, index), child))
+                else:
+                    frames.pop()
+                    append(EndArray(path))
+        self.attach(root[0])
         return True
 
 
-def _open_node(node: Any, path: Path, events: list[Event]) -> tuple[Any, tuple[Any, ...]]:
-    """Start a container of the bulk tree: its live value, and the frame that fills it."""
+def _open_node(node: Any, path: Path, events: list[Event]) -> Optional[tuple[Any, ...]]:
+    """Start a container of the bulk tree: the frame that fills its live value in place.
+
+    An object's value is ``dict(pairs)`` (at C speed); an array's is the scanned list itself.
+    Their members that are containers or boxed numbers are replaced as the walk reaches them.
+    ``None`` for an object with a repeated key, left to the token-by-token path.
+    """
     if type(node) is Pairs:
+        obj = dict(node)
+        if len(obj) != len(node):
+            return None
         events.append(StartMap(path))
-        obj: dict[str, Any] = {}
-        return obj, (obj, path, iter(node), True)
+        return (obj, path, iter(node), True)
     events.append(StartArray(path))
-    arr: list[Any] = []
-    return arr, (arr, path, enumerate(node), False)
+    return (node, path, enumerate(node), False)
