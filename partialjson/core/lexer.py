@@ -563,7 +563,7 @@ class Lexer:
         self.token_start = base + i
         j = _number_prefix(buf, i).end()
         if j - i > MAX_NUMBER_LENGTH:
-            raise self._too_long(buf, i + MAX_NUMBER_LENGTH, base)
+            raise self._too_long(buf[i : i + MAX_NUMBER_LENGTH], buf, i + MAX_NUMBER_LENGTH, base)
         text = buf[i:j]
         if j == len(buf):
             self.number = [text]
@@ -571,6 +571,7 @@ class Lexer:
             self.number_form = _digit_runs("1", text)
             return _NUMBER, j
         if not _complete_number(text):
+            self._show_before_error(text)
             raise self._fail(
                 f"Invalid number {text!r}: expecting a digit, found {_describe(buf[j])}",
                 buf,
@@ -592,7 +593,8 @@ class Lexer:
         j = _number_prefix(form + text, 0).end() - len(form)
         length = self.number_length + j
         if length > MAX_NUMBER_LENGTH:
-            raise self._too_long(text, MAX_NUMBER_LENGTH - self.number_length, base)
+            fits = MAX_NUMBER_LENGTH - self.number_length
+            raise self._too_long("".join(self.number) + text[:fits], text, fits, base)
         if j == len(text):
             self.number.append(text)
             self.number_length = length
@@ -601,6 +603,7 @@ class Lexer:
         number = "".join(self.number) + text[:j]
         self.number.clear()
         if not _complete_number(number):
+            self._show_before_error(number)
             raise self._fail(
                 f"Invalid number {number!r}: expecting a digit, found {_describe(text[j])}",
                 text,
@@ -646,10 +649,24 @@ class Lexer:
         error does not depend on how the input was split.
         """
         self.builder.retract_number()
-        return self._fail(f"Number cannot be converted ({exc})", buf, i, base)
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        if limit and "integer string conversion" in str(exc):
+            # int()'s own message counts the digits it was given, which depends on the split.
+            reason = f"more than {limit} digits, int()'s limit: sys.set_int_max_str_digits()"
+        else:
+            reason = str(exc)
+        return self._fail(f"Number cannot be converted ({reason})", buf, i, base)
 
-    def _too_long(self, buf: str, i: int, base: int) -> ParseError:
+    def _too_long(self, number: str, buf: str, i: int, base: int) -> ParseError:
+        self._show_before_error(number)
         return self._fail(f"Number longer than {MAX_NUMBER_LENGTH} characters", buf, i, base)
+
+    def _show_before_error(self, number: str) -> None:
+        """partial_numbers: an invalid or too long number is shown as the text before the bad
+        character reads, as it would be had the input been split just there."""
+        if self.partial_numbers:
+            self.number = [number]
+            self._show_number()
 
     # ------------------------------------------------------------------ literals, prose
 
