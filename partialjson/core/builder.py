@@ -199,9 +199,30 @@ class Builder:
         self.stale = self.partial_strings
 
     def refresh(self) -> None:
-        """Bring the growing string's slot up to date, in O(new text)."""
+        """Bring the growing string's slot up to date, in O(new text).
+
+        The hot path of a live form's read: :meth:`_extend` inlined (see there why the slot and
+        the attribute let go of the string before it grows).
+        """
         self.stale = False
-        self.set_slot(self._extend())
+        pending = self.pending
+        if not pending:
+            return
+        tail = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        joined = self.joined
+        self.joined = ""
+        if self.containers:
+            top = self.containers[-1]
+            key = self.keys[-1]
+            top[key] = ""
+            joined += tail
+            top[key] = joined
+        else:
+            self.root = ""
+            joined += tail
+            self.root = joined
+        self.joined = joined
 
     def _extend(self) -> str:
         """``joined`` plus the pending pieces, appended in place when CPython can.

@@ -265,8 +265,9 @@ def loads(text: Union[str, bytes], **options: Any) -> Any:
 
     A drop-in for jiter's partial mode or ``partial_json_parser.loads``: a complete document
     gives exactly what :func:`json.loads` gives; a truncated one gives the value so far, with
-    the semantics of :attr:`Parser.value` (a trailing complete number is kept, half a literal or
-    escape is not). Invalid JSON raises :class:`ParseError`. Options are :class:`Parser`'s.
+    the semantics of :attr:`Parser.value` (a trailing complete number is kept; half a literal,
+    an escape or a UTF-8 character is not). Invalid JSON raises :class:`ParseError`. Options are
+    :class:`Parser`'s.
 
     >>> loads('{"items": [1, 2, {"name": "wid')
     {'items': [1, 2, {'name': 'wid'}]}
