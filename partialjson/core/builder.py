@@ -138,12 +138,20 @@ class Builder:
 
     def scalar(self, value: Any, kind: type[Event], events: list[Event]) -> None:
         """A complete number, boolean or null."""
-        path = tuple(self.keys)
+        keys = self.keys
+        containers = self.containers
         if self.number_shown:
             self.number_shown = False
             self.set_slot(value)
+        elif containers:  # attach(), inlined: this is the hot path
+            top = containers[-1]
+            if type(top) is dict:
+                top[keys[-1]] = value
+            else:
+                top.append(value)
         else:
-            self.attach(value)
+            self.root = value
+        path = tuple(keys)
         events.append(Null(path) if kind is Null else kind(path, value))  # type: ignore[call-arg]
 
     def show_number(self, number: Any) -> None:
@@ -164,14 +172,28 @@ class Builder:
 
     def start_string(self) -> None:
         """A string value opened: it appears at once, as ``""``, and grows."""
-        self.string_path = tuple(self.keys)
+        keys = self.keys
+        self.string_path = tuple(keys)
         self.joined = ""
         self.string_attached = attached = self.partial_strings
-        if attached:
-            self.attach("")
+        if attached:  # attach(""), inlined
+            containers = self.containers
+            if containers:
+                top = containers[-1]
+                if type(top) is dict:
+                    top[keys[-1]] = ""
+                else:
+                    top.append("")
+            else:
+                self.root = ""
 
     def end_string(self, events: list[Event]) -> None:
-        string = self._extend()
+        pending = self.pending
+        if self.joined or len(pending) != 1:
+            string = self._extend()
+        else:  # the whole string arrived in one piece: the common case for short strings
+            string = pending[0]
+            pending.clear()
         self.joined = ""
         self.stale = False
         if self.string_attached:
