@@ -7,6 +7,7 @@ that cannot be decided yet, positions, limits and errors. See the theory of oper
 
 from __future__ import annotations
 
+import functools
 import json
 import json.scanner
 import re
@@ -17,7 +18,7 @@ from .builder import Boxed, Builder, Pairs
 from .errors import IncompleteJSONError, ParseError
 from .events import Boolean, Event, Null, Number, StringFragment
 
-__all__ = ["MAX_NUMBER_LENGTH", "Lexer"]
+__all__ = ["MAX_NUMBER_LENGTH", "STRING", "Lexer"]
 
 # States. Each names what the lexer expects next.
 _VALUE = 0  # any value: the root, after ':' or after ',' in an array
@@ -34,6 +35,7 @@ _END = 10  # the root value is complete: only whitespace may follow
 _SEEK = 11  # lenient mode: prose before the first '{' or '['
 _THINK = 12  # lenient mode: inside a <think>...</think> block
 _TRAILER = 13  # lenient mode: after the root value, everything is ignored
+STRING = _STRING  # for the parser's fast path
 
 # These patterns match the empty string, so their match() never returns None.
 _AlwaysMatch = Callable[[str, int], "re.Match[str]"]
@@ -112,6 +114,7 @@ def _checked_length(convert: Callable[[str], Any], box: bool) -> Callable[[str],
     return parse
 
 
+@functools.lru_cache(maxsize=16)
 def _make_scanner(
     parse_float: Callable[[str], Any], parse_int: Callable[[str], Any]
 ) -> Optional[Callable[[str, int], tuple[Any, int]]]:
@@ -172,11 +175,6 @@ class Lexer:
         self.bulk_waste = 0  # characters the C scanner read in vain during this delta
 
     # ------------------------------------------------------------------ queries
-
-    @property
-    def in_plain_string(self) -> bool:
-        """Inside a string value with no escape pending: any plain text just appends."""
-        return self.state == _STRING and not self.carry
 
     @property
     def done(self) -> bool:

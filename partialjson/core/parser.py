@@ -60,7 +60,7 @@ from typing import Any, Callable, Optional, Union
 from .builder import Builder
 from .errors import IncompleteJSONError, ParseError
 from .events import Event
-from .lexer import Lexer
+from .lexer import STRING, Lexer
 
 __all__ = ["Parser", "loads"]
 
@@ -169,7 +169,8 @@ class Parser:
         lexer = self._lexer
         try:
             if (
-                lexer.in_plain_string
+                lexer.state == STRING  # inside a string value, no escape pending: plain text
+                and not lexer.carry
                 and '"' not in text
                 and "\\" not in text
                 and text.isprintable()  # no control character (and no rarer unicode: slow path)
