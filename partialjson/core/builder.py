@@ -77,10 +77,6 @@ class Builder:
 
     # ------------------------------------------------------------------ slots
 
-    def path(self) -> Path:
-        """The path of the member being parsed."""
-        return tuple(self.keys)
-
     def attach(self, value: Any) -> None:
         """Put a value that starts (or completes) now into its container."""
         containers = self.containers
