@@ -1,0 +1,360 @@
+"""The builder: tokens in, the live partial value and the change events out.
+
+The :class:`~partialjson.core.lexer.Lexer` calls one method per token (a container opens or
+closes, a key, a scalar, a string starts or ends); the builder puts the value in its slot and
+appends the event. It never sees text and never fails: syntax, limits and positions are the
+lexer's business, as ijson's object builder trusts ``basic_parse``.
+
+Memory is O(depth): a stack of the open containers and, level by level, the key (object) or
+index (array) of the member being parsed. A path is the tuple of those keys, built when an
+event needs it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from .events import (
+    Boolean,
+    EndArray,
+    EndMap,
+    Event,
+    MapKey,
+    Null,
+    Number,
+    Path,
+    StartArray,
+    StartMap,
+    String,
+    StringFragment,
+)
+
+__all__ = ["Builder", "Pairs"]
+
+
+class Pairs(list):  # type: ignore[type-arg]
+    """A JSON object as the stdlib scanner read it, its ``(key, value)`` pairs in order.
+
+    The bulk path asks :mod:`json`'s C scanner for pairs rather than dicts so that a duplicate
+    key still yields both of its events, as the token-by-token path does.
+    """
+
+    __slots__ = ()
+
+
+class Boxed:
+    """A number from a custom ``parse_int`` / ``parse_float``, which may return any type."""
+
+    __slots__ = ("number",)
+
+    def __init__(self, number: Any) -> None:
+        self.number = number
+
+
+class Builder:
+    """The live value under construction, and the events that describe how it grows."""
+
+    def __init__(self, *, partial_strings: bool, multiple_values: bool) -> None:
+        self.partial_strings = partial_strings
+        #: The open containers, outermost first (in multiple-values mode, first the roots).
+        self.containers: list[Any] = []
+        #: Level by level, the key or index of the member being parsed.
+        self.keys: list[Any] = []
+        self.root: Any = None
+        if multiple_values:
+            self.root = []
+            self.containers.append(self.root)
+            self.keys.append(0)
+
+        # The growing string (value or key). Its text is ``joined`` (what its slot holds)
+        # followed by the ``pending`` pieces. ``stale`` says the slot is behind.
+        self.pending: list[str] = []
+        self.joined = ""
+        self.string_path: Path = ()
+        self.string_attached = False
+        self.stale = False
+        self.number_shown = False  # partial_numbers: an unfinished number has a slot
+
+    # ------------------------------------------------------------------ slots
+
+    def attach(self, value: Any) -> None:
+        """Put a value that starts (or completes) now into its container."""
+        containers = self.containers
+        if containers:
+            top = containers[-1]
+            if type(top) is dict:
+                top[self.keys[-1]] = value
+            else:
+                top.append(value)
+        else:
+            self.root = value
+
+    def set_slot(self, value: Any) -> None:
+        """Overwrite the slot of the member being parsed (attached when it started)."""
+        if self.containers:
+            self.containers[-1][self.keys[-1]] = value
+        else:
+            self.root = value
+
+    def clear_slot(self) -> None:
+        """Take the member being parsed out of its container again (a retracted number)."""
+        containers = self.containers
+        if containers:
+            top = containers[-1]
+            if type(top) is dict:
+                del top[self.keys[-1]]
+            else:
+                top.pop()
+        else:
+            self.root = None
+
+    # ------------------------------------------------------------------ tokens
+
+    def open(self, is_object: bool, events: list[Event]) -> None:
+        path = tuple(self.keys)
+        container: Any = {} if is_object else []
+        self.attach(container)
+        self.containers.append(container)
+        self.keys.append(None if is_object else 0)
+        events.append(StartMap(path) if is_object else StartArray(path))
+
+    def close(self, events: list[Event]) -> None:
+        top = self.containers.pop()
+        self.keys.pop()
+        path = tuple(self.keys)
+        events.append(EndMap(path) if type(top) is dict else EndArray(path))
+
+    def next_index(self) -> None:
+        self.keys[-1] += 1
+
+    def key(self, key: str, events: list[Event]) -> None:
+        keys = self.keys
+        keys[-1] = key
+        events.append(MapKey(tuple(keys[:-1]), key))
+
+    def scalar(self, value: Any, kind: type[Event], events: list[Event]) -> None:
+        """A complete number, boolean or null."""
+        keys = self.keys
+        containers = self.containers
+        if self.number_shown:
+            self.number_shown = False
+            self.set_slot(value)
+        elif containers:  # attach(), inlined: this is the hot path
+            top = containers[-1]
+            if type(top) is dict:
+                top[keys[-1]] = value
+            else:
+                top.append(value)
+        else:
+            self.root = value
+        path = tuple(keys)
+        events.append(Null(path) if kind is Null else kind(path, value))  # type: ignore[call-arg]
+
+    def show_number(self, number: Any) -> None:
+        """partial_numbers: show an unfinished number as what it reads so far."""
+        if self.number_shown:
+            self.set_slot(number)
+        else:
+            self.attach(number)
+            self.number_shown = True
+
+    def retract_number(self) -> None:
+        """An unfinished number failed: the value goes back to what it was before it."""
+        if self.number_shown:
+            self.number_shown = False
+            self.clear_slot()
+
+    # ------------------------------------------------------------------ strings
+
+    def start_string(self) -> None:
+        """A string value opened: it appears at once, as ``""``, and grows."""
+        keys = self.keys
+        self.string_path = tuple(keys)
+        self.joined = ""
+        self.string_attached = attached = self.partial_strings
+        if attached:  # attach(""), inlined
+            containers = self.containers
+            if containers:
+                top = containers[-1]
+                if type(top) is dict:
+                    top[keys[-1]] = ""
+                else:
+                    top.append("")
+            else:
+                self.root = ""
+
+    def end_string(self, events: list[Event]) -> None:
+        pending = self.pending
+        if self.joined or len(pending) != 1:
+            string = self._extend()
+        else:  # the whole string arrived in one piece: the common case for short strings
+            string = pending[0]
+            pending.clear()
+        self.joined = ""
+        self.stale = False
+        if self.string_attached:
+            self.set_slot(string)
+        else:
+            self.attach(string)
+        events.append(String(self.string_path, string))
+
+    def end_key(self, events: list[Event]) -> None:
+        pending = self.pending
+        key = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        self.key(key, events)
+
+    def grew(self, seen: int, events: list[Event]) -> None:
+        """The delta ended inside a string value: report its new text, mark its slot stale.
+
+        ``seen`` is how many pending pieces earlier deltas already reported.
+        """
+        pending = self.pending
+        fragment = "".join(pending[seen:])
+        del pending[seen:]
+        pending.append(fragment)
+        events.append(StringFragment(self.string_path, fragment))
+        self.stale = self.partial_strings
+
+    def refresh(self) -> None:
+        """Bring the growing string's slot up to date, in O(new text).
+
+        The hot path of a live form's read: :meth:`_extend` inlined (see there why the slot and
+        the attribute let go of the string before it grows).
+        """
+        self.stale = False
+        pending = self.pending
+        if not pending:
+            return
+        tail = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        joined = self.joined
+        self.joined = ""
+        if self.containers:
+            top = self.containers[-1]
+            key = self.keys[-1]
+            top[key] = ""
+            joined += tail
+            top[key] = joined
+        else:
+            self.root = ""
+            joined += tail
+            self.root = joined
+        self.joined = joined
+
+    def _extend(self) -> str:
+        """``joined`` plus the pending pieces, appended in place when CPython can.
+
+        CPython resizes a ``str`` in place on ``s += t`` when nothing else references ``s``:
+        so the slot and the attribute let go of it first. A caller still holding the string
+        (a previous read) only costs a copy, never a wrong value.
+        """
+        pending = self.pending
+        if not pending:
+            return self.joined
+        tail = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        joined = self.joined
+        self.joined = ""
+        if self.string_attached:
+            self.set_slot("")
+        joined += tail
+        self.joined = joined
+        return joined
+
+    # ------------------------------------------------------------------ the bulk path
+
+    def tree(self, node: Any, room: int, events: list[Event]) -> bool:
+        """Attach a complete value read by the stdlib scanner, with the events it implies.
+
+        ``node`` holds :class:`Pairs` for objects and :class:`Boxed` for custom numbers; the
+        events are exactly those the token-by-token path emits for the same text. The walk
+        keeps its own stack (no recursion) and attaches the value only at the end. It gives
+        up, taking its events back, on a value nested deeper than ``room`` levels or an object
+        with a repeated key (the token-by-token path then takes it), and returns ``False``.
+        """
+        mark = len(events)
+        append = events.append
+        root = _open_node(node, tuple(self.keys), events)
+        if root is None:
+            del events[mark:]
+            return False
+        frames = [root]
+        while frames:
+            container, path, items, is_object = frames[-1]
+            if is_object:
+                for key, child in items:
+                    append(MapKey(path, key))
+                    t = type(child)
+                    if t is str:
+                        append(String((*path, key), child))
+                    elif t is int or t is float:
+                        append(Number((*path, key), child))
+                    elif t is Pairs or t is list:
+                        if len(frames) >= room:
+                            del events[mark:]
+                            return False
+                        frame = _open_node(child, (*path, key), events)
+                        if frame is None:
+                            del events[mark:]
+                            return False
+                        container[key] = frame[0]
+                        frames.append(frame)
+                        break
+                    elif child is None:
+                        append(Null((*path, key)))
+                    elif t is bool:
+                        append(Boolean((*path, key), child))
+                    else:  # Boxed
+                        container[key] = child = child.number
+                        append(Number((*path, key), child))
+                else:
+                    frames.pop()
+                    append(EndMap(path))
+            else:
+                for index, child in items:
+                    t = type(child)
+                    if t is str:
+                        append(String((*path, index), child))
+                    elif t is int or t is float:
+                        append(Number((*path, index), child))
+                    elif t is Pairs or t is list:
+                        if len(frames) >= room:
+                            del events[mark:]
+                            return False
+                        frame = _open_node(child, (*path, index), events)
+                        if frame is None:
+                            del events[mark:]
+                            return False
+                        container[index] = frame[0]
+                        frames.append(frame)
+                        break
+                    elif child is None:
+                        append(Null((*path, index)))
+                    elif t is bool:
+                        append(Boolean((*path, index), child))
+                    else:  # Boxed
+                        container[index] = child = child.number
+                        append(Number((*path, index), child))
+                else:
+                    frames.pop()
+                    append(EndArray(path))
+        self.attach(root[0])
+        return True
+
+
+def _open_node(node: Any, path: Path, events: list[Event]) -> Optional[tuple[Any, ...]]:
+    """Start a container of the bulk tree: the frame that fills its live value in place.
+
+    An object's value is ``dict(pairs)`` (at C speed); an array's is the scanned list itself.
+    Their members that are containers or boxed numbers are replaced as the walk reaches them.
+    ``None`` for an object with a repeated key, left to the token-by-token path.
+    """
+    if type(node) is Pairs:
+        obj = dict(node)
+        if len(obj) != len(node):
+            return None
+        events.append(StartMap(path))
+        return (obj, path, iter(node), True)
+    events.append(StartArray(path))
+    return (node, path, enumerate(node), False)

@@ -1,0 +1,727 @@
+"""The lexer: text deltas in, tokens out to the :class:`~partialjson.core.builder.Builder`.
+
+It owns the grammar (a state and a stack of the open brackets), the carried text of a token
+that cannot be decided yet, positions, limits and errors. See the theory of operation in
+:mod:`partialjson.core.parser`.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import json.scanner
+import re
+import sys
+from typing import Any, Callable, Optional, cast
+
+from .builder import Boxed, Builder, Pairs
+from .errors import IncompleteJSONError, ParseError
+from .events import Boolean, Event, Null, Number, StringFragment
+
+__all__ = ["MAX_NUMBER_LENGTH", "STRING", "Lexer"]
+
+# States. Each names what the lexer expects next.
+_VALUE = 0  # any value: the root, after ':' or after ',' in an array
+_ARRAY_FIRST = 1  # after '[': a value or ']'
+_OBJECT_FIRST = 2  # after '{': a key or '}'
+_KEY = 3  # after ',' in an object: a key
+_COLON = 4  # after a key: ':'
+_AFTER_VALUE = 5  # after a member: ',' or the closing bracket
+_STRING = 6  # inside a string value
+_KEY_STRING = 7  # inside a key
+_NUMBER = 8  # inside a number (its text so far is kept)
+_LITERAL = 9  # inside true / false / null (its text so far is carried)
+_END = 10  # the root value is complete: only whitespace may follow
+_SEEK = 11  # lenient mode: prose before the first '{' or '['
+_THINK = 12  # lenient mode: inside a <think>...</think> block
+_TRAILER = 13  # lenient mode: after the root value, everything is ignored
+STRING = _STRING  # for the parser's fast path
+
+# These patterns match the empty string, so their match() never returns None.
+_AlwaysMatch = Callable[[str, int], "re.Match[str]"]
+_plain_run = cast(_AlwaysMatch, re.compile(r'[^"\\\x00-\x1f]*').match)
+_whitespace = cast(_AlwaysMatch, re.compile(r"[ \t\n\r]*").match)
+# The longest prefix of the text that some valid number starts with; then the complete grammar.
+_number_prefix = cast(
+    _AlwaysMatch,
+    re.compile(
+        r"-?(?:(?:0|[1-9][0-9]*)(?:\.(?:[0-9]+(?:[eE][+-]?[0-9]*)?)?|[eE][+-]?[0-9]*)?)?"
+    ).match,
+)
+_complete_number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?").fullmatch
+# Digit runs that a one-digit run stands for in the number grammar (see _continue_number).
+_digit_runs = re.compile(r"[0-9]{2,}").sub
+# A whole number, true, false or null; group 1 alone for an integer, 2 or 3 for a float, then
+# 4 true, 5 false, 6 null (read off Match.lastindex).
+_whole_scalar = re.compile(
+    r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?|(true)|(false)|(null)"
+).match
+_hex4 = re.compile(r"[0-9a-fA-F]{4}").fullmatch
+_seek_root = re.compile(r"[{\[]|<think>").search
+
+_SIMPLE_ESCAPES = {
+    '"': '"',
+    "\\": "\\",
+    "/": "/",
+    "b": "\b",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
+_LITERALS: dict[str, tuple[str, Any, type[Event]]] = {
+    "t": ("true", True, Boolean),
+    "f": ("false", False, Boolean),
+    "n": ("null", None, Null),
+}
+#: Numbers longer than this many characters are a ParseError, however they are split.
+MAX_NUMBER_LENGTH = 10_000
+_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+# The bulk path: values that start this far from the end of a delta are first offered to the
+# stdlib's C scanner; failed offers may cost at most this many times the delta.
+_BULK_MIN = 32
+_BULK_WASTE = 4
+
+
+def _describe(char: str) -> str:
+    """How an unexpected character is named in an error message."""
+    return repr(char) if char.isprintable() else f"U+{ord(char):04X}"
+
+
+def _tail_prefix_of(text: str, start: int, word: str) -> str:
+    """The end of ``text[start:]`` that could be the beginning of ``word`` (split tags)."""
+    tail = text[max(start, len(text) - len(word) + 1) :]
+    for k in range(len(tail)):
+        if word.startswith(tail[k:]):
+            return tail[k:]
+    return ""
+
+
+class _Rejected(Exception):
+    """Raised inside the stdlib scanner for what strict JSON (or a limit) does not allow."""
+
+
+def _reject(_: str) -> Any:
+    raise _Rejected
+
+
+def _checked_length(convert: Callable[[str], Any], box: bool) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        if len(text) > MAX_NUMBER_LENGTH:
+            raise _Rejected
+        return Boxed(convert(text)) if box else convert(text)
+
+    return parse
+
+
+@functools.lru_cache(maxsize=16)
+def _make_scanner(
+    parse_float: Callable[[str], Any], parse_int: Callable[[str], Any]
+) -> Optional[Callable[[str, int], tuple[Any, int]]]:
+    """The stdlib's C scanner, set up to agree with the token-by-token path, or None."""
+    c_make_scanner = getattr(json.scanner, "c_make_scanner", None)
+    if c_make_scanner is None:
+        return None
+    custom = parse_float is not float or parse_int is not int
+    # int() refuses more digits than sys.get_int_max_str_digits() (4300 by default), well
+    # under the length limit; only when that limit is off must the scanner check it.
+    int_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+    int_checked = custom or not 0 < int_limit <= MAX_NUMBER_LENGTH
+    decoder = json.JSONDecoder(
+        object_pairs_hook=Pairs,
+        parse_constant=_reject,  # NaN, Infinity, -Infinity are not JSON
+        parse_float=_checked_length(parse_float, custom),
+        parse_int=_checked_length(parse_int, custom) if int_checked else int,
+    )
+    return cast(Callable[[str, int], tuple[Any, int]], c_make_scanner(decoder))
+
+
+class Lexer:
+    """Scans each delta once and drives a :class:`Builder` token by token (or, for a
+    complete sub-document inside a big delta, in one go through the stdlib's C scanner)."""
+
+    def __init__(
+        self,
+        builder: Builder,
+        *,
+        partial_numbers: bool,
+        parse_float: Callable[[str], Any],
+        parse_int: Callable[[str], Any],
+        max_depth: int,
+        max_size: Optional[int],
+        lenient: bool,
+        multiple_values: bool,
+    ) -> None:
+        self.builder = builder
+        self.partial_numbers = partial_numbers
+        self.parse_float = parse_float
+        self.parse_int = parse_int
+        self.max_depth = max_depth
+        self.max_size = max_size
+        self.lenient = lenient
+        self.multiple = multiple_values
+        self.scan_once = _make_scanner(parse_float, parse_int)
+
+        self.state = _SEEK if lenient else _VALUE
+        self.closers: list[str] = []  # the closing bracket of each open container
+        self.carry = ""  # undecided literal, escape or tag text carried to the next delta
+        self.number: list[str] = []  # the unfinished number's text, as pieces
+        self.number_form = ""  # a short text in the same state of the number grammar
+        self.number_length = 0
+        self.token_start = 0  # absolute offset of the current string or number
+        self.fed = 0  # characters received so far
+        self.lines = 0  # newlines received before the current delta
+        self.last_newline = -1  # absolute offset of the last of them
+        self.bulk_waste = 0  # characters the C scanner read in vain during this delta
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def done(self) -> bool:
+        return self.state in (_END, _TRAILER)
+
+    @property
+    def at_rest(self) -> bool:
+        """Whether the input may end here."""
+        return self.state in (_END, _TRAILER) or (
+            self.multiple and self.state in (_VALUE, _SEEK) and not self.closers
+        )
+
+    @property
+    def in_opaque_text(self) -> bool:
+        """Inside a string, prose or a trailer: where any character may come next."""
+        return self.state in (_STRING, _KEY_STRING, _SEEK, _THINK, _TRAILER)
+
+    # ------------------------------------------------------------------ feeding
+
+    def feed(self, text: str) -> list[Event]:
+        """Consume a non-empty delta and return the events it caused."""
+        max_size = self.max_size
+        if max_size is not None and self.fed + len(text) > max_size:
+            return self._refuse_oversize(text, max_size)
+        events: list[Event] = []
+        base = self.fed
+        self.fed += len(text)
+        self.bulk_waste = 0
+        try:
+            self._scan(text, base, events)
+        except ParseError as error:
+            error.events = events
+            raise
+        finally:
+            if "\n" in text:
+                self.lines += text.count("\n")
+                self.last_newline = base + text.rfind("\n")
+        return events
+
+    def grow_string(self, text: str) -> list[Event]:
+        """The fast path: ``text`` is plain text of the open string, without ``"``, ``\\``
+        or control characters (the caller checked)."""
+        max_size = self.max_size
+        if max_size is not None and self.fed + len(text) > max_size:
+            return self._refuse_oversize(text, max_size)
+        self.fed += len(text)
+        builder = self.builder
+        builder.pending.append(text)
+        builder.stale = builder.partial_strings
+        return [StringFragment(builder.string_path, text)]
+
+    def finish(self) -> None:
+        """End of input: complete a trailing number, or raise what is missing."""
+        if self.state == _NUMBER and _complete_number(self.number_form):
+            text = "".join(self.number)
+            self.number.clear()
+            self._finish_number(text, "", 0, self.token_start, [])
+            self.state = self._after_value()
+        if not self.at_rest:
+            raise self.fail_truncated()
+
+    def _refuse_oversize(self, text: str, max_size: int) -> list[Event]:
+        allowed = max_size - self.fed
+        events = self.feed(text[:allowed]) if allowed > 0 else []
+        error = self._fail(f"Document exceeds max_size of {max_size} characters", "", 0)
+        error.events = events
+        raise error
+
+    # ------------------------------------------------------------------ the scanner
+
+    def _scan(self, text: str, base: int, events: list[Event]) -> None:
+        # One loop over the delta, dispatching on the state. It is long on purpose: this is the
+        # hot path, and keeping the common transitions inline, on local names, is what keeps a
+        # token-sized delta near a microsecond. Rare transitions are methods.
+        builder = self.builder
+        closers = self.closers
+        pending = builder.pending
+        state = self.state
+        buf = text
+        i = 0
+        if state == _NUMBER:
+            i = self._continue_number(text, base, events)
+            state = self.state
+        elif self.carry:
+            buf = self.carry + text
+            base -= len(self.carry)
+            self.carry = ""
+        n = len(buf)
+        seen = len(pending)  # pieces of the open string already reported
+        string_new = False
+        try:
+            while i < n:
+                if state == _STRING or state == _KEY_STRING:
+                    j = _plain_run(buf, i).end()
+                    if j > i:
+                        pending.append(buf[i:j])
+                        i = j
+                        if i == n:
+                            break
+                    c = buf[i]
+                    if c == '"':
+                        i += 1
+                        if state == _KEY_STRING:
+                            builder.end_key(events)
+                            # Take the usual `": "` at once rather than by another dispatch.
+                            if i < n and buf[i] == ":":
+                                i += 1
+                                state = _VALUE
+                                if i < n and buf[i] == " ":
+                                    i += 1
+                            else:
+                                state = _COLON
+                            continue
+                        string_new = False
+                        builder.end_string(events)
+                        state = _AFTER_VALUE if closers else self._after_root()
+                    elif c == "\\":
+                        j = self._unescape(buf, i, base)
+                        if j < 0:
+                            self.carry = buf[i:]
+                            break
+                        i = j
+                    else:
+                        raise self._fail(
+                            f"Invalid control character {_describe(c)} in string", buf, i, base
+                        )
+                    continue
+
+                # Every other state skips whitespace first (a carried literal never starts
+                # with it, and prose skipped in lenient mode may lose it harmlessly).
+                c = buf[i]
+                if c == " " or c == "\n" or c == "\t" or c == "\r":
+                    i = _whitespace(buf, i).end()
+                    if i == n:
+                        break
+                    c = buf[i]
+
+                if state == _AFTER_VALUE:
+                    i += 1
+                    if c == ",":
+                        # Take the usual `, "` (or `, `) at once rather than by another dispatch.
+                        if i < n and buf[i] == " ":
+                            i += 1
+                        if closers[-1] == "]":
+                            builder.next_index()
+                            state = _VALUE
+                        elif i < n and buf[i] == '"':
+                            self.token_start = base + i
+                            i += 1
+                            state = _KEY_STRING
+                        else:
+                            state = _KEY
+                    elif c == closers[-1]:
+                        closers.pop()
+                        builder.close(events)
+                        state = _AFTER_VALUE if closers else self._after_root()
+                    else:
+                        raise self._fail(
+                            f"Expecting ',' delimiter or '{closers[-1]}', found {_describe(c)}",
+                            buf,
+                            i - 1,
+                            base,
+                        )
+                    continue
+
+                if state <= _ARRAY_FIRST or state == _LITERAL:
+                    # A value starts here, or a literal carried from the last delta goes on
+                    # (then c is its first character, never whitespace).
+                    if c == '"':
+                        # A string value starts: it appears at once, as "", and grows.
+                        self.token_start = base + i
+                        i += 1
+                        builder.start_string()
+                        string_new = True
+                        seen = 0
+                        state = _STRING
+                    elif c == "{" or c == "[":
+                        if len(closers) >= self.max_depth:
+                            raise self._fail(
+                                f"Nesting deeper than max_depth={self.max_depth}", buf, i, base
+                            )
+                        if (
+                            n - i >= _BULK_MIN
+                            and self.bulk_waste < _BULK_WASTE * n
+                            and self.scan_once is not None
+                        ):
+                            j = self._bulk(buf, i, events)
+                            if j > 0:
+                                i = j
+                                state = _AFTER_VALUE if closers else self._after_root()
+                                continue
+                        i += 1
+                        builder.open(c == "{", events)
+                        if c == "{":
+                            closers.append("}")
+                            state = _OBJECT_FIRST
+                        else:
+                            closers.append("]")
+                            state = _ARRAY_FIRST
+                    elif c in "-0123456789tfn":
+                        m = _whole_scalar(buf, i)
+                        kind = m.lastindex if m else None
+                        j = m.end() if m else n
+                        if (
+                            kind is None
+                            or (kind <= 3 and (j == n or buf[j] in "0123456789.eE+-"))
+                            or j - i > MAX_NUMBER_LENGTH
+                        ):
+                            # Unfinished (or invalid): carried to the next delta, or an error.
+                            if c in "tfn":
+                                state, i = self._scan_literal(buf, i, base, events)
+                            else:
+                                state, i = self._scan_number(buf, i, base, events)
+                            continue
+                        if kind == 1:
+                            try:
+                                value: Any = self.parse_int(buf[i:j])
+                            except ValueError as exc:  # e.g. more digits than int() converts
+                                raise self._unconvertible(exc, buf, i, base) from None
+                            builder.scalar(value, Number, events)
+                        elif kind <= 3:
+                            try:
+                                value = self.parse_float(buf[i:j])
+                            except ValueError as exc:
+                                raise self._unconvertible(exc, buf, i, base) from None
+                            builder.scalar(value, Number, events)
+                        elif kind == 6:
+                            builder.scalar(None, Null, events)
+                        else:
+                            builder.scalar(kind == 4, Boolean, events)
+                        i = j
+                        state = _AFTER_VALUE if closers else self._after_root()
+                    elif c == "]" and state == _ARRAY_FIRST:
+                        i += 1
+                        closers.pop()
+                        builder.close(events)
+                        state = _AFTER_VALUE if closers else self._after_root()
+                    else:
+                        if c == "\ufeff" and base + i == 0:
+                            raise self._fail(
+                                "Unexpected UTF-8 BOM (decode using utf-8-sig)", buf, i, base
+                            )
+                        raise self._fail(f"Expecting value, found {_describe(c)}", buf, i, base)
+                    continue
+
+                if state == _KEY or state == _OBJECT_FIRST:
+                    if c == '"':
+                        self.token_start = base + i
+                        i += 1
+                        state = _KEY_STRING
+                    elif c == "}" and state == _OBJECT_FIRST:
+                        i += 1
+                        closers.pop()
+                        builder.close(events)
+                        state = _AFTER_VALUE if closers else self._after_root()
+                    else:
+                        raise self._fail(
+                            "Expecting property name enclosed in double quotes, found "
+                            + _describe(c),
+                            buf,
+                            i,
+                            base,
+                        )
+                    continue
+
+                if state == _COLON:
+                    if c != ":":
+                        raise self._fail(
+                            f"Expecting ':' delimiter, found {_describe(c)}", buf, i, base
+                        )
+                    i += 1
+                    state = _VALUE
+                    continue
+
+                if state == _END:
+                    raise self._fail(
+                        f"Extra data after the root value: {_describe(c)}", buf, i, base
+                    )
+                elif state == _SEEK:
+                    state, i = self._seek_root(buf, i)
+                elif state == _THINK:
+                    j = buf.find(_THINK_CLOSE, i)
+                    if j < 0:
+                        self.carry = _tail_prefix_of(buf, i, _THINK_CLOSE)
+                        break
+                    state, i = _SEEK, j + len(_THINK_CLOSE)
+                else:  # _TRAILER
+                    break
+            if state == _NUMBER and self.partial_numbers:
+                self._show_number()
+        finally:
+            self.state = state
+            if state == _STRING and (string_new or len(pending) > seen):
+                # Report the open string's new text, and mark its slot stale.
+                builder.grew(seen, events)
+
+    # ------------------------------------------------------------------ transitions
+
+    def _after_value(self) -> int:
+        """The state after a value completed: the next member, or the end of the root."""
+        return _AFTER_VALUE if self.closers else self._after_root()
+
+    def _after_root(self) -> int:
+        """The state after a root value completed."""
+        if self.multiple:
+            self.builder.next_index()
+            return _SEEK if self.lenient else _VALUE
+        return _TRAILER if self.lenient else _END
+
+    def _bulk(self, buf: str, i: int, events: list[Event]) -> int:
+        """Offer the container starting at ``buf[i]`` to the stdlib's C scanner.
+
+        Returns the index after it, or -1 when the scanner cannot read it whole (it is cut by
+        the end of the delta, invalid, or too deep): then the token-by-token path takes it,
+        with its exact events and error positions, and offers its members in turn. The
+        ``bulk_waste`` budget bounds what failed offers cost (a deep value cut by the end of
+        the delta fails at every level).
+        """
+        scan_once = self.scan_once
+        assert scan_once is not None
+        try:
+            node, end = scan_once(buf, i)
+        except Exception:  # anything the scanner rejects: token by token decides
+            self.bulk_waste += len(buf) - i
+            return -1
+        if not self.builder.tree(node, self.max_depth - len(self.closers), events):
+            self.bulk_waste += end - i
+            return -1
+        return end
+
+    def _unescape(self, buf: str, i: int, base: int) -> int:
+        """Decode the escape at ``buf[i]`` (a backslash) into the pending pieces.
+
+        Returns the index after it, or -1 when the delta ends before the escape does (the
+        caller carries it to the next delta, so half an escape is never shown).
+        """
+        n = len(buf)
+        if i + 1 >= n:
+            return -1
+        c = buf[i + 1]
+        pending = self.builder.pending
+        simple = _SIMPLE_ESCAPES.get(c)
+        if simple is not None:
+            pending.append(simple)
+            return i + 2
+        if c != "u":
+            raise self._fail(f"Invalid \\escape: {_describe(c)}", buf, i + 1, base)
+        code = self._hex_escape(buf, i, base)
+        if code < 0:
+            return -1
+        if 0xD800 <= code <= 0xDBFF:
+            # A high surrogate: wait to see whether a low one follows, to combine them.
+            j = i + 6
+            follower = buf[j : j + 6]
+            if (
+                len(follower) < 6
+                and "\\u".startswith(follower[:2])
+                and (len(follower) <= 2 or all(h in "0123456789abcdefABCDEF" for h in follower[2:]))
+            ):
+                return -1
+            if follower[:2] == "\\u" and _hex4(follower[2:]):
+                low = int(follower[2:], 16)
+                if 0xDC00 <= low <= 0xDFFF:
+                    pending.append(chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)))
+                    return j + 6
+        pending.append(chr(code))
+        return i + 6
+
+    def _hex_escape(self, buf: str, i: int, base: int) -> int:
+        """The code unit of the ``\\uXXXX`` escape at ``buf[i]``, or -1 if it is not all here."""
+        digits = buf[i + 2 : i + 6]
+        if _hex4(digits):
+            return int(digits, 16)
+        for k, h in enumerate(digits):
+            if h not in "0123456789abcdefABCDEF":
+                raise self._fail(f"Invalid \\uXXXX escape: {_describe(h)}", buf, i + 2 + k, base)
+        return int(digits, 16) if len(digits) == 4 else -1
+
+    # ------------------------------------------------------------------ numbers
+
+    def _scan_number(self, buf: str, i: int, base: int, events: list[Event]) -> tuple[int, int]:
+        """A number that starts at ``buf[i]`` and is cut by the end of the delta, too long,
+        or invalid."""
+        self.token_start = base + i
+        j = _number_prefix(buf, i).end()
+        if j - i > MAX_NUMBER_LENGTH:
+            raise self._too_long(buf[i : i + MAX_NUMBER_LENGTH], buf, i + MAX_NUMBER_LENGTH, base)
+        text = buf[i:j]
+        if j == len(buf):
+            self.number = [text]
+            self.number_length = len(text)
+            self.number_form = _digit_runs("1", text)
+            return _NUMBER, j
+        if not _complete_number(text):
+            self._show_before_error(text)
+            raise self._fail(
+                f"Invalid number {text!r}: expecting a digit, found {_describe(buf[j])}",
+                buf,
+                j,
+                base,
+            )
+        self._finish_number(text, buf, i, base, events)
+        return self._after_value(), j
+
+    def _continue_number(self, text: str, base: int, events: list[Event]) -> int:
+        """The unfinished number goes on at the start of ``text``; returns where it ends.
+
+        Only the new text is scanned: the grammar state of the text so far is that of
+        ``number_form``, the same text with every run of digits shortened to one digit. So a
+        number fed one character at a time costs O(length), and the length limit is the same
+        however it is split.
+        """
+        form = self.number_form
+        j = _number_prefix(form + text, 0).end() - len(form)
+        length = self.number_length + j
+        if length > MAX_NUMBER_LENGTH:
+            fits = MAX_NUMBER_LENGTH - self.number_length
+            raise self._too_long("".join(self.number) + text[:fits], text, fits, base)
+        if j == len(text):
+            self.number.append(text)
+            self.number_length = length
+            self.number_form = _digit_runs("1", form + text)
+            return j
+        number = "".join(self.number) + text[:j]
+        self.number.clear()
+        if not _complete_number(number):
+            self._show_before_error(number)
+            raise self._fail(
+                f"Invalid number {number!r}: expecting a digit, found {_describe(text[j])}",
+                text,
+                j,
+                base,
+            )
+        self._finish_number(number, text, 0, base - (length - j), events)
+        self.state = self._after_value()
+        return j
+
+    def _finish_number(self, text: str, buf: str, i: int, base: int, events: list[Event]) -> None:
+        """Convert the complete number ``text`` (which starts at absolute ``base + i``)."""
+        match = _complete_number(text)
+        assert match is not None
+        try:
+            number = (
+                self.parse_float(text) if match.group(1) or match.group(2) else self.parse_int(text)
+            )
+        except ValueError as exc:  # e.g. more digits than int() converts
+            raise self._unconvertible(exc, buf, i, base) from None
+        self.builder.scalar(number, Number, events)
+
+    def _show_number(self) -> None:
+        """partial_numbers: show the unfinished number as what it reads so far."""
+        text = "".join(self.number).rstrip(".eE+-")
+        if not text or text == "-":
+            return
+        try:
+            number = (
+                self.parse_float(text)
+                if "." in text or "e" in text or "E" in text
+                else self.parse_int(text)
+            )
+        except ValueError as exc:
+            start = self.token_start
+            raise self._unconvertible(exc, "", 0, start) from None
+        self.builder.show_number(number)
+
+    def _unconvertible(self, exc: ValueError, buf: str, i: int, base: int) -> ParseError:
+        """A number ``parse_int`` / ``parse_float`` refused; the error is at its start.
+
+        What the value showed of it (``partial_numbers``) is taken back, so the value after the
+        error does not depend on how the input was split.
+        """
+        self.builder.retract_number()
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        if limit and "integer string conversion" in str(exc):
+            # int()'s own message counts the digits it was given, which depends on the split.
+            reason = f"more than {limit} digits, int()'s limit: sys.set_int_max_str_digits()"
+        else:
+            reason = str(exc)
+        return self._fail(f"Number cannot be converted ({reason})", buf, i, base)
+
+    def _too_long(self, number: str, buf: str, i: int, base: int) -> ParseError:
+        self._show_before_error(number)
+        return self._fail(f"Number longer than {MAX_NUMBER_LENGTH} characters", buf, i, base)
+
+    def _show_before_error(self, number: str) -> None:
+        """partial_numbers: an invalid or too long number is shown as the text before the bad
+        character reads, as it would be had the input been split just there."""
+        if self.partial_numbers:
+            self.number = [number]
+            self._show_number()
+
+    # ------------------------------------------------------------------ literals, prose
+
+    def _scan_literal(self, buf: str, i: int, base: int, events: list[Event]) -> tuple[int, int]:
+        word, value, event_type = _LITERALS[buf[i]]
+        got = buf[i : i + len(word)]
+        for k, c in enumerate(got):
+            if c != word[k]:
+                raise self._fail(f"Expecting {word!r}, found {_describe(c)}", buf, i + k, base)
+        if len(got) < len(word):
+            self.carry = got
+            return _LITERAL, len(buf)
+        self.builder.scalar(value, event_type, events)
+        return self._after_value(), i + len(word)
+
+    def _seek_root(self, buf: str, i: int) -> tuple[int, int]:
+        match = _seek_root(buf, i)
+        if match is None:
+            self.carry = _tail_prefix_of(buf, i, _THINK_OPEN)
+            return _SEEK, len(buf)
+        if match.group() == _THINK_OPEN:
+            return _THINK, match.end()
+        return _VALUE, match.start()
+
+    # ------------------------------------------------------------------ errors
+
+    def _fail(self, msg: str, buf: str, i: int, base: Optional[int] = None) -> ParseError:
+        """The error for the bad character at absolute offset ``base + i`` (``buf[i]``)."""
+        if base is None:
+            base = self.fed - len(buf)
+        pos = base + i
+        newlines = buf.count("\n", 0, i)
+        if newlines:
+            lineno = self.lines + newlines + 1
+            colno = i - buf.rfind("\n", 0, i)
+        else:
+            lineno = self.lines + 1
+            colno = pos - self.last_newline
+        return ParseError(msg, buf, pos, lineno, colno)
+
+    def fail_here(self, msg: str, error_type: type[ParseError] = ParseError) -> ParseError:
+        """An error at the end of the input received so far."""
+        return error_type(msg, "", self.fed, self.lines + 1, self.fed - self.last_newline)
+
+    def fail_truncated(self, note: str = "") -> IncompleteJSONError:
+        state = self.state
+        if state in (_STRING, _KEY_STRING):
+            msg = f"Unterminated string starting at char {self.token_start}"
+        elif state in (_OBJECT_FIRST, _KEY):
+            msg = "Expecting property name enclosed in double quotes"
+        elif state == _COLON:
+            msg = "Expecting ':' delimiter"
+        elif state == _AFTER_VALUE:
+            msg = f"Expecting ',' delimiter or '{self.closers[-1]}'"
+        elif state in (_SEEK, _THINK):
+            msg = "No JSON object or array found"
+        else:
+            msg = "Expecting value"
+        error = self.fail_here(f"Truncated input: {msg}{note}", IncompleteJSONError)
+        return cast(IncompleteJSONError, error)

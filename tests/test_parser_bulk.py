@@ -1,0 +1,158 @@
+"""The bulk path: complete containers in a big delta go through the stdlib's C scanner.
+
+Whatever path a value takes, the value, the events, the limits and the errors are those of the
+token-by-token path. These tests force the bulk path onto every container (the minimum span is
+patched to zero) and compare with feeding one character at a time, where it never applies.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import ijson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from partialjson import ParseError, Parser, StringFragment, loads
+from partialjson.core import lexer
+
+from .jsonlaws import cut, dump_options, json_values, serialize
+
+ijson_python = ijson.get_backend("python")
+cut_points = st.lists(st.integers(min_value=0, max_value=10_000), max_size=6)
+parser_options = st.fixed_dictionaries(
+    {"partial_numbers": st.booleans(), "partial_strings": st.booleans()}
+)
+
+
+@pytest.fixture(autouse=True)
+def every_container_is_offered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setattr(lexer, "_BULK_MIN", 0)
+    yield
+
+
+def run(pieces: list[Any], **options: Any) -> tuple[Any, list[Any], Any]:
+    """Feed the pieces: (final value or error, completed events, value after the end)."""
+    parser = Parser(**options)
+    events: list[Any] = []
+    outcome: Any
+    try:
+        for piece in pieces:
+            events += parser.feed(piece)
+        outcome = parser.close()
+    except ParseError as error:
+        events += error.events
+        outcome = (type(error), error.msg, error.pos, error.lineno, error.colno)
+    completed = [e for e in events if not isinstance(e, StringFragment)]
+    return outcome, completed, parser.value
+
+
+@given(json_values, dump_options, cut_points)
+def test_big_deltas_agree_with_one_character_at_a_time(
+    value: Any, options: dict[str, Any], points: list[int]
+) -> None:
+    text = serialize(value, options)
+    assert run(cut(text, points)) == run(list(text))
+    assert run([text])[0] == json.loads(text)
+
+
+@given(json_values, dump_options)
+def test_bulk_events_equal_ijson(value: Any, options: dict[str, Any]) -> None:
+    text = serialize(value, options)
+    parser = Parser()
+    ours = [e.as_ijson() for e in parser.feed(text) if not isinstance(e, StringFragment)]
+    parser.close()
+    theirs = list(ijson_python.parse(io.BytesIO(text.encode()), use_float=True))
+    if len(theirs) == 1 and theirs[0][1] == "number":
+        ours = [("", "number", parser.value)]
+    assert ours == theirs
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> str:
+    text = serialize(draw(json_values), draw(dump_options))
+    at = draw(st.integers(min_value=0, max_value=len(text)))
+    junk = draw(st.sampled_from([*'{}[]:,"\\x-0.eE+tfn \x00\x1f\n', "\ud800", "NaN", "1e999"]))
+    return text[:at] + junk + text[at + draw(st.integers(0, 1)) :]
+
+
+@given(damaged(), cut_points, parser_options)
+def test_errors_and_what_was_accepted_do_not_depend_on_the_split(
+    text: str, points: list[int], options: dict[str, Any]
+) -> None:
+    assert run(cut(text, points), **options) == run(list(text), **options)
+
+
+@given(json_values, st.integers(min_value=1, max_value=8))
+def test_max_depth_is_the_same_on_the_bulk_path(value: Any, max_depth: int) -> None:
+    text = json.dumps(value)
+    assert run([text], max_depth=max_depth) == run(list(text), max_depth=max_depth)
+
+
+def test_the_bulk_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [{"id": i, "name": f"n{i}", "tags": ["a", "b"], "ok": None} for i in range(50)]
+    text = json.dumps(records)
+    parser = Parser()
+    calls = []
+    scan_once = parser._lexer.scan_once
+    assert scan_once is not None
+
+    def counting(buf: str, i: int) -> Any:
+        calls.append(i)
+        return scan_once(buf, i)
+
+    parser._lexer.scan_once = counting
+    events = parser.feed(text[:-10])
+    assert calls and parser.value[:49] == records[:49]
+    parser.feed(text[-10:])
+    assert parser.close() == records
+    assert [e.as_ijson() for e in events][:3] == [
+        ("", "start_array", None),
+        ("item", "start_map", None),
+        ("item", "map_key", "id"),
+    ]
+
+
+def test_repeated_keys_keep_both_events_and_the_last_value() -> None:
+    text = '[{"a": 1, "b": [2], "a": {"c": 3}}, {"a": {"x": 1}, "a": 2}]'
+    parser = Parser()
+    events = parser.feed(text)
+    assert parser.close() == json.loads(text)
+    assert [e.as_ijson()[1:] for e in events if e.kind == "map_key"] == [
+        ("map_key", "a"),
+        ("map_key", "b"),
+        ("map_key", "a"),
+        ("map_key", "c"),
+        ("map_key", "a"),
+        ("map_key", "x"),
+        ("map_key", "a"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["[NaN]", "[1, Infinity]", "[-Infinity]", '{"a": [1, 2,]}', "[1e5, 01]", '["\\x"]'],
+)
+def test_what_the_stdlib_accepts_and_json_does_not_is_still_an_error(text: str) -> None:
+    with pytest.raises(ParseError) as whole:
+        loads(text)
+    with pytest.raises(ParseError) as one_by_one:
+        parser = Parser()
+        for char in text:
+            parser.feed(char)
+    assert whole.value.pos == one_by_one.value.pos
+
+
+def test_custom_number_types_on_the_bulk_path() -> None:
+    text = '[{"a": 1.10, "b": 2, "c": [true, null, "x"]}]'
+    assert loads(text, parse_float=Decimal, parse_int=str) == [
+        {"a": Decimal("1.10"), "b": "2", "c": [True, None, "x"]}
+    ]
+    assert loads(text, parse_int=lambda s: [int(s)]) == [
+        {"a": 1.1, "b": [2], "c": [True, None, "x"]}
+    ]
