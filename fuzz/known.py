@@ -1,8 +1,9 @@
-"""Defects found by fuzzing and reported, not yet fixed: recognised so long runs go on.
+"""Differences found by fuzzing that are not fixed (yet): recognised so long runs go on.
 
-Each entry names the reproducer in ``fuzz/crashes/`` and the regression test in
-``fuzz/regressions.py``. Remove an entry once its fix lands (the regression test then moves to
-tests/).
+Each entry names its reproducer in ``fuzz/crashes/``. The defects fuzzing found are fixed; their
+regression tests are in ``tests/test_fuzz_regressions.py``. What is left is one documented
+difference (docs/reliability.md): UTF-8-encoded surrogates, accepted like ``json.loads`` does,
+are a validation error in ``TypedParser.finish()`` where pydantic reports invalid JSON.
 """
 
 from __future__ import annotations
@@ -11,37 +12,8 @@ import traceback
 from typing import Callable, Optional
 
 # (name, predicate on the exception and its formatted traceback). The names are the files in
-# fuzz/crashes/ and the tests in fuzz/regressions.py.
+# fuzz/crashes/.
 KNOWN: list[tuple[str, Callable[[BaseException, str], bool]]] = [
-    (
-        # issue 14, "Defects found from outside" 1: int() of > 4,300 digits, partial_numbers.
-        "int_digit_limit_partial_numbers",
-        lambda e, tb: type(e) is ValueError and "integer string conversion" in str(e),
-    ),
-    (
-        # issue 14, defect 2: the events of the failing delta before a max_size / invalid UTF-8
-        # error are lost, so the typed view misses what the parser accepted.
-        "lost_events_before_error",
-        lambda e, tb: (
-            "split changes the TypedParser outcome" in str(e)
-            and ("exceeds max_size" in str(e) or "Invalid UTF-8" in str(e))
-        ),
-    ),
-    (
-        # issue 14, defect 3.
-        "partial_numbers_after_error_split",
-        lambda e, tb: "partial_numbers value after an error depends on the split" in str(e),
-    ),
-    (
-        # issue 14, defect 4.
-        "mixed_str_bytes_feeds",
-        lambda e, tb: "mixing str and bytes feeds" in str(e),
-    ),
-    (
-        # new: a long number's error (message) depends on the split.
-        "long_number_error_split",
-        lambda e, tb: "changes the" in str(e) and "Number longer than" in str(e),
-    ),
     (
         # new: UTF-8-encoded surrogates (ED A0 80...) accepted; json.loads rejects them.
         "utf8_encoded_surrogates_accepted",
@@ -53,35 +25,6 @@ KNOWN: list[tuple[str, Callable[[BaseException, str], bool]]] = [
                 and "invalid unicode code point" in str(e)
             )
         ),
-    ),
-    (
-        # new: TypedParser(partial_strings=False) raises IndexError/KeyError on any open string:
-        # the core parser reports a StringFragment for a string it did not attach.
-        "typed_partial_strings_false_lookup",
-        lambda e, tb: (
-            isinstance(e, LookupError) and "_lookup(self._parser.value, path), streaming=True" in tb
-        ),
-    ),
-    (
-        # issue 14, defect 3, seen through the typed view.
-        "partial_numbers_after_error_split_typed",
-        lambda e, tb: (
-            "split changes the TypedParser outcome" in str(e)
-            and "'partial_numbers': True" in str(e)
-            and "feed-error" in str(e)
-        ),
-    ),
-    (
-        # new: relay() raises PydanticSerializationError on a lone surrogate (valid JSON "\ud800").
-        "relay_lone_surrogate",
-        lambda e, tb: (
-            type(e).__name__ == "PydanticSerializationError" and "surrogates not allowed" in str(e)
-        ),
-    ),
-    (
-        # new: a string inside a raw-shown typed value lags until parser.value is read.
-        "typed_raw_view_stale_string",
-        lambda e, tb: "stale string until parser.value is read" in str(e),
     ),
 ]
 

@@ -2,9 +2,9 @@
 derandomized hypothesis run of the same checks (fuzz/harness.py). The long coverage-guided runs
 are atheris (fuzz/README.md).
 
-A defect already reported and listed in fuzz/known.py is recognised and does not fail the run
-(a seed that hits one is marked xfail with its name); its regression test waits in
-fuzz/regressions.py until the fix lands. Anything else fails.
+A difference listed in fuzz/known.py (one is left, documented in docs/reliability.md) is
+recognised and does not fail the run: a seed that hits it is marked xfail with its name. Anything
+else fails; the defects fuzzing found have their regression tests in test_fuzz_regressions.py.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def test_seed_corpus(target: str, path: Path) -> None:
         known = classify(error)
         if known is None:
             raise
-        pytest.xfail(f"known defect {known} (fuzz/regressions.py)")
+        pytest.xfail(f"known defect {known} (docs/reliability.md)")
 
 
 def _unless_known(check: Callable[[], Any]) -> None:
