@@ -225,3 +225,22 @@ def test_a_held_object_and_its_members_complete_together() -> None:
         if kind == "field_completed" and data["path"] == "/address":
             assert value["address"] == {"city": "Paris", "zip": "75"}
     assert value == {"name": "A", "address": {"city": "Paris", "zip": "75"}, "x": 1}
+
+
+def test_a_live_value_is_encoded_before_the_stream_moves_on() -> None:
+    """With heartbeats the stream is read on a helper thread, which goes on mutating the live
+    value: each update must be encoded as it was when it was yielded, not as it is later."""
+    from partialjson import Completed, PartialUpdate
+
+    def source() -> Any:
+        value = {"a": "x"}
+        yield PartialUpdate(value, (("a",),))
+        value["a"] = "xyz"  # the parser moves on: the same live object changes
+        value["b"] = list(range(1000))
+        yield PartialUpdate(value, (("a",), ("b",)))
+        yield Completed(value)
+
+    for _ in range(20):
+        sent = decoded(list(relay(source(), heartbeat=1.0)))
+        patches = [data for kind, data in sent if kind == "patch"]
+        assert apply_patch(None, patches[0]) == {"a": "x"}

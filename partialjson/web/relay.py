@@ -278,12 +278,19 @@ def encode_update(update: Update) -> bytes:
 
 
 class _Pump:
-    """Reads a sync iterator on a thread into a bounded queue, so the relay can wait with a
-    timeout (heartbeats, coalescing) — and stop reading when the browser goes away."""
+    """Reads a sync iterator on a thread, encoding each update there, into a bounded queue, so
+    the relay can wait with a timeout (heartbeats, coalescing) — and stop reading when the
+    browser goes away."""
 
-    def __init__(self, updates: Iterator[Update], size: int = 64) -> None:
+    def __init__(
+        self,
+        updates: Iterator[Update],
+        encode: Callable[[Update], list[RelayEvent]],
+        size: int = 64,
+    ) -> None:
         self._items: queue.Queue[Any] = queue.Queue(size)
         self._updates = updates
+        self._encode = encode
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="partialjson-relay", daemon=True)
         self._thread.start()
@@ -291,8 +298,8 @@ class _Pump:
     def _run(self) -> None:
         item: Any
         try:
-            for item in self._updates:
-                if not self._put(item):
+            for update in self._updates:
+                if not self._put(self._encode(update)):
                     return
             item = _END
         except BaseException as error:  # relayed as failed by the reader
@@ -309,7 +316,8 @@ class _Pump:
         return False
 
     def get(self, timeout: Optional[float]) -> Any:
-        """The next update, ``_END``, an exception the source raised, or None (timeout)."""
+        """The events of the next update, ``_END``, an exception the source raised, or None
+        (timeout)."""
         try:
             return self._items.get(timeout=timeout)
         except queue.Empty:
@@ -372,19 +380,31 @@ def relay(
         max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
     )
     iterator = iter(updates)
-    pump = _Pump(iterator) if heartbeat is not None or max_rate is not None else None
+    # With heartbeats or coalescing the stream is read on a helper thread, so that this one can
+    # wait with a timeout. That thread also turns each update into events: an update's value is
+    # live (the parser mutates it as the stream goes on), so only the thread that advances the
+    # stream may read it. The lock keeps the writer whole between the two threads.
+    lock = threading.Lock()
+
+    def encode(update: Update) -> list[RelayEvent]:
+        with lock:
+            return writer.feed(update)
+
+    pump = _Pump(iterator, encode) if heartbeat is not None or max_rate is not None else None
     last_sent = time.monotonic()
+    ended = False  # the terminal event was sent (the pump's thread may have ended the writer)
 
     def send(events: list[RelayEvent]) -> Iterator[bytes]:
-        nonlocal last_sent
+        nonlocal last_sent, ended
         for event in events:
             if store is not None and key is not None:
                 store.append(key, event)
             last_sent = time.monotonic()
+            ended = ended or event.terminal
             yield event.encode()
 
     try:
-        while not writer.ended:
+        while not ended:
             if pump is None:
                 try:
                     item: Any = next(iterator, _END)
@@ -393,22 +413,28 @@ def relay(
             else:
                 item = pump.get(_timeout(writer, heartbeat, last_sent))
             if item is None:  # a timeout: a batch is due, or a heartbeat
-                due = writer.due()
-                if due is not None and due <= time.monotonic():
-                    yield from send(writer.flush())
+                with lock:
+                    due = writer.due()
+                    batch = writer.flush() if due is not None and due <= time.monotonic() else None
+                if batch is not None:
+                    yield from send(batch)
                 elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
                     last_sent = time.monotonic()
                     yield HEARTBEAT
-            elif item is _END:
-                yield from send(writer.end())
-            elif isinstance(item, BaseException):
-                yield from send(writer.end(item))
+            elif item is _END or isinstance(item, BaseException):
+                with lock:
+                    events = writer.end(None if item is _END else item)
+                yield from send(events)
+            elif pump is not None:  # the events the pump's thread made of one update
+                yield from send(item)
             else:
                 yield from send(writer.feed(item))
     except GeneratorExit:
-        if not writer.ended:  # the browser went away: cancel upstream
+        if not ended:  # the browser went away: cancel upstream
             _cancel(updates)
-            for event in writer.cancel():
+            with lock:
+                cancelled = writer.cancel()
+            for event in cancelled:
                 if store is not None and key is not None:
                     store.append(key, event)
         raise
