@@ -20,14 +20,6 @@ NOT_DOCUMENTABLE = {
     "__version__",  # a string
 }
 
-#: Names whose example is still missing or needs its module's globals, in modules other
-#: engineers own right now. The lead empties this set as their examples land; a name listed
-#: here that passes makes the test fail too (so the set cannot go stale).
-PENDING: set[str] = {
-    # partialjson/core (parser): examples use names their module imports (``Parser``, ...)
-    "Parser",
-    "loads",
-}
 
 NAMES = sorted(name for name in partialjson.__all__ if name not in NOT_DOCUMENTABLE)
 
@@ -62,12 +54,8 @@ def _problem(name: str) -> str | None:
 @pytest.mark.parametrize("name", NAMES)
 def test_public_name_has_a_runnable_example(name: str) -> None:
     problem = _problem(name)
-    if name in PENDING:
-        assert problem is not None, f"{name} passes now: remove it from PENDING"
-        pytest.xfail(f"pending in its owner's module: {problem}")
     assert problem is None, f"partialjson.{name}: {problem}"
 
 
 def test_every_public_name_is_checked() -> None:
     assert set(partialjson.__all__) == set(NAMES) | NOT_DOCUMENTABLE
-    assert set(NAMES) >= PENDING

@@ -68,6 +68,7 @@ __all__ = ["Parser", "loads"]
 class Parser:
     """An incremental JSON parser that does O(delta) work per delta.
 
+    >>> from partialjson import Parser
     >>> p = Parser()
     >>> _ = p.feed('{"name": "Ada Lov')
     >>> p.value
@@ -270,6 +271,7 @@ def loads(text: Union[str, bytes], **options: Any) -> Any:
     an escape or a UTF-8 character is not). Invalid JSON raises :class:`ParseError`. Options are
     :class:`Parser`'s.
 
+    >>> from partialjson import loads
     >>> loads('{"items": [1, 2, {"name": "wid')
     {'items': [1, 2, {'name': 'wid'}]}
     >>> loads('[1, 23')
