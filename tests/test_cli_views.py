@@ -16,7 +16,7 @@ from partialjson.cli.board import Board, describe
 from partialjson.cli.errors import InputError
 from partialjson.cli.form import Form
 from partialjson.cli.inputs import DOCUMENT, SSE, Input
-from partialjson.cli.jsonout import Patchers, update_record
+from partialjson.cli.jsonout import Encoders, update_record
 from partialjson.cli.session import Session
 from partialjson.samples import Invoice, LineItem, invoice_stream
 
@@ -85,7 +85,7 @@ def bundled_session(model: Any = Invoice) -> Session:
 def test_updates_of_unknown_kinds_are_shown_generically_never_an_error() -> None:
     update = ReasoningDelta("thinking…", item={"id": 1})
     assert describe(update) == 'reasoning_delta delta="thinking…" item={"id": 1}'
-    record = update_record(update, 1.5, Patchers())
+    record = update_record(update, 1.5, Encoders())
     assert record == {"kind": "reasoning_delta", "t": 1.5, "delta": "thinking…", "item": {"id": 1}}
     json.dumps(record)
     board = Board(bundled_session(), "test")

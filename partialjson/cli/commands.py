@@ -16,7 +16,7 @@ from ..samples import Invoice, SendInvoice, invoice_stream
 from .board import Board
 from .errors import EXIT_INTERRUPTED, InputError, exit_status
 from .inputs import Input, Pace
-from .jsonout import Patchers, line, terminal_record, update_record
+from .jsonout import Encoders, line, terminal_record, update_record
 from .plain import PlainView, label
 from .session import TERMINAL, LogCapture, Session
 
@@ -190,7 +190,7 @@ def replay(path: str, *, as_json: bool, stats: bool, verbose: bool) -> int:
 
 
 def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
-    patchers = Patchers()
+    encoders = Encoders()
     terminal: Any = None
     last = 0.0
     for t, update in session:
@@ -198,7 +198,7 @@ def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
         if isinstance(update, TERMINAL):
             terminal = update
             continue
-        print(line(update_record(update, t, patchers)), file=out, flush=flush)
+        print(line(update_record(update, t, encoders)), file=out, flush=flush)
     print(line(terminal_record(terminal, last, session)), file=out, flush=True)
 
 
