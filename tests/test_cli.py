@@ -424,3 +424,29 @@ def test_replay_json_lines_are_valid_json_for_huge_numbers_and_deep_nesting(
                 for op in line.get("patch", []):
                     document = apply(document, op)
             assert document == value
+
+
+@pytest.mark.parametrize("stats", [False, True])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[1,2] 3", "not JSON: Extra data after the root value: '3'"),
+        ('data: {"x": 1}\n\n', "not a stream: no event of a known provider"),
+    ],
+)
+def test_replay_json_last_line_says_bad_input_as_the_exit_status_does(
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    message: str,
+    stats: bool,
+) -> None:
+    path = tmp_path / "bad.sse"
+    path.write_text(content)
+    flags = ["--stats"] if stats else []
+    assert main(["replay", "--json", *flags, str(path)]) == 2
+    captured = capsys.readouterr()
+    last = json.loads(captured.out.splitlines()[-1])
+    assert (last["kind"], last["state"], last["reason"]) == ("failed", "failed", "bad_input")
+    assert last["value"] is None and last["message"].startswith(message)
+    assert last["error"] == captured.err.strip().removeprefix("partialjson: ")
