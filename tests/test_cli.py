@@ -16,6 +16,7 @@ import pytest
 
 from partialjson.cli import main
 from partialjson.samples import _recording
+from partialjson.web.patches import apply_patch
 
 from .streams import EXPECTED, FIXTURES
 
@@ -102,23 +103,10 @@ def test_replay_json_patches_rebuild_the_partial_value(
 
 
 def apply(document: Any, op: dict[str, Any]) -> Any:
-    """RFC 6902 ``add`` and ``replace`` (all the replay emits)."""
-    assert op["op"] in ("add", "replace")
-    if op["path"] == "":
-        return op["value"]
-    *parents, last = [p.replace("~1", "/").replace("~0", "~") for p in op["path"].split("/")[1:]]
-    target = document
-    for part in parents:
-        target = target[int(part)] if isinstance(target, list) else target[part]
-    if isinstance(target, list):
-        index = len(target) if last == "-" else int(last)
-        if op["op"] == "add":
-            target.insert(index, op["value"])
-        else:
-            target[index] = op["value"]
-    else:
-        target[last] = op["value"]
-    return document
+    """RFC 6902 ``add`` and ``replace``, and ``append`` (a growing string's new tail): all the
+    replay emits."""
+    assert op["op"] in ("add", "replace", "append")
+    return apply_patch(document, [op])
 
 
 @pytest.mark.parametrize("command", ["demo", "watch"])
@@ -369,3 +357,96 @@ def test_several_choices_are_patched_apart_and_each_ends(
                 documents[line["choice"]] = apply(documents.get(line["choice"]), op)
     assert documents == {0: [1], 1: {"a": 2}}
     assert [c["value"] for c in lines[-1]["choices"]] == [[1], {"a": 2}]
+
+
+def chat_sse(text: str, size: int = 4) -> str:
+    """A Chat Completions recording of ``text`` in deltas of ``size`` characters."""
+    events = [
+        {"choices": [{"index": 0, "delta": {"content": text[i : i + size]}, "finish_reason": None}]}
+        for i in range(0, len(text), size)
+    ]
+    events.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+    return "".join(f"data: {json.dumps(event)}\n\n" for event in events) + "data: [DONE]\n\n"
+
+
+def strict_lines(out: str) -> list[Any]:
+    """Each line parsed as strict JSON: ``Infinity`` or ``NaN`` is an error."""
+
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"not JSON: {constant}")
+
+    return [json.loads(line, parse_constant=refuse) for line in out.splitlines()]
+
+
+def test_replay_json_output_grows_linearly_with_a_long_string(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    per_char = {}
+    for size in (2_000, 20_000):
+        answer = "lorem ipsum " * (size // 12)
+        path = tmp_path / f"string{size}.sse"
+        path.write_text(chat_sse(json.dumps({"a": answer})))
+        assert main(["replay", "--json", str(path)]) == 0
+        out = capsys.readouterr().out
+        per_char[size] = len(out.encode()) / len(answer)
+        document: Any = None
+        for line in strict_lines(out):
+            if line["kind"] == "partial_update":
+                for op in line["patch"]:
+                    document = apply(document, op)
+                    assert len(op["value"]) <= 4 if op["op"] == "append" else True
+        assert document == {"a": answer} == line["value"]
+    # each delta's line costs the same at any length (a whole string re-sent would be 10x)
+    assert per_char[20_000] < 1.2 * per_char[2_000] and per_char[20_000] < 100
+
+
+@pytest.mark.parametrize("stats", [False, True])
+def test_replay_json_lines_are_valid_json_for_huge_numbers_and_deep_nesting(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], stats: bool
+) -> None:
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"a": 1e400, "b": [-1e400]}')
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 300 + "]" * 300)
+    nested: Any = []
+    for _ in range(299):
+        nested = [nested]
+    flags = ["--stats"] if stats else []
+    for path, value in ((huge, {"a": None, "b": [None]}), (deep, nested)):
+        assert main(["replay", "--json", *flags, str(path)]) == 0
+        lines = strict_lines(capsys.readouterr().out)
+        assert lines[-1]["state"] == "completed" and lines[-1]["value"] == value
+        if stats:
+            assert len(lines) == 1 and lines[0]["stats"]["fields"]
+        else:
+            document: Any = None
+            for line in lines:
+                for op in line.get("patch", []):
+                    document = apply(document, op)
+            assert document == value
+
+
+@pytest.mark.parametrize("stats", [False, True])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("[1,2] 3", "not JSON: Extra data after the root value: '3'"),
+        ('data: {"x": 1}\n\n', "not a stream: no event of a known provider"),
+    ],
+)
+def test_replay_json_last_line_says_bad_input_as_the_exit_status_does(
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    content: str,
+    message: str,
+    stats: bool,
+) -> None:
+    path = tmp_path / "bad.sse"
+    path.write_text(content)
+    flags = ["--stats"] if stats else []
+    assert main(["replay", "--json", *flags, str(path)]) == 2
+    captured = capsys.readouterr()
+    last = json.loads(captured.out.splitlines()[-1])
+    assert (last["kind"], last["state"], last["reason"]) == ("failed", "failed", "bad_input")
+    assert last["value"] is None and last["message"].startswith(message)
+    assert last["error"] == captured.err.strip().removeprefix("partialjson: ")

@@ -71,7 +71,7 @@ class Board:
     def __init__(self, session: Session, title: str) -> None:
         self.session = session
         self.title = title
-        self.form = Form(session.model)
+        self.form = Form(session.response, session.model)
         self.calls: dict[str, Call] = {}
         self.refusal = ""
         self.notes: list[str] = []
@@ -84,7 +84,7 @@ class Board:
 
     def apply(self, update: Update) -> None:
         if isinstance(update, (PartialUpdate, FieldCompleted)):
-            pass  # the form follows the answer's text (see sync)
+            pass  # the form reads the stream's partial value and statuses (see sync)
         elif isinstance(update, Started):
             self.started = update
         elif isinstance(update, ToolCallProgress):
@@ -113,8 +113,8 @@ class Board:
         return call
 
     def sync(self) -> None:
-        """Bring the form up to the answer's text (call before drawing)."""
-        self.form.sync(self.response.text)
+        """Bring the form up to the stream (call before drawing)."""
+        self.form.sync()
 
     def final(self) -> tuple[bool, Any]:
         """``(True, value)`` for a validated final value, else ``(False, why there is none)``."""

@@ -16,7 +16,7 @@ from ..samples import Invoice, SendInvoice, invoice_stream
 from .board import Board
 from .errors import EXIT_INTERRUPTED, InputError, exit_status
 from .inputs import Input, Pace
-from .jsonout import Patchers, line, terminal_record, update_record
+from .jsonout import Encoders, line, terminal_record, update_record
 from .plain import PlainView, label
 from .session import TERMINAL, LogCapture, Session
 
@@ -178,9 +178,7 @@ def replay(path: str, *, as_json: bool, stats: bool, verbose: bool) -> int:
             except InputError as error:
                 if as_json:  # the last line is still the state it got to
                     record = terminal_record(None, session.elapsed(), session)
-                    record.update(kind="failed", state="failed", reason="bad_input")
-                    record["error"] = str(error)
-                    print(line(record), file=out)
+                    print(line(_bad_input(record, error)), file=out)
                 raise
         if stats:
             _print_stats(session, out, as_json)
@@ -190,7 +188,7 @@ def replay(path: str, *, as_json: bool, stats: bool, verbose: bool) -> int:
 
 
 def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
-    patchers = Patchers()
+    encoders = Encoders()
     terminal: Any = None
     last = 0.0
     for t, update in session:
@@ -198,14 +196,30 @@ def _json_lines(session: Session, out: TextIO, *, flush: bool) -> None:
         if isinstance(update, TERMINAL):
             terminal = update
             continue
-        print(line(update_record(update, t, patchers)), file=out, flush=flush)
-    print(line(terminal_record(terminal, last, session)), file=out, flush=True)
+        print(line(update_record(update, t, encoders)), file=out, flush=flush)
+    print(line(_last_record(session, terminal, last)), file=out, flush=True)
+
+
+def _last_record(session: Session, terminal: Any, t: float) -> dict[str, Any]:
+    """The last ``--json`` line: the terminal state, or bad input when the exit status will be
+    2 (the line and the status never disagree)."""
+    record = terminal_record(terminal, t, session)
+    error = session.bad_input()
+    return record if error is None else _bad_input(record, error)
+
+
+def _bad_input(record: dict[str, Any], error: InputError) -> dict[str, Any]:
+    record.update(kind="failed", state="failed", reason="bad_input", value=None)
+    record["no_value"] = "no final value: bad input"
+    record["message"] = error.message
+    record["error"] = str(error)
+    return record
 
 
 def _print_stats(session: Session, out: TextIO, as_json: bool) -> None:
     stats = session.stats()
     if as_json:
-        record = terminal_record(session.terminal, session.elapsed(), session)
+        record = _last_record(session, session.terminal, session.elapsed())
         record["stats"] = stats
         print(line(record), file=out)
         return

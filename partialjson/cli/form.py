@@ -1,13 +1,19 @@
 """The answer as a form: every field's value and status, laid out for the terminal views.
 
-:class:`Form` follows the answer's text with its own :class:`~partialjson.TypedParser` (the
-public API: ``status(path)`` and ``issues``), and lays the fields out from the model's JSON
-schema — so fields that have not arrived yet are shown as *pending* — or, without a model,
-from the value as it grows. A list of objects becomes a table, one row per element.
+:class:`Form` reads what the response stream already knows — ``partial``, ``status(path)``
+and ``issues`` — so every byte of the answer is parsed once, by the stream; a refresh costs
+no re-join and no re-parse of the text. It lays the fields out from the model's JSON schema
+(so fields that have not arrived yet are shown as *pending*) or, without a model, from the
+value as it grows. A list of objects becomes a table, one row per element.
 
+>>> import partialjson
 >>> from partialjson.samples import Customer
->>> form = Form(Customer)
->>> form.sync('{"name": "Zoë", "email": "zo')
+>>> chunk = {"choices": [{"index": 0, "delta": {"content": '{"name": "Zoë", "email": "zo'}}]}
+>>> response = partialjson.stream([chunk], Customer)
+>>> for update in response:
+...     pass
+>>> form = Form(response, Customer)
+>>> form.sync()
 >>> [(row.label, row.text, row.status) for row in form.rows()]
 [('name', 'Zoë', 'complete'), ('email', 'zo', 'streaming'), ('vip', '', 'pending')]
 """
@@ -18,11 +24,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from pydantic import TypeAdapter
+from pydantic import BaseModel, TypeAdapter
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from ..core.errors import ParseError
+from ..core.errors import IncompleteJSONError, ParseError
 from ..core.events import Path
-from ..typed.parser import TypedParser
+from ..streaming.response import ResponseStream
 
 PENDING, STREAMING, COMPLETE, INVALID = "pending", "streaming", "complete", "invalid"
 _MISSING: Any = object()
@@ -59,43 +66,80 @@ def shown(value: Any) -> str:
 
 
 class Form:
-    """The answer's fields and their status, fed the answer's text as it grows."""
+    """The answer's fields and their status, read from a response stream (choice 0)."""
 
-    def __init__(self, model: Any = None) -> None:
+    def __init__(self, response: ResponseStream, model: Any = None) -> None:
+        self.response = response
         self.model = model
         self.title = getattr(model, "__name__", None) or (str(model) if model else "answer")
-        self._parser: TypedParser[Any] = TypedParser(model if model is not None else Any)
-        self._fed = 0
         self._schema, self._defs = _schema_of(model)
-        #: Set when the text is not JSON (e.g. prose beside tool calls): shown as text.
-        self.error: Optional[ParseError] = None
-        self.text = ""
+        self._value: Any = _MISSING  # the partial value as JSON data, taken once per sync
+        self._issue_map: Optional[dict[Path, str]] = None
+        self._rejected: dict[tuple[Path, int], Any] = {}  # each issue's value, read once
 
-    def sync(self, text: str) -> None:
-        """Catch up with the answer's text so far (``response.text``)."""
-        new, self._fed, self.text = text[self._fed :], len(text), text
-        if new and self.error is None:
-            try:
-                self._parser.feed(new)
-            except ParseError as error:
-                self.error = error
+    def sync(self) -> None:
+        """Catch up with the stream (call before drawing): what was read is read again lazily,
+        at most once per sync."""
+        self._value = _MISSING
+        self._issue_map = None
+
+    @property
+    def error(self) -> Optional[ParseError]:
+        """Set when the text is not JSON (e.g. prose beside tool calls): shown as text."""
+        error = self.response.choices[0].error
+        if isinstance(error, ParseError) and not isinstance(error, IncompleteJSONError):
+            return error  # (a truncated answer is still shown as a form)
+        return None
+
+    @property
+    def text(self) -> str:
+        """The answer's raw text (joined on each call: for text that is not JSON)."""
+        return self.response.text
 
     @property
     def started(self) -> bool:
-        return bool(self.text)
+        return self.response.partial is not None or self.error is not None
 
     @property
     def value(self) -> Any:
-        """The raw JSON value so far (``None`` before it starts)."""
-        return self._parser.parser.value
+        """The partial value so far as JSON data, by the JSON's keys (``None`` before it
+        starts)."""
+        if self._value is _MISSING:
+            partial = self.response.partial
+            # untyped: the stream's own value (no copy); typed: its view as JSON data, with
+            # the values that failed validation (kept out of the view) shown where they were
+            self._value = partial if self.model is None else self._with_rejected(_plain(partial))
+        return self._value
+
+    def _with_rejected(self, value: Any) -> Any:
+        for issue in self.response.issues:
+            key = (issue.path, issue.position)
+            if key not in self._rejected:  # a complete value: its text is read once
+                self._rejected[key] = _value_at(self.response.text, issue.position)
+            rejected = self._rejected[key]
+            if rejected is _MISSING or not issue.path:
+                continue
+            parent = value
+            try:
+                for part in issue.path[:-1]:
+                    parent = parent[part]
+                last = issue.path[-1]
+                in_list = isinstance(parent, list) and isinstance(last, int) and last < len(parent)
+                if in_list or isinstance(parent, dict):
+                    parent[last] = rejected
+            except (KeyError, IndexError, TypeError):
+                continue
+        return value
 
     def status(self, path: Path) -> str:
         if path in self._issues():
             return INVALID
-        return str(self._parser.status(path).value)
+        return str(self.response.status(path).value)
 
     def _issues(self) -> dict[Path, str]:
-        return {issue.path: issue.message for issue in self._parser.issues}
+        if self._issue_map is None:
+            self._issue_map = {issue.path: issue.message for issue in self.response.issues}
+        return self._issue_map
 
     def rows(self) -> list[Row]:
         rows: list[Row] = []
@@ -182,3 +226,28 @@ def _schema_of(model: Any) -> tuple[Optional[dict[str, Any]], dict[str, Any]]:
     except Exception:  # a type pydantic cannot describe: lay out what arrives instead
         return None, {}
     return schema, schema.get("$defs", {})
+
+
+def _value_at(text: str, position: int) -> Any:
+    """The JSON value that starts at ``position`` of ``text`` (``_MISSING`` if none does)."""
+    try:
+        return json.JSONDecoder().raw_decode(text, position)[0]
+    except (ValueError, IndexError):
+        return _MISSING
+
+
+def _plain(value: Any) -> Any:
+    """A typed partial value as JSON data: models by their JSON keys, with only the fields
+    that have arrived (a field not set yet is pending, not ``null``)."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    try:
+        return to_jsonable_python(value, by_alias=True)
+    except (PydanticSerializationError, ValueError):
+        return str(value)

@@ -3,19 +3,22 @@
 Each line has ``kind`` (the update's class in snake case: ``started``, ``partial_update``,
 ``field_completed``, ``tool_call_progress``, ``tool_call_ready``…; update types added later
 come out the same way) and ``t``, the seconds since the start. Paths are lists of keys and
-indexes. A ``partial_update`` carries a ``patch`` (RFC 6902 JSON Patch operations) that turns
-the previous partial value into this one, not the whole value again, so the output stays linear
-in the stream's size. The last line is the terminal update with ``state``, ``reason``, the final
-``value`` (``null`` unless completed), the tool calls released and, for a response that did not
-complete, the ``partial`` value it got to (for display only).
+indexes. A ``partial_update`` carries a ``patch`` that turns the previous partial value into
+this one: the relay's minimal patches (:class:`partialjson.web.patches.PatchEncoder`), RFC 6902
+``add`` and ``replace`` plus ``append``, which adds the new tail of a growing string. Each
+delta costs only its own size, so the output stays linear in the stream's size. The last line
+is the terminal update with ``state``, ``reason``, the final ``value`` (``null`` unless
+completed), the tool calls released and, for a response that did not complete, the
+``partial`` value it got to (for display only). Every line is valid JSON, whatever the value:
+numbers outside the float range are ``null``, lone surrogates U+FFFD, any depth is written.
 
->>> patcher = Patcher()
->>> patcher.patch(["a"], ((), (0,)))
-[{'op': 'add', 'path': '', 'value': ['a']}]
->>> patcher.patch(["ab"], ((0,),))
-[{'op': 'replace', 'path': '/0', 'value': 'ab'}]
->>> patcher.patch(["ab", {}], ((1,),))
-[{'op': 'add', 'path': '/1', 'value': {}}]
+>>> encoders = Encoders()
+>>> encoders[0].encode(["a"], ((), (0,)))
+[{'op': 'replace', 'path': '', 'value': ['a']}]
+>>> encoders[0].encode(["ab"], ((0,),))
+[{'op': 'append', 'path': '/0', 'value': 'b'}]
+>>> line({"value": float("inf")})
+'{"value":null}'
 """
 
 from __future__ import annotations
@@ -24,11 +27,12 @@ import dataclasses
 import re
 from typing import Any, Optional
 
-from pydantic_core import to_json, to_jsonable_python
+from pydantic_core import PydanticSerializationError, to_jsonable_python
 
-from ..core.events import Path
 from ..lifecycle.updates import PartialUpdate, ToolCall, Update
 from ..typed.parser import FinalValueError
+from ..web import patches
+from ..web.patches import PatchEncoder
 from .session import Session
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -39,8 +43,14 @@ def kind_of(update: Update) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    """Any value of an update as JSON data (models by their JSON keys; errors as text)."""
-    return to_jsonable_python(value, by_alias=True, fallback=_fallback)
+    """Any value of an update as JSON data: models by their JSON keys, errors as text, and
+    then made always encodable by :func:`partialjson.web.patches.jsonable` (non-finite numbers
+    as ``null``, lone surrogates replaced, any depth)."""
+    try:
+        plain = to_jsonable_python(value, by_alias=True, fallback=_fallback, inf_nan_mode="null")
+    except (PydanticSerializationError, RecursionError, ValueError):
+        plain = value  # too deep for pydantic: the web's encoder walks it without recursion
+    return patches.jsonable(plain)
 
 
 def _fallback(value: Any) -> Any:
@@ -61,64 +71,20 @@ def call_record(call: ToolCall) -> dict[str, Any]:
     }
 
 
-def pointer(path: Path) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+class Encoders(dict):  # type: ignore[type-arg]
+    """One :class:`~partialjson.web.patches.PatchEncoder` per choice (Chat Completions may
+    stream several answers)."""
+
+    def __missing__(self, choice: int) -> PatchEncoder:
+        encoder = self[choice] = PatchEncoder()
+        return encoder
 
 
-class Patcher:
-    """Turns partial updates into JSON Patch operations (values only grow: add, replace)."""
-
-    def __init__(self) -> None:
-        self._present: set[Path] = set()
-
-    def patch(self, value: Any, changed: tuple[Path, ...]) -> list[dict[str, Any]]:
-        ops: list[dict[str, Any]] = []
-        done: list[Path] = []
-        for path in changed:
-            if any(path[: len(d)] == d for d in done):
-                continue  # inside a value already sent whole
-            try:
-                current = _lookup(value, path)
-            except (KeyError, IndexError, TypeError):
-                continue  # not in the view (yet)
-            present = path in self._present
-            if present and isinstance(current, (dict, list)):
-                continue  # it closed, or a member changed: the member's own path says so
-            op = "replace" if present else "add"
-            ops.append({"op": op, "path": pointer(path), "value": jsonable(current)})
-            done.append(path)
-            self._mark(path, current)
-        return ops
-
-    def _mark(self, path: Path, value: Any) -> None:
-        self._present.add(path)
-        if isinstance(value, dict):
-            for key, child in value.items():
-                self._mark((*path, key), child)
-        elif isinstance(value, list):
-            for index, child in enumerate(value):
-                self._mark((*path, index), child)
-
-
-def _lookup(value: Any, path: Path) -> Any:
-    for part in path:
-        value = value[part]
-    return value
-
-
-class Patchers(dict):  # type: ignore[type-arg]
-    """One :class:`Patcher` per choice (Chat Completions may stream several answers)."""
-
-    def __missing__(self, choice: int) -> Patcher:
-        patcher = self[choice] = Patcher()
-        return patcher
-
-
-def update_record(update: Update, t: float, patchers: Patchers) -> dict[str, Any]:
+def update_record(update: Update, t: float, encoders: Encoders) -> dict[str, Any]:
     record: dict[str, Any] = {"kind": kind_of(update), "t": round(t, 6)}
     if isinstance(update, PartialUpdate):
         record["changed"] = [list(p) for p in update.changed]
-        record["patch"] = patchers[update.choice].patch(update.value, update.changed)
+        record["patch"] = encoders[update.choice].encode(update.value, update.changed)
         record["choice"] = update.choice
         return record
     if dataclasses.is_dataclass(update):
@@ -133,7 +99,7 @@ def update_record(update: Update, t: float, patchers: Patchers) -> dict[str, Any
 
 def terminal_record(update: Optional[Update], t: float, session: Session) -> dict[str, Any]:
     response = session.response
-    fields = update_record(update, t, Patchers()) if update is not None else {}
+    fields = update_record(update, t, Encoders()) if update is not None else {}
     record: dict[str, Any] = {
         "kind": fields.pop("kind", response.state.value),
         "t": round(t, 6),
@@ -172,4 +138,5 @@ def _choice_record(choice: Any) -> dict[str, Any]:
 
 
 def line(record: dict[str, Any]) -> str:
-    return to_json(record).decode("utf-8")
+    """A record as one line of JSON, always valid (see :func:`partialjson.web.patches.dumps`)."""
+    return patches.dumps(record).decode("utf-8")

@@ -128,16 +128,23 @@ class Session:
         self.terminal = self.terminal or Cancelled()
         return self.terminal
 
-    def check(self) -> None:
-        """After the stream: raise the bad input that ended it, or say it was not a stream."""
+    def bad_input(self) -> Optional[InputError]:
+        """After the stream: the bad input that ended it, or that it was not a stream at all."""
         if self.input.error is not None:
-            raise self.input.error
+            return self.input.error
         if self.response.provider is None:
-            raise InputError(
+            return InputError(
                 self.input.name,
                 "not a stream: no event of a known provider (OpenAI Responses or Chat "
                 "Completions, Anthropic Messages, Gemini)",
             )
+        return None
+
+    def check(self) -> None:
+        """After the stream: raise the bad input that ended it (see :meth:`bad_input`)."""
+        error = self.bad_input()
+        if error is not None:
+            raise error
 
     def problem(self) -> Optional[str]:
         """One line for stderr when the response failed (the file and where it stopped)."""
