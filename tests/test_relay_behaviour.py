@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Optional
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import partialjson
-from partialjson import ResponseState, SSEDecoder, arelay, relay
+from partialjson import PartialUpdate, ResponseState, SSEDecoder, arelay, relay
 from partialjson.web.patches import apply_patch
+from partialjson.web.relay import RelayWriter
 from partialjson.web.store import AsyncMemoryStore, MemoryStore
 
 
@@ -225,3 +228,41 @@ def test_a_held_object_and_its_members_complete_together() -> None:
         if kind == "field_completed" and data["path"] == "/address":
             assert value["address"] == {"city": "Paris", "zip": "75"}
     assert value == {"name": "A", "address": {"city": "Paris", "zip": "75"}, "x": 1}
+
+
+def redact_password(path: str, text: str, complete: bool) -> Optional[str]:
+    """Hides the secret wherever it is, once a later word shows it is one."""
+    return text.replace("hunter2", "*******") if "password" in text else text
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(alphabet="ab .", max_size=80),
+    st.text(alphabet="ab .", max_size=80),
+    st.lists(st.integers(min_value=1, max_value=40), max_size=30),
+    st.sampled_from([None, 20.0]),
+)
+def test_patches_follow_a_moderator_that_redacts_far_back(
+    before: str, between: str, points: list[int], rate: Optional[float]
+) -> None:
+    body = before + "hunter2" + between + " that was my password."
+    document = json.dumps({"a": body})
+    cuts = sorted({min(p, len(document)) for p in points})
+    pieces = [document[i:j] for i, j in zip([0, *cuts], [*cuts, len(document)]) if i < j]
+    clock = [0.0]
+    writer = RelayWriter(max_rate=rate, moderation=redact_password, clock=lambda: clock[0])
+    value: Any = None
+    text = ""
+    for update in partialjson.stream(SlowSource(pieces)):
+        clock[0] += 0.013
+        if isinstance(update, PartialUpdate) and isinstance(update.value, dict):
+            text = update.value.get("a", text)
+        for event in writer.feed(update):
+            if event.event == "patch":
+                value = apply_patch(value, event.json())
+                if writer.due() is None and value and "a" in value:
+                    assert value["a"] == redact_password("/a", text, False)
+            elif event.event == "completed":
+                assert value == event.json()["value"] == {"a": redact_password("/a", body, True)}
+    assert writer.ended
+    assert "hunter2" not in value["a"]
