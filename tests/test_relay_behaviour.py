@@ -266,3 +266,63 @@ def test_patches_follow_a_moderator_that_redacts_far_back(
                 assert value == event.json()["value"] == {"a": redact_password("/a", body, True)}
     assert writer.ended
     assert "hunter2" not in value["a"]
+
+
+@pytest.mark.parametrize("reader_elsewhere", [True, False])
+def test_a_reader_on_another_hub_keeps_the_run_from_lingering(reader_elsewhere: bool) -> None:
+    """Two hubs on one store: the browser resumed on the hub that does not drive the run; the
+    driving hub, with no reader of its own for ``linger`` seconds, must not cancel it."""
+    from partialjson.web.hub import RelayHub
+
+    async def main() -> None:
+        store = AsyncMemoryStore()
+        owner = RelayHub(store, heartbeat=0.05, linger=0.1, cancel_poll=0.05)
+        other = RelayHub(store, heartbeat=0.05, linger=0.1, cancel_poll=0.05)
+        source = AsyncSlowSource(['{"a": "', *["x"] * 30, '"}'], pause=0.02)
+        key = owner.start(partialjson.stream(source))
+        if reader_elsewhere:
+            await asyncio.sleep(0.05)  # the browser resumes there once the run has begun
+            sent = decoded([chunk async for chunk in other.events(key)])
+            assert sent[-1] == ("completed", {"value": {"a": "x" * 30}, "reason": "stop"})
+            assert not source.closed.is_set()
+        else:
+            await owner.wait(key)
+            assert source.closed.is_set()
+            assert (await store.read(key))[-1].event == "cancelled"
+
+    asyncio.run(main())
+
+
+def test_the_hub_yields_to_the_event_loop_when_the_store_never_waits() -> None:
+    from partialjson.web.hub import RelayHub
+    from partialjson.web.wire import RelayEvent
+
+    class Eager(AsyncMemoryStore):
+        """Always has an event at once (a store that never blocks)."""
+
+        async def read(
+            self, key: str, after: Optional[str] = None, *, block: Optional[float] = None
+        ) -> list[RelayEvent]:
+            seq = int(after or 0) + 1
+            name = "completed" if seq == 2000 else "field_completed"
+            data = b'{"path":"","choice":0}' if seq < 2000 else b"{}"
+            return [RelayEvent(str(seq), name, data)]
+
+    async def main() -> None:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.ensure_future(tick())
+        await asyncio.sleep(0)
+        hub = RelayHub(Eager(), heartbeat=None)
+        chunks = [chunk async for chunk in hub.events("k")]
+        ticker.cancel()
+        assert len(chunks) == 2000
+        assert ticks >= 1000  # the loop ran between batches
+
+    asyncio.run(main())
