@@ -213,10 +213,26 @@ def test_a_running_response_is_never_evicted(
     assert rebuild(read("A")).value == {"text": "hello world"}
 
 
+@pytest.mark.parametrize("asynchronous", [False, True])
 @pytest.mark.parametrize("maxlen", [2, 1000])
-def test_a_log_without_its_beginning_is_never_served_as_complete(maxlen: int) -> None:
+def test_a_log_without_its_beginning_is_never_served_as_complete(
+    maxlen: int, asynchronous: bool
+) -> None:
     events = text_events(["a", "b", "c", "d"])
-    store = MemoryStore(maxlen=maxlen)
+    astore = AsyncMemoryStore(maxlen=maxlen)
+    sync = MemoryStore(maxlen=maxlen)
+
+    class Store:
+        def append(self, key: str, event: RelayEvent) -> None:
+            if asynchronous:
+                asyncio.run(astore.append(key, event))
+            else:
+                sync.append(key, event)
+
+        def read(self, key: str, after: Optional[str] = None) -> list[RelayEvent]:
+            return asyncio.run(astore.read(key, after)) if asynchronous else sync.read(key, after)
+
+    store = Store()
     for event in events[3:]:  # the store never saw events 1 to 3
         store.append("r", event)
     for after in [None, "0", "1", "2", "bogus", "99"]:
