@@ -273,8 +273,9 @@ def test_with_redis_unreachable_the_connected_client_gets_the_whole_answer() -> 
     with serve(a) as url_a, serve(b) as url_b:
         key = start(url_a)
         assert_once_and_whole(read_events(f"{url_a}/runs/{key}"))
-        refused = httpx.get(f"{url_b}/runs/{key}")  # no resume on another instance
-        assert refused.status_code == 404
+        refused = httpx.get(f"{url_b}/runs/{key}")  # no resume on another instance, and
+        assert refused.status_code == 503  # it says so: not "unknown" but "unavailable"
+        assert refused.json() == {"error": "resume_unavailable"}
 
 
 def test_the_store_works_from_a_url_with_the_hub_alone(redis_url: str) -> None:

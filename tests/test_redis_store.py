@@ -439,3 +439,38 @@ def test_a_reader_dropping_anywhere_while_the_answer_streams_rebuilds_it_once(
     assert len(seen) == len(set(seen))  # no event twice
     owner.close()
     reader.close()
+
+
+def test_reader_marks_expire(make_store: Factory) -> None:  # the hub's linger asks them
+    store = make_store()
+    for event in text_events(["a"])[:2]:
+        store.append("r", event)
+    assert not store.readers_active("r")
+    store.touch_reader("r", 0.3)
+    assert store.readers_active("r")
+    time.sleep(0.4)
+    assert not store.readers_active("r")
+
+
+def test_a_reader_resumed_on_another_hub_keeps_the_run_going(redis_url: str) -> None:
+    """Two hubs, each with its own store on one Redis: the browser reads from the hub that does
+    not drive the run; the driving hub has no reader of its own for longer than ``linger``."""
+    import partialjson
+    from partialjson.web.hub import RelayHub
+
+    from .test_relay_behaviour import AsyncSlowSource, decoded
+
+    async def main() -> None:
+        stores = [AsyncRedisStore(redis_url), AsyncRedisStore(redis_url)]
+        owner = RelayHub(stores[0], heartbeat=0.05, linger=0.2, cancel_poll=0.05)
+        other = RelayHub(stores[1], heartbeat=0.05, linger=0.2, cancel_poll=0.05)
+        source = AsyncSlowSource(['{"a": "', *["x"] * 40, '"}'], pause=0.02)
+        key = owner.start(partialjson.stream(source))
+        await asyncio.sleep(0.1)
+        sent = decoded([chunk async for chunk in other.events(key)])
+        assert sent[-1] == ("completed", {"value": {"a": "x" * 40}, "reason": "stop"})
+        assert not source.closed.is_set()
+        for store in stores:
+            await store.aclose()
+
+    asyncio.run(main())

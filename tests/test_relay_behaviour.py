@@ -11,10 +11,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any, Optional
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import partialjson
-from partialjson import ResponseState, SSEDecoder, arelay, relay
+from partialjson import PartialUpdate, ResponseState, SSEDecoder, arelay, relay
 from partialjson.web.patches import apply_patch
+from partialjson.web.relay import RelayWriter
 from partialjson.web.store import AsyncMemoryStore, MemoryStore
 
 
@@ -244,3 +247,101 @@ def test_a_live_value_is_encoded_before_the_stream_moves_on() -> None:
         sent = decoded(list(relay(source(), heartbeat=1.0)))
         patches = [data for kind, data in sent if kind == "patch"]
         assert apply_patch(None, patches[0]) == {"a": "x"}
+
+
+def redact_password(path: str, text: str, complete: bool) -> Optional[str]:
+    """Hides the secret wherever it is, once a later word shows it is one."""
+    return text.replace("hunter2", "*******") if "password" in text else text
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.text(alphabet="ab .", max_size=80),
+    st.text(alphabet="ab .", max_size=80),
+    st.lists(st.integers(min_value=1, max_value=40), max_size=30),
+    st.sampled_from([None, 20.0]),
+)
+def test_patches_follow_a_moderator_that_redacts_far_back(
+    before: str, between: str, points: list[int], rate: Optional[float]
+) -> None:
+    body = before + "hunter2" + between + " that was my password."
+    document = json.dumps({"a": body})
+    cuts = sorted({min(p, len(document)) for p in points})
+    pieces = [document[i:j] for i, j in zip([0, *cuts], [*cuts, len(document)]) if i < j]
+    clock = [0.0]
+    writer = RelayWriter(max_rate=rate, moderation=redact_password, clock=lambda: clock[0])
+    value: Any = None
+    text = ""
+    for update in partialjson.stream(SlowSource(pieces)):
+        clock[0] += 0.013
+        if isinstance(update, PartialUpdate) and isinstance(update.value, dict):
+            text = update.value.get("a", text)
+        for event in writer.feed(update):
+            if event.event == "patch":
+                value = apply_patch(value, event.json())
+                if writer.due() is None and value and "a" in value:
+                    assert value["a"] == redact_password("/a", text, False)
+            elif event.event == "completed":
+                assert value == event.json()["value"] == {"a": redact_password("/a", body, True)}
+    assert writer.ended
+    assert "hunter2" not in value["a"]
+
+
+@pytest.mark.parametrize("reader_elsewhere", [True, False])
+def test_a_reader_on_another_hub_keeps_the_run_from_lingering(reader_elsewhere: bool) -> None:
+    """Two hubs on one store: the browser resumed on the hub that does not drive the run; the
+    driving hub, with no reader of its own for ``linger`` seconds, must not cancel it."""
+    from partialjson.web.hub import RelayHub
+
+    async def main() -> None:
+        store = AsyncMemoryStore()
+        owner = RelayHub(store, heartbeat=0.05, linger=0.1, cancel_poll=0.05)
+        other = RelayHub(store, heartbeat=0.05, linger=0.1, cancel_poll=0.05)
+        source = AsyncSlowSource(['{"a": "', *["x"] * 30, '"}'], pause=0.02)
+        key = owner.start(partialjson.stream(source))
+        if reader_elsewhere:
+            await asyncio.sleep(0.05)  # the browser resumes there once the run has begun
+            sent = decoded([chunk async for chunk in other.events(key)])
+            assert sent[-1] == ("completed", {"value": {"a": "x" * 30}, "reason": "stop"})
+            assert not source.closed.is_set()
+        else:
+            await owner.wait(key)
+            assert source.closed.is_set()
+            assert (await store.read(key))[-1].event == "cancelled"
+
+    asyncio.run(main())
+
+
+def test_the_hub_yields_to_the_event_loop_when_the_store_never_waits() -> None:
+    from partialjson.web.hub import RelayHub
+    from partialjson.web.wire import RelayEvent
+
+    class Eager(AsyncMemoryStore):
+        """Always has an event at once (a store that never blocks)."""
+
+        async def read(
+            self, key: str, after: Optional[str] = None, *, block: Optional[float] = None
+        ) -> list[RelayEvent]:
+            seq = int(after or 0) + 1
+            name = "completed" if seq == 2000 else "field_completed"
+            data = b'{"path":"","choice":0}' if seq < 2000 else b"{}"
+            return [RelayEvent(str(seq), name, data)]
+
+    async def main() -> None:
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        ticker = asyncio.ensure_future(tick())
+        await asyncio.sleep(0)
+        hub = RelayHub(Eager(), heartbeat=None)
+        chunks = [chunk async for chunk in hub.events("k")]
+        ticker.cancel()
+        assert len(chunks) == 2000
+        assert ticks >= 1000  # the loop ran between batches
+
+    asyncio.run(main())

@@ -173,3 +173,110 @@ def test_apply_patch_agrees_with_jsonpatch_for_add_and_replace() -> None:
         {"op": "add", "path": "/a/1", "value": {"n": True}},
     ]
     assert apply_patch(None, json.loads(json.dumps(ops))) == jsonpatch.apply_patch(None, ops)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_a_running_response_is_never_evicted(
+    asynchronous: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full store evicts ended responses only; with every one running it goes over its limit
+    (and says so) rather than cut a response a reader could then not rebuild."""
+    live = text_events(["hel", "lo ", "world"])
+    sync = MemoryStore(max_streams=1)
+    astore = AsyncMemoryStore(max_streams=1)
+
+    def append(key: str, event: RelayEvent) -> None:
+        if asynchronous:
+            asyncio.run(astore.append(key, event))
+        else:
+            sync.append(key, event)
+
+    def read(key: str, after: Optional[str] = None) -> list[RelayEvent]:
+        if asynchronous:
+            return asyncio.run(astore.read(key, after))
+        return sync.read(key, after)
+
+    for event in live[:3]:
+        append("A", event)
+    with caplog.at_level("WARNING", logger="partialjson"):
+        for event in text_events(["x"]):
+            append("B", event)
+    assert "over max_streams=1" in caplog.text
+    for event in live[3:-1]:
+        append("A", event)
+    assert rebuild(read("A")).value == {"text": "hello world"}
+    for event in text_events(["y"]):
+        append("C", event)  # B ended: it goes, not A, still running
+    with pytest.raises(UnknownStreamError):
+        read("B")
+    append("A", live[-1])
+    assert rebuild(read("A")).value == {"text": "hello world"}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+@pytest.mark.parametrize("maxlen", [2, 1000])
+def test_a_log_without_its_beginning_is_never_served_as_complete(
+    maxlen: int, asynchronous: bool
+) -> None:
+    events = text_events(["a", "b", "c", "d"])
+    astore = AsyncMemoryStore(maxlen=maxlen)
+    sync = MemoryStore(maxlen=maxlen)
+
+    class Store:
+        def append(self, key: str, event: RelayEvent) -> None:
+            if asynchronous:
+                asyncio.run(astore.append(key, event))
+            else:
+                sync.append(key, event)
+
+        def read(self, key: str, after: Optional[str] = None) -> list[RelayEvent]:
+            return asyncio.run(astore.read(key, after)) if asynchronous else sync.read(key, after)
+
+    store = Store()
+    for event in events[3:]:  # the store never saw events 1 to 3
+        store.append("r", event)
+    for after in [None, "0", "1", "2", "bogus", "99"]:
+        got = store.read("r", after)
+        assert [(e.event, e.json()) for e in got] == [
+            ("failed", {"reason": "replay_unavailable"})
+        ], after
+        assert got[0].terminal
+    if maxlen == 1000:  # a reader who has everything before still gets the rest
+        assert store.read("r", "3") == events[3:]
+
+
+def test_expiry_looks_only_at_responses_that_ended_long_enough_ago() -> None:
+    now = [0.0]
+    store = MemoryStore(ttl=10, max_streams=10_000, clock=lambda: now[0])
+    for n in range(2000):
+        store.append(f"live{n}", RelayEvent("1", "started", b"{}"))
+    for n in range(3):
+        now[0] = n
+        for event in text_events(["a"]):
+            store.append(f"ended{n}", event)
+    logs = store._logs
+    assert list(logs.ended) == ["ended0", "ended1", "ended2"]  # only these are ever scanned
+    now[0] = 11.5
+    store.read("live0")
+    assert list(logs.ended) == ["ended2"]
+    with pytest.raises(UnknownStreamError):
+        store.read("ended1")
+    assert store.read("ended2") and len(logs.logs) == 2001
+
+
+def test_folding_keeps_appended_text_in_pieces_until_asked() -> None:
+    """A fold costs O(delta): appends are not joined into the string (a copy of all of it)
+    until the value or a snapshot is asked for, and the result is the same."""
+    events = text_events([f"{n:05d}" for n in range(1000)])
+    state = ReplayState()
+    reference: Any = None
+    for event in events[:-2]:
+        state.fold(event)
+        if event.event == "patch":
+            reference = apply_patch(reference, event.json())
+    text = state._root[0]["text"]
+    assert not isinstance(text, str) and len(text.parts) <= 1000 // 64 + 65
+    assert state.snapshot().json()["value"] == reference
+    assert state.value == reference and isinstance(state._root[0]["text"], str)
+    state.fold(RelayEvent("1001", "patch", b'[{"op":"append","path":"/text","value":"!"}]'))
+    assert state.value == {"text": reference["text"] + "!"}

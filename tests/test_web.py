@@ -209,3 +209,25 @@ def test_a_reader_that_fell_behind_the_store_gets_a_snapshot() -> None:
         state = rebuild(rest, rebuild(first))
         assert state.value == expected_ticket()
         assert rest[-1].event == "completed"
+
+
+def test_an_unreachable_shared_store_answers_503_resume_unavailable() -> None:
+    """A reconnect that lands on an instance whose Redis is down: not "unknown" (404), but
+    "cannot resume from here" (503), so a client knows to retry rather than give up."""
+    import redis.asyncio
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    from partialjson.web import AsyncRedisStore, RelayHub, StoreUnavailableError
+    from partialjson.web.starlette import relay_routes
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = redis.asyncio.Redis(port=port, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    hub = RelayHub(AsyncRedisStore(client), heartbeat=None)
+    with serve(Starlette(routes=relay_routes(hub, "/runs"))) as url:
+        for response in (httpx.get(f"{url}/runs/r1"), httpx.post(f"{url}/runs/r1/cancel")):
+            assert response.status_code == 503
+            assert response.json() == {"error": "resume_unavailable"}
+    assert issubclass(StoreUnavailableError, partialjson.web.UnknownStreamError)

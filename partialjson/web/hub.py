@@ -15,7 +15,9 @@ bounded window, and never slows the others.
 
 The upstream call is cancelled when :meth:`RelayHub.cancel` is called (the Stop button), when a
 cancel is requested through the store (from another instance), or when no reader has been
-connected for ``linger`` seconds (the browser went away and did not come back).
+connected for ``linger`` seconds (the browser went away and did not come back) — to this hub,
+or to any other: a hub reading a response another instance drives marks it read in the store
+(``touch_reader``), and the driving hub asks the store (``readers_active``) before it cancels.
 
     >>> import asyncio, partialjson
     >>> async def main():
@@ -194,10 +196,37 @@ class RelayHub:
         def check() -> None:
             run.linger = None
             if run.readers == 0 and not run.cancelled:
-                logger.info("relay %s: no reader for %.1fs", run.key, self.linger)
-                run.cancelling = asyncio.ensure_future(self._cancel_run(run))
+                run.cancelling = asyncio.ensure_future(self._linger_expired(run))
 
         run.linger = loop.call_later(self.linger, check)
+
+    async def _linger_expired(self, run: _Run) -> None:
+        """No reader here for ``linger`` seconds: cancel, unless readers on other instances
+        (who resumed there, through a shared store) keep the response wanted."""
+        readers_active = getattr(self.store, "readers_active", None)
+        if readers_active is not None:
+            try:
+                elsewhere = await readers_active(run.key)
+            except Exception as exc:  # unknown key, store unreachable: no sign of readers
+                logger.debug("relay %s: readers_active failed: %r", run.key, exc)
+                elsewhere = False
+            if elsewhere:
+                if run.readers == 0 and self._runs.get(run.key) is run:
+                    self._arm_linger(run)  # look again later
+                return
+        if run.readers == 0 and not run.cancelled:
+            logger.info("relay %s: no reader for %.1fs", run.key, self.linger)
+            await self._cancel_run(run)
+
+    async def _touch_reader(self, key: str, ttl: float) -> None:
+        """Tell the instance driving ``key`` (through the store) that it has a reader here."""
+        touch_reader = getattr(self.store, "touch_reader", None)
+        if touch_reader is None:
+            return
+        try:
+            await touch_reader(key, ttl)
+        except Exception as exc:  # the mark is a hint: reading goes on without it
+            logger.debug("relay %s: touch_reader failed: %r", key, exc)
 
     # -- the reader side -------------------------------------------------------------------
 
@@ -219,10 +248,19 @@ class RelayHub:
                 run.linger = None
         after = last_event_id
         interval = 0.0 if self.max_rate is None else 1.0 / self.max_rate
+        block = self.heartbeat or 30.0
+        # a mark that outlives the longest wait between two reads, and the owner's linger
+        watch_ttl = max(block, interval, self.linger) + 1.0
+        loop = asyncio.get_running_loop()
+        touched = -watch_ttl
         try:
             while True:
+                if run is None and loop.time() - touched > watch_ttl / 3:
+                    # another instance drives it: keep it from cancelling for want of readers
+                    touched = loop.time()
+                    await self._touch_reader(key, watch_ttl)
                 try:
-                    batch = await self.store.read(key, after, block=self.heartbeat or 30.0)
+                    batch = await self.store.read(key, after, block=block)
                 except UnknownStreamError:
                     if key in self._runs:  # started, nothing appended yet
                         await asyncio.sleep(0.01)
@@ -239,6 +277,8 @@ class RelayHub:
                     return
                 if interval:  # what arrives meanwhile goes out as one batch
                     await asyncio.sleep(interval)
+                else:  # a store that always has events at once must not starve the loop
+                    await asyncio.sleep(0)
         finally:
             if run is not None:
                 run.readers -= 1

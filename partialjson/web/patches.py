@@ -12,7 +12,7 @@ no copy). For each changed path it looks at the live value and at the mirror the
   small; what it already holds goes with it);
 * a string that grew: ``append`` the new tail only — a long string is never re-sent; strings
   only grow in a partial value, and the encoder checks the last characters it sent before
-  trusting that;
+  trusting that (all of them for text a moderator produced: it may redact far back);
 * anything else that differs: ``replace``; a container that is already there is left alone
   (its members are changed paths of their own).
 
@@ -301,7 +301,13 @@ class PatchEncoder:
             if live is mirror:
                 return
             sent = len(mirror)
-            if len(live) > sent and live[max(0, sent - _TAIL) : sent] == mirror[-_TAIL:]:
+            if len(live) > sent and (
+                # a moderator may rewrite any part of the text (and already paid O(n) for
+                # it): check all of it; the parser's strings only grow, so their tail will do
+                live.startswith(mirror)
+                if moderated
+                else live[max(0, sent - _TAIL) : sent] == mirror[-_TAIL:]
+            ):
                 tail = live[sent:]
                 ops.append({"op": "append", "path": pointer(path), "value": clean_text(tail)})
                 parent[key] = live

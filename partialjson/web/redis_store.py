@@ -50,6 +50,11 @@ it at once, and its next append or lease renewal sees ``:cancel`` if it missed t
 Then ``cancel_requested`` is true on the owner without a round trip, and ``on_cancel(key)`` is
 called, so the owner can cancel the upstream call.
 
+**Readers elsewhere.** A hub reading a response another instance drives calls
+``touch_reader(key, ttl)`` now and then: ``SET <prefix>{key}:watch 1 PX ttl``. The owner's hub
+asks ``readers_active(key)`` (``EXISTS``) before it cancels a response for want of readers of
+its own (``linger``).
+
 **Expiry.** Every key of a response expires ``ttl`` seconds after it ended (``PEXPIRE`` with the
 terminal event), or ``ttl + lease`` seconds after its last write if it never ends.
 
@@ -74,7 +79,7 @@ import time
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from .store import UnknownStreamError
+from .store import StoreUnavailableError, UnknownStreamError
 from .wire import TERMINAL_EVENTS, RelayEvent, ReplayState
 
 if TYPE_CHECKING:  # redis is an optional extra, imported when a store is made
@@ -103,10 +108,6 @@ OWNER_LOST = "owner_lost"
 
 class OwnershipError(RuntimeError):
     """Another writer owns this response, or it already ended: this store may not append."""
-
-
-class StoreUnavailableError(UnknownStreamError):
-    """Redis cannot be reached: the response cannot be resumed from here."""
 
 
 _TERMINAL_LUA = "{" + ", ".join(f"[{name!r}] = true" for name in sorted(TERMINAL_EVENTS)) + "}"
@@ -336,6 +337,10 @@ class _Core:
         """The Redis keys of response ``key``: ``events``, ``base``, ``owner``, ``cancel``."""
         tag = self.prefix + "{" + key + "}:"
         return {name: tag + name for name in ("events", "base", "owner", "cancel")}
+
+    def watch_key(self, key: str) -> str:
+        """The key a remote reader of ``key`` refreshes (:meth:`touch_reader`)."""
+        return self.prefix + "{" + key + "}:watch"
 
     def owns(self, key: str) -> bool:
         """Whether this store writes ``key`` (it appended to it and it has not ended)."""
@@ -680,6 +685,14 @@ class RedisStore(_Core):
             return owned
         return bool(self.client.exists(self.keys(key)["cancel"]))
 
+    def touch_reader(self, key: str, ttl: float) -> None:
+        """Mark ``key`` as read from here for ``ttl`` seconds (the owner will not linger out)."""
+        self.client.set(self.watch_key(key), b"1", px=max(1, int(ttl * 1000)))
+
+    def readers_active(self, key: str) -> bool:
+        """Whether a reader somewhere marked ``key`` as read (:meth:`touch_reader`)."""
+        return bool(self.client.exists(self.watch_key(key)))
+
     def close(self) -> None:
         """Stop renewing leases (the responses this store writes will count as lost) and close
         the client if this store made it. The lease thread ends at its next wake (< 0.25 s)."""
@@ -878,6 +891,14 @@ class AsyncRedisStore(_Core):
         if owned is not None:
             return owned
         return bool(await self.client.exists(self.keys(key)["cancel"]))
+
+    async def touch_reader(self, key: str, ttl: float) -> None:
+        """Mark ``key`` as read from here for ``ttl`` seconds (the owner will not linger out)."""
+        await self.client.set(self.watch_key(key), b"1", px=max(1, int(ttl * 1000)))
+
+    async def readers_active(self, key: str) -> bool:
+        """Whether a reader somewhere marked ``key`` as read (:meth:`touch_reader`)."""
+        return bool(await self.client.exists(self.watch_key(key)))
 
     async def aclose(self) -> None:
         """Stop renewing leases and close the client if this store made it."""

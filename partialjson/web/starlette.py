@@ -44,7 +44,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 from .hub import RelayHub
 from .moderation import Moderator
 from .relay import _acancel, _cancel, arelay, relay
-from .store import UnknownStreamError
+from .store import StoreUnavailableError, UnknownStreamError
 
 __all__ = ["SSE_HEADERS", "RelayResponse", "client_route", "client_script", "relay_routes"]
 
@@ -109,12 +109,17 @@ def _last_event_id(request: Request) -> Optional[str]:
 
 def relay_routes(hub: RelayHub, path: str = "/relay") -> list[Route]:
     """``GET {path}/{key}``: the events of a run, from ``Last-Event-ID`` (header, or the
-    ``last_event_id`` query parameter) on; ``POST {path}/{key}/cancel``: cancel it."""
+    ``last_event_id`` query parameter) on; ``POST {path}/{key}/cancel``: cancel it. A key the
+    store does not know: ``404 {"error": "unknown_stream"}``; a shared store that cannot be
+    reached (:class:`~partialjson.web.store.StoreUnavailableError`): ``503 {"error":
+    "resume_unavailable"}``."""
 
     async def events(request: Request) -> Response:
         key = request.path_params["key"]
         try:
             await hub.check(key)
+        except StoreUnavailableError:  # a shared store is down: it may exist, unreachable
+            return JSONResponse({"error": "resume_unavailable"}, status_code=503)
         except UnknownStreamError:
             return JSONResponse({"error": "unknown_stream"}, status_code=404)
         return StreamingResponse(
@@ -127,6 +132,8 @@ def relay_routes(hub: RelayHub, path: str = "/relay") -> list[Route]:
         key = request.path_params["key"]
         try:
             await hub.check(key)
+        except StoreUnavailableError:  # a shared store is down: it may exist, unreachable
+            return JSONResponse({"error": "resume_unavailable"}, status_code=503)
         except UnknownStreamError:
             return JSONResponse({"error": "unknown_stream"}, status_code=404)
         cancelled = await hub.cancel(key)

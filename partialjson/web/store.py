@@ -28,7 +28,9 @@ events evicted by ``maxlen``             a ``snapshot`` stands for them (below)
 =======================================  ================================================
 
 **Bounded.** A store keeps at most ``maxlen`` events per response (and, in memory, at most
-``max_streams`` responses). Events it drops are *folded* into a
+``max_streams`` responses: ended ones are evicted first; a running one never is — a reader
+could not rebuild it — so with ``max_streams`` running responses a new one goes over the limit
+with a logged warning). Events it drops are *folded* into a
 :class:`~partialjson.web.wire.ReplayState`: a reader whose ``after`` id is older than what the
 store still has (or who starts from the beginning after events were dropped) first gets one
 ``snapshot`` event — the whole state as of the last dropped event, with that event's id — and
@@ -39,7 +41,9 @@ key (``key:base``, updated when it trims), or trim only after the answer ended.
 **Ids.** ``"1"``, ``"2"``, ... per response, assigned by the writer (so every instance and
 every store agree). ``read(key, None)`` reads from the start; ``read(key, "0")`` too. An id the
 store cannot place (beyond the last one, or not a number) is answered with a snapshot of the
-state so far, as for a reader that fell behind.
+state so far, as for a reader that fell behind. A log whose beginning this store never had
+(its first event was not ``"1"``) is never served as if complete: a reader who needs what is
+missing gets one terminal ``failed`` event with the reason ``"replay_unavailable"``.
 
 **Ends.** The terminal event (``completed``, ``incomplete``, ``refused``, ``failed``,
 ``cancelled``) is the last one; a reader that asks for what follows it gets it once more, at
@@ -67,6 +71,7 @@ on another instance.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections import OrderedDict, deque
@@ -81,12 +86,24 @@ __all__ = [
     "AsyncReplayStore",
     "MemoryStore",
     "ReplayStore",
+    "StoreUnavailableError",
     "UnknownStreamError",
 ]
+
+logger = logging.getLogger("partialjson")
+
+#: The ``reason`` of the ``failed`` event a store serves to a reader who needs events from
+#: before the earliest one it has and cannot stand for them with a snapshot.
+REPLAY_UNAVAILABLE = "replay_unavailable"
 
 
 class UnknownStreamError(KeyError):
     """The store has no response under this key (never written, or expired)."""
+
+
+class StoreUnavailableError(UnknownStreamError):
+    """The store cannot be reached (a shared store's server is down): the response cannot be
+    resumed from here. The web routes answer it with ``503 {"error": "resume_unavailable"}``."""
 
 
 @runtime_checkable
@@ -114,6 +131,12 @@ class ReplayStore(Protocol):
         """Whether a cancel was asked for ``key``; the writer checks this."""
         ...
 
+    # Optional (the memory and Redis stores have them; a hub does without):
+    # ``touch_reader(key, ttl)`` marks ``key`` as read by someone for ``ttl`` seconds, and
+    # ``readers_active(key)`` says whether such a mark is alive. A hub's readers of a
+    # response another instance drives touch it, so that instance does not cancel the
+    # response for want of readers of its own (``linger``).
+
 
 @runtime_checkable
 class AsyncReplayStore(Protocol):
@@ -133,13 +156,15 @@ class AsyncReplayStore(Protocol):
 class _Log:
     """One response's bounded event log, and the folded state of what it dropped."""
 
-    __slots__ = ("base", "cancel", "ended_at", "events")
+    __slots__ = ("base", "cancel", "ended_at", "events", "lost_up_to", "watched_until")
 
     def __init__(self) -> None:
         self.events: deque[RelayEvent] = deque()
         self.base = ReplayState()
         self.ended_at: Optional[float] = None
         self.cancel = False
+        self.lost_up_to = 0  # > 0: events up to this id are gone and no snapshot has them
+        self.watched_until = 0.0  # a reader elsewhere marked the response read until then
 
     @property
     def ended(self) -> bool:
@@ -150,21 +175,31 @@ class _Log:
             raise ValueError("the response already ended: no event can follow the terminal one")
         if self.events and event.seq <= self.events[-1].seq:
             raise ValueError(f"event id {event.id} does not follow {self.events[-1].id}")
+        if not self.events and self.base.last_id is None and not self.lost_up_to:
+            self.lost_up_to = event.seq - 1  # the first event this store saw: 0 if "1"
         self.events.append(event)
         while len(self.events) > maxlen:
-            self.base.fold(self.events.popleft())
+            dropped = self.events.popleft()
+            if self.lost_up_to:
+                self.lost_up_to = dropped.seq  # no beginning to fold onto
+            else:
+                self.base.fold(dropped)
         if event.terminal:
             self.ended_at = now
 
     def after(self, after: Optional[str]) -> list[RelayEvent]:
         events = self.events
-        dropped_up_to = _seq(self.base.last_id) or 0  # ids up to this one were folded
+        # ids up to this one were folded (or lost)
+        dropped_up_to = self.lost_up_to or _seq(self.base.last_id) or 0
         last = events[-1].seq if events else dropped_up_to
         seq = _seq(after) or 0
         if 0 <= seq == last:  # up to date; after the end, the terminal event again
             return [events[-1]] if self.ended and events else []
         if 0 <= seq < last and seq >= dropped_up_to:  # ids are consecutive: all of them kept
             return [e for e in events if e.seq > seq]
+        if self.lost_up_to:  # never served as if complete: the reader learns it cannot resume
+            data = b'{"reason":"' + REPLAY_UNAVAILABLE.encode() + b'"}'
+            return [RelayEvent(str(self.lost_up_to), "failed", data)]
         return [self.base.snapshot(), *events]  # fell behind, or an id we cannot place
 
 
@@ -179,7 +214,8 @@ def _seq(event_id: Optional[str]) -> Optional[int]:
 
 
 class _Logs:
-    """The logs of many responses: bounded in count, expired ``ttl`` after they end."""
+    """The logs of many responses: bounded in count (ended ones evicted, oldest first; live
+    ones never), expired ``ttl`` after they end."""
 
     def __init__(self, maxlen: int, ttl: float, max_streams: int, clock: Callable[[], float]):
         if maxlen < 1 or max_streams < 1:
@@ -188,7 +224,8 @@ class _Logs:
         self.ttl = ttl
         self.max_streams = max_streams
         self.clock = clock
-        self.logs: OrderedDict[str, _Log] = OrderedDict()
+        self.logs: dict[str, _Log] = {}
+        self.ended: OrderedDict[str, float] = OrderedDict()  # key: end time, in end order
 
     def get(self, key: str) -> _Log:
         self._expire()
@@ -198,32 +235,57 @@ class _Logs:
         return log
 
     def append(self, key: str, event: RelayEvent) -> None:
-        self._expire()
+        now = self.clock()
+        self._expire(now)
         log = self.logs.get(key)
         if log is None:
             log = self.logs[key] = _Log()
-            while len(self.logs) > self.max_streams:  # the oldest first: ended ones, ideally
-                oldest = next((k for k, v in self.logs.items() if v.ended), None)
-                self.logs.pop(oldest if oldest is not None else next(iter(self.logs)))
-        log.append(event, self.maxlen, self.clock())
+            self._bound()
+        log.append(event, self.maxlen, now)
+        if log.ended_at is not None:
+            self.ended[key] = log.ended_at
 
-    def _expire(self) -> None:
-        now = self.clock()
-        expired = [
-            k
-            for k, v in self.logs.items()
-            if v.ended_at is not None and now - v.ended_at > self.ttl
-        ]
-        for key in expired:
+    def _bound(self) -> None:
+        while len(self.logs) > self.max_streams and self.ended:
+            oldest, _ = self.ended.popitem(last=False)
+            del self.logs[oldest]
+        if len(self.logs) > self.max_streams:  # every one is live: evicting would lose text
+            logger.warning(
+                "replay store: %d live responses, over max_streams=%d (none evicted)",
+                len(self.logs),
+                self.max_streams,
+            )
+
+    def _expire(self, now: Optional[float] = None) -> None:
+        """Forget the responses that ended more than ``ttl`` ago: O(1) per call amortised
+        (``ended`` is in end order, so only the expired ones are looked at)."""
+        if not self.ended:
+            return
+        now = self.clock() if now is None else now
+        while self.ended:
+            key, ended_at = next(iter(self.ended.items()))
+            if now - ended_at <= self.ttl:
+                break
+            del self.ended[key]
             del self.logs[key]
+
+    def touch(self, key: str, ttl: float) -> None:
+        log = self.logs.get(key)
+        if log is not None:
+            log.watched_until = max(log.watched_until, self.clock() + ttl)
+
+    def watched(self, key: str) -> bool:
+        log = self.logs.get(key)
+        return log is not None and log.watched_until > self.clock()
 
 
 class MemoryStore:
     """A :class:`ReplayStore` in this process's memory: bounded, thread-safe.
 
     ``maxlen`` events kept per response (older ones folded into a snapshot), ``ttl`` seconds
-    an ended response is kept, ``max_streams`` responses at most (the oldest ended ones go
-    first)."""
+    an ended response is kept, ``max_streams`` responses kept (the oldest ended ones go first;
+    a response that is still running is never evicted: with ``max_streams`` live ones, a new
+    one goes over the limit and a warning is logged)."""
 
     def __init__(
         self,
@@ -264,6 +326,16 @@ class MemoryStore:
     def cancel_requested(self, key: str) -> bool:
         with self._changed:
             return self._logs.get(key).cancel
+
+    def touch_reader(self, key: str, ttl: float) -> None:
+        """Mark ``key`` as read (by a reader the writer cannot see) for ``ttl`` seconds."""
+        with self._changed:
+            self._logs.touch(key, ttl)
+
+    def readers_active(self, key: str) -> bool:
+        """Whether a :meth:`touch_reader` mark on ``key`` is alive."""
+        with self._changed:
+            return self._logs.watched(key)
 
 
 class AsyncMemoryStore:
@@ -321,3 +393,11 @@ class AsyncMemoryStore:
 
     async def cancel_requested(self, key: str) -> bool:
         return self._logs.get(key).cancel
+
+    async def touch_reader(self, key: str, ttl: float) -> None:
+        """Mark ``key`` as read (by a reader the writer cannot see) for ``ttl`` seconds."""
+        self._logs.touch(key, ttl)
+
+    async def readers_active(self, key: str) -> bool:
+        """Whether a :meth:`touch_reader` mark on ``key`` is alive."""
+        return self._logs.watched(key)

@@ -31,7 +31,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
-from .patches import apply_patch, dumps
+from .patches import _unpointer, apply_patch, dumps
 
 __all__ = ["TERMINAL_EVENTS", "RelayEvent", "ReplayState"]
 
@@ -80,21 +80,36 @@ class ReplayState:
     ``snapshot`` event that stands for every event folded so far."""
 
     def __init__(self) -> None:
-        self.value: Any = None
+        self._root: list[Any] = [None]  # the value, in a box so the root has a parent
+        self._chunked = False  # whether some string is held as _Chunks (joined on demand)
         self.completed: dict[str, None] = {}
         self.tool_calls: dict[str, dict[str, Any]] = {}
         self.refusal = ""
         self.last_id: Optional[str] = None
 
+    @property
+    def value(self) -> Any:
+        """The value the patches folded so far build."""
+        if self._chunked:
+            _join_chunks(self._root)
+            self._chunked = False
+        return self._root[0]
+
+    @value.setter
+    def value(self, value: Any) -> None:
+        self._root[0] = value
+        self._chunked = False
+
     def fold(self, event: RelayEvent) -> None:
-        """Apply one event (in order)."""
+        """Apply one event (in order), in O(event): a string's appends are kept as pieces,
+        joined only when the value is asked for."""
         self.last_id = event.id
         name = event.event
         if name == "started" or event.terminal:
             return
         data = event.json()
         if name == "patch":
-            self.value = apply_patch(self.value, data)
+            self._patch(data)
         elif name == "snapshot":
             self.value = data.get("value")
             self.completed = dict.fromkeys(data.get("completed", ()))
@@ -113,6 +128,25 @@ class ReplayState:
             previous = self.tool_calls.get(data["call_id"], {})
             self.tool_calls[data["call_id"]] = {**previous, **call}
 
+    def _patch(self, ops: list[dict[str, Any]]) -> None:
+        for op in ops:
+            if op["op"] != "append":
+                self._root[0] = apply_patch(self._root[0], [op])
+                continue
+            parent: Any = self._root
+            key: Any = 0
+            for part in _unpointer(op["path"]):
+                parent = parent[key]
+                key = int(part) if isinstance(parent, list) else part
+            current = parent[key]
+            if isinstance(current, _Chunks):
+                current.add(op["value"])
+            elif isinstance(current, str) and isinstance(op["value"], str):
+                parent[key] = _Chunks(current, op["value"])
+                self._chunked = True
+            else:
+                parent[key] = current + op["value"]
+
     def snapshot(self) -> RelayEvent:
         """One ``snapshot`` event with the id of the last event folded."""
         data = {
@@ -122,3 +156,42 @@ class ReplayState:
             "refusal": self.refusal,
         }
         return RelayEvent(self.last_id or "0", "snapshot", dumps(data))
+
+
+class _Chunks:
+    """A string being appended to, as pieces: a fold costs O(delta), not a copy of the string.
+    Every ``_COMPACT`` pieces the recent ones are joined into one (O(their length)), so the
+    pieces stay few and memory stays close to the text's."""
+
+    __slots__ = ("parts", "recent")
+
+    def __init__(self, first: str, second: str) -> None:
+        self.parts = [first, second]
+        self.recent = 1
+
+    def add(self, text: str) -> None:
+        self.parts.append(text)
+        self.recent += 1
+        if self.recent >= _COMPACT:
+            self.parts[-_COMPACT:] = ["".join(self.parts[-_COMPACT:])]
+            self.recent = 0
+
+    def join(self) -> str:
+        return "".join(self.parts)
+
+
+_COMPACT = 64
+
+
+def _join_chunks(root: list[Any]) -> None:
+    """Replace every :class:`_Chunks` under ``root`` by its string, in place (no recursion)."""
+    stack: list[Any] = [root]
+    while stack:
+        node = stack.pop()
+        keys: Any = node.keys() if isinstance(node, dict) else range(len(node))
+        for k in keys:
+            child = node[k]
+            if isinstance(child, _Chunks):
+                node[k] = child.join()
+            elif isinstance(child, (dict, list)):
+                stack.append(child)
