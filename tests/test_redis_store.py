@@ -250,6 +250,20 @@ def test_the_stream_is_bounded_and_the_keys_are_documented(redis_url: str) -> No
     store.close()
 
 
+def test_a_lost_base_is_never_served_as_a_gap(redis_url: str) -> None:
+    """Entries were trimmed and their fold (``:base``) is gone: a reader on another instance who
+    needs the beginning gets ``failed: replay_unavailable``, not a partial value as if whole."""
+    owner, reader = RedisStore(redis_url, maxlen=4), RedisStore(redis_url)
+    client = redis.Redis.from_url(redis_url)
+    for event in text_events(["a", "b", "c", "d", "e", "f", "g"])[:-1]:
+        owner.append("r", event)
+    client.delete(owner.keys("r")["base"])
+    served = reader.read("r")
+    assert [(e.event, e.json()) for e in served] == [("failed", {"reason": "replay_unavailable"})]
+    owner.close()
+    reader.close()
+
+
 def test_keys_expire_ttl_after_the_end(redis_url: str) -> None:
     store = RedisStore(redis_url, maxlen=4, ttl=0.5)
     client = redis.Redis.from_url(redis_url)

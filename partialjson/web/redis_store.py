@@ -79,7 +79,7 @@ import time
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from .store import StoreUnavailableError, UnknownStreamError
+from .store import REPLAY_UNAVAILABLE, StoreUnavailableError, UnknownStreamError
 from .wire import TERMINAL_EVENTS, RelayEvent, ReplayState
 
 if TYPE_CHECKING:  # redis is an optional extra, imported when a store is made
@@ -164,6 +164,9 @@ if after >= 0 and after == lastseq then
   if terminal[last[1][2][2]] then entries = last end
 elseif after >= 0 and after < lastseq and after >= baseseq then
   entries = redis.call('XRANGE', KEYS[1], (after + 1) .. '-0', '+')
+  if #entries > 0 and tonumber(string.match(entries[1][1], '^(%d+)')) ~= after + 1 then
+    snapshot = 1  -- a gap: trimmed entries whose fold (base) is gone
+  end
 else
   entries = redis.call('XRANGE', KEYS[1], '-', '+')
   snapshot = 1
@@ -440,11 +443,12 @@ class _Core:
         ended = _bytes(last_name).decode() in TERMINAL_EVENTS
         events = _events(entries)
         if snapshot:
-            if base:
-                seq, data = _bytes(base).split(b" ", 1)
-                events.insert(0, RelayEvent(seq.decode(), "snapshot", data))
-            else:
-                events.insert(0, ReplayState().snapshot())
+            if not base:  # trimmed, and the fold of what was trimmed is gone: never serve a gap
+                lost = max(events[0].seq - 1, 1) if events else 1
+                data = b'{"reason":"' + REPLAY_UNAVAILABLE.encode() + b'"}'
+                return [RelayEvent(str(lost), "failed", data)], True, bool(owned)
+            seq, data = _bytes(base).split(b" ", 1)
+            events.insert(0, RelayEvent(seq.decode(), "snapshot", data))
         return events, ended, bool(owned)
 
     def _local(self, key: str) -> Optional[_Writer]:
