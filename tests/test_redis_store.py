@@ -5,7 +5,6 @@ instances, expiry, an unreachable Redis."""
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import threading
 import time
@@ -34,22 +33,7 @@ from partialjson.web.store import (
 )
 from partialjson.web.wire import RelayEvent, ReplayState
 
-
-def text_events(pieces: list[str], terminal: str = "completed") -> list[RelayEvent]:
-    """started, a patch per piece building one string, a field_completed, the terminal."""
-    events = [RelayEvent("1", "started", b"{}")]
-    for piece in pieces:
-        ops: list[dict[str, Any]]
-        if len(events) == 1:
-            ops = [{"op": "replace", "path": "", "value": {"text": piece}}]
-        else:
-            ops = [{"op": "append", "path": "/text", "value": piece}]
-        events.append(RelayEvent(str(len(events) + 1), "patch", json.dumps(ops).encode()))
-    events.append(
-        RelayEvent(str(len(events) + 1), "field_completed", b'{"path":"/text","choice":0}')
-    )
-    events.append(RelayEvent(str(len(events) + 1), terminal, b"{}"))
-    return events
+from .test_relay_store import rebuild, text_events
 
 
 def wait_subscribed(url: str, channel: str) -> None:
@@ -67,13 +51,6 @@ def after_the_end(store: Any, event: RelayEvent, block: Optional[float] = None) 
     started = time.monotonic()
     assert store.read("r", event.id, block=block) == [event]
     assert time.monotonic() - started < 1
-
-
-def rebuild(events: list[RelayEvent], state: Optional[ReplayState] = None) -> ReplayState:
-    state = state or ReplayState()
-    for event in events:
-        state.fold(event)
-    return state
 
 
 Factory = Callable[..., Any]
