@@ -25,13 +25,12 @@ completes.
 from __future__ import annotations
 
 import asyncio
-import queue
 import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
-from .relay import HEARTBEAT, _acancel, _cancel
+from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _cancel
 
 __all__ = ["Growth", "ProtocolWriter", "adrive", "drive", "free_text_of"]
 
@@ -137,86 +136,30 @@ def _timeout(writer: ProtocolWriter, heartbeat: Optional[float], last_sent: floa
     return max(0.0, min(waits)) if waits else None
 
 
-class _WriterPump:
-    """Reads a sync source on a thread and feeds the writer *there*: an update's value is live
-    (the parser changes it in place as it reads on), so it is encoded before the next one is
-    read. The chunks go through a bounded queue; the reader waits on it with a timeout."""
-
-    def __init__(self, writer: ProtocolWriter, updates: Iterator[Any], size: int = 64) -> None:
-        self.lock = threading.Lock()
-        self._writer = writer
-        self._updates = updates
-        self._chunks: queue.Queue[Any] = queue.Queue(size)
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="partialjson-protocol", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        writer = self._writer
-        chunks: list[bytes] = []
-        try:
-            for update in self._updates:
-                with self.lock:
-                    chunks = writer.feed(update)
-                if chunks and not self._put(chunks):
-                    return
-                chunks = []
-                if writer.ended:
-                    break
-            else:
-                with self.lock:
-                    chunks = writer.end()
-        except Exception as error:  # relayed as failed, without its message
-            with self.lock:
-                chunks = writer.end(error)
-        if chunks:
-            self._put(chunks)
-        self._put(None)
-
-    def _put(self, item: Any) -> bool:
-        while not self._stopped.is_set():
-            try:
-                self._chunks.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def get(self, timeout: Optional[float]) -> Any:
-        """Chunks to send, ``None`` (the source is done), or ``_TIMEOUT``."""
-        try:
-            return self._chunks.get(timeout=timeout)
-        except queue.Empty:
-            return _TIMEOUT
-
-    def stop(self, wait: float = 1.0) -> None:
-        self._stopped.set()
-        self._thread.join(wait)
-
-
-_TIMEOUT: Any = object()
-
-
 def drive(
     writer: ProtocolWriter, updates: Iterable[Any], heartbeat: Optional[float]
 ) -> Iterator[bytes]:
     """Run ``writer`` over ``updates``: SSE bytes; closing the generator early cancels the
-    response. The source is read (and the writer fed) on a helper thread, so the wait for it
-    can time out for heartbeats and coalescing deadlines."""
-    pump = _WriterPump(writer, iter(updates))
+    response. The source is read (and the writer fed) on a helper thread
+    (:class:`~partialjson.web.relay.SourcePump`), so the wait for it can time out for
+    heartbeats and coalescing deadlines."""
+    lock = threading.Lock()
+
+    def feed(update: Any) -> list[bytes]:
+        with lock:
+            return writer.feed(update)
+
+    pump = SourcePump(iter(updates), feed, done=lambda: writer.ended)
     last_sent = time.monotonic()
     finished = False
     try:
-        while True:
-            with pump.lock:
+        while not finished:
+            with lock:
                 timeout = _timeout(writer, heartbeat, last_sent)
             item = pump.get(timeout)
-            if item is None:
-                finished = True
-                return
             chunks: list[bytes]
-            if item is _TIMEOUT:  # a coalesced change is due, or a heartbeat
-                with pump.lock:
+            if item is None:  # a coalesced change is due, or a heartbeat
+                with lock:
                     due = writer.due()
                     chunks = (
                         writer.flush_due() if due is not None and due <= time.monotonic() else []
@@ -225,6 +168,10 @@ def drive(
                     if heartbeat is None or time.monotonic() - last_sent < heartbeat:
                         continue
                     chunks = [HEARTBEAT]
+            elif item is SOURCE_END or isinstance(item, Exception):
+                finished = True
+                with lock:
+                    chunks = writer.end(None if item is SOURCE_END else item)
             else:
                 chunks = item
             for chunk in chunks:
@@ -233,7 +180,7 @@ def drive(
     except GeneratorExit:
         if not finished:  # the browser went away: cancel upstream
             _cancel(updates)
-            with pump.lock:
+            with lock:
                 writer.cancel()
         raise
     finally:

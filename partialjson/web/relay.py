@@ -87,7 +87,8 @@ HEARTBEAT = b": keep-alive\n\n"
 
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 Payload = tuple[str, Any]
-_END: Any = object()  # the source ran dry
+#: What a :class:`SourcePump` (and the async reader) gives once the source ran dry.
+SOURCE_END: Any = object()
 
 
 def safe_code(reason: Optional[str], default: str = "error") -> Optional[str]:
@@ -277,32 +278,38 @@ def encode_update(update: Update) -> bytes:
     return b"".join(b"event: " + e.event.encode() + b"\ndata: " + e.data + b"\n\n" for e in events)
 
 
-class _Pump:
-    """Reads a sync iterator on a thread, encoding each update there, into a bounded queue, so
-    the relay can wait with a timeout (heartbeats, coalescing) — and stop reading when the
-    browser goes away."""
+class SourcePump:
+    """Reads a sync iterator of updates on a helper thread and encodes each one *there*, into a
+    bounded queue, so that the sending side can wait with a timeout (heartbeats, coalescing)
+    and stop reading when the browser goes away. An update's value is live (the parser changes
+    it in place as the stream goes on), so only the thread that advances the stream may read
+    it: ``encode`` runs before the next update is read. ``done``: stop reading once it says so
+    (the writer has ended). Used by :func:`relay` and the protocol encoders' ``drive``."""
 
     def __init__(
         self,
-        updates: Iterator[Update],
-        encode: Callable[[Update], list[RelayEvent]],
+        updates: Iterator[Any],
+        encode: Callable[[Any], Any],
+        done: Callable[[], bool] = lambda: False,
         size: int = 64,
     ) -> None:
         self._items: queue.Queue[Any] = queue.Queue(size)
         self._updates = updates
         self._encode = encode
+        self._done = done
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="partialjson-relay", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        item: Any
+        item: Any = SOURCE_END
         try:
             for update in self._updates:
                 if not self._put(self._encode(update)):
                     return
-            item = _END
-        except BaseException as error:  # relayed as failed by the reader
+                if self._done():
+                    break
+        except Exception as error:  # relayed as failed by the reader, without its message
             item = error
         self._put(item)
 
@@ -316,8 +323,8 @@ class _Pump:
         return False
 
     def get(self, timeout: Optional[float]) -> Any:
-        """The events of the next update, ``_END``, an exception the source raised, or None
-        (timeout)."""
+        """What ``encode`` made of the next update, :data:`SOURCE_END`, an exception the source
+        raised, or None (timeout)."""
         try:
             return self._items.get(timeout=timeout)
         except queue.Empty:
@@ -390,7 +397,8 @@ def relay(
         with lock:
             return writer.feed(update)
 
-    pump = _Pump(iterator, encode) if heartbeat is not None or max_rate is not None else None
+    threaded = heartbeat is not None or max_rate is not None
+    pump = SourcePump(iterator, encode) if threaded else None
     last_sent = time.monotonic()
     ended = False  # the terminal event was sent (the pump's thread may have ended the writer)
 
@@ -407,7 +415,7 @@ def relay(
         while not ended:
             if pump is None:
                 try:
-                    item: Any = next(iterator, _END)
+                    item: Any = next(iterator, SOURCE_END)
                 except Exception as error:  # relayed as failed, without its message
                     item = error
             else:
@@ -421,9 +429,9 @@ def relay(
                 elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
                     last_sent = time.monotonic()
                     yield HEARTBEAT
-            elif item is _END or isinstance(item, BaseException):
+            elif item is SOURCE_END or isinstance(item, BaseException):
                 with lock:
-                    events = writer.end(None if item is _END else item)
+                    events = writer.end(None if item is SOURCE_END else item)
                 yield from send(events)
             elif pump is not None:  # the events the pump's thread made of one update
                 yield from send(item)
@@ -520,7 +528,7 @@ async def arelay(
                     events = writer.end(error)
                 else:
                     item = task.result()
-                    events = writer.end() if item is _END else writer.feed(item)
+                    events = writer.end() if item is SOURCE_END else writer.feed(item)
             for event in events:
                 if store is not None and key is not None:
                     await store.append(key, event)
@@ -537,8 +545,8 @@ async def arelay(
 
 
 async def _anext(iterator: AsyncIterator[Update]) -> Any:
-    """The next update, or ``_END``."""
+    """The next update, or ``SOURCE_END``."""
     try:
         return await iterator.__anext__()
     except StopAsyncIteration:
-        return _END
+        return SOURCE_END
