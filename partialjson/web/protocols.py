@@ -30,7 +30,7 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
-from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _cancel
+from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _cancel, wait_time
 
 __all__ = ["Growth", "ProtocolWriter", "adrive", "drive", "free_text_of"]
 
@@ -125,17 +125,6 @@ class GrowthTracker:
         self.since = None
 
 
-def _timeout(writer: ProtocolWriter, heartbeat: Optional[float], last_sent: float) -> Any:
-    now = time.monotonic()
-    waits = []
-    if heartbeat is not None:
-        waits.append(last_sent + heartbeat - now)
-    due = writer.due()
-    if due is not None:
-        waits.append(due - now)
-    return max(0.0, min(waits)) if waits else None
-
-
 def drive(
     writer: ProtocolWriter, updates: Iterable[Any], heartbeat: Optional[float]
 ) -> Iterator[bytes]:
@@ -155,7 +144,7 @@ def drive(
     try:
         while not finished:
             with lock:
-                timeout = _timeout(writer, heartbeat, last_sent)
+                timeout = wait_time(writer, heartbeat, last_sent)
             item = pump.get(timeout)
             chunks: list[bytes]
             if item is None:  # a coalesced change is due, or a heartbeat
@@ -199,7 +188,7 @@ async def adrive(
         while not writer.ended:
             if pending is None:
                 pending = asyncio.ensure_future(_anext(iterator))
-            timeout = _timeout(writer, heartbeat, last_sent)
+            timeout = wait_time(writer, heartbeat, last_sent)
             done, _ = await asyncio.wait({pending}, timeout=timeout)
             chunks: list[bytes]
             if not done:

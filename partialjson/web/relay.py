@@ -58,6 +58,8 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional
 
+from typing_extensions import Protocol
+
 from ..lifecycle.updates import (
     Cancelled,
     Completed,
@@ -335,7 +337,13 @@ class SourcePump:
         self._thread.join(wait)
 
 
-def _timeout(writer: RelayWriter, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+class _Due(Protocol):
+    def due(self) -> Optional[float]: ...
+
+
+def wait_time(writer: _Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+    """How long a sender may wait for the source: until a heartbeat or a coalesced batch is due
+    (``None``: as long as it takes)."""
     now = time.monotonic()
     waits = []
     if heartbeat is not None:
@@ -419,7 +427,7 @@ def relay(
                 except Exception as error:  # relayed as failed, without its message
                     item = error
             else:
-                item = pump.get(_timeout(writer, heartbeat, last_sent))
+                item = pump.get(wait_time(writer, heartbeat, last_sent))
             if item is None:  # a timeout: a batch is due, or a heartbeat
                 with lock:
                     due = writer.due()
@@ -509,7 +517,7 @@ async def arelay(
         while not writer.ended:
             if pending is None:
                 pending = asyncio.ensure_future(_anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=_timeout(writer, heartbeat, last_sent))
+            done, _ = await asyncio.wait({pending}, timeout=wait_time(writer, heartbeat, last_sent))
             events: list[RelayEvent]
             if not done:
                 due = writer.due()
