@@ -198,8 +198,20 @@ def _is_async(source: Any) -> bool:
 class _Results:
     """What a finished (or running) response stream reports; shared by sync and async."""
 
-    _machine: Lifecycle
-    _idle_timeout: Optional[float]
+    def __init__(
+        self,
+        source: Any,
+        machine: Lifecycle,
+        *,
+        idle_timeout: Optional[float] = None,
+        max_sse_size: int = DEFAULT_MAX_SIZE,
+    ) -> None:
+        self._source = source
+        self._machine = machine
+        self._reader = _EventReader(max_sse_size)
+        self._idle_timeout = idle_timeout
+        self._max_sse_size = max_sse_size
+        self._cancel_updates: list[Update] = []
 
     def _timeout_message(self) -> str:
         logger.warning("no event for %ss: the response times out", self._idle_timeout)
@@ -363,12 +375,7 @@ class ResponseStream(_Results):
         idle_timeout: Optional[float] = None,
         max_sse_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
-        self._source = source
-        self._machine = machine
-        self._reader = _EventReader(max_sse_size)
-        self._idle_timeout = idle_timeout
-        self._max_sse_size = max_sse_size
-        self._cancel_updates: list[Update] = []
+        super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._iterating = False
         self._lock = threading.Lock()
 
@@ -490,12 +497,7 @@ class AsyncResponseStream(_Results):
         idle_timeout: Optional[float] = None,
         max_sse_size: int = DEFAULT_MAX_SIZE,
     ) -> None:
-        self._source = source
-        self._machine = machine
-        self._reader = _EventReader(max_sse_size)
-        self._idle_timeout = idle_timeout
-        self._max_sse_size = max_sse_size
-        self._cancel_updates: list[Update] = []
+        super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._pending: Optional[asyncio.Future[Any]] = None
         self._iterating = False
 
