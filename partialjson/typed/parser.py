@@ -538,18 +538,22 @@ class TypedParser(Generic[T]):
         return _Place(_TO_ITEM, frame.node, key, None)  # inside a raw value
 
     def _put(self, place: _Place, value: Any) -> bool:
-        """Put ``value`` in the view at ``place``; whether that changed what the view shows."""
+        """Put ``value`` in the view at ``place``; whether that changed what the view shows.
+
+        A value equal to the one shown still replaces it: a complete string is then the very
+        object the core parser's value holds, not a second copy.
+        """
         how = place.how
         if how == _TO_MODEL:
             node, key = place.node, place.key
             values, received = node.__dict__, node.__pydantic_fields_set__
             if key in received:
-                if _same(values[key], value):
-                    return False
+                changed = not _same(values[key], value)
             else:
                 received.add(key)
+                changed = True
             values[key] = value
-            return True
+            return changed
         if how == _TO_ITEM or how == _TO_EXTRA:
             container, key = place.node, place.key
             if type(container) is list:
@@ -559,17 +563,15 @@ class TypedParser(Generic[T]):
             elif key not in container:
                 container[key] = value
                 return True
-            if _same(container[key], value):
-                return False
+            changed = not _same(container[key], value)
             container[key] = value
-            return True
+            return changed
         if how == _TO_ROOT:
             root = place.node
-            if self._root_shown and _same(root[0], value):
-                return False
+            changed = not (self._root_shown and _same(root[0], value))
             self._root_shown = True
             root[0] = value
-            return True
+            return changed
         return False
 
     def _open_string(self, path: Path, fragment: str) -> bool:
