@@ -257,6 +257,30 @@ class TypedParser(Generic[T]):
     PartialLineItem(sku='MS', description=None, quantity=None, unit_price=None)
     """
 
+    __slots__ = (
+        "_changed",
+        "_completed",
+        "_final",
+        "_frames",
+        "_invalid",
+        "_issues",
+        "_items",
+        "_items_path",
+        "_items_slot",
+        "_lenient",
+        "_locator",
+        "_log",
+        "_new_items",
+        "_parser",
+        "_root_place",
+        "_root_shown",
+        "_show_strings",
+        "_slot",
+        "_started",
+        "_string",
+        "type",
+    )
+
     @overload
     def __init__(
         self: TypedParser[T],
@@ -459,7 +483,8 @@ class TypedParser(Generic[T]):
         try:
             self._final = adapter_of(self.type).validate_json(text_or_value)
         except ValidationError as error:
-            _add_positions(error, text, root, Locator())
+            known = {issue.path: issue.position for issue in self._issues}
+            _add_positions(error, text, root, self._locator, known)
             raise
         return self._final  # type: ignore[no-any-return]
 
@@ -938,12 +963,19 @@ def _first_message(error: ValidationError) -> str:
     return str(first["msg"])
 
 
-def _add_positions(error: ValidationError, text: str, root: int, locator: Locator) -> None:
-    """Attach each failing field's text offset to a ValidationError (``positions`` and a note)."""
+def _add_positions(
+    error: ValidationError, text: str, root: int, locator: Locator, known: dict[Path, int]
+) -> None:
+    """Attach each failing field's text offset to a ValidationError (``positions`` and a note).
+
+    A value already reported as an issue while streaming has its offset ``known``; only the
+    others (a missing field, a model validator's error...) are looked for in the text.
+    """
     positions: dict[tuple[Any, ...], int] = {}
     for details in error.errors(include_url=False):
         loc = tuple(details["loc"])
-        positions[loc] = locator.find(text, root, loc)[0]
+        position = known.get(loc)
+        positions[loc] = locator.find(text, root, loc)[0] if position is None else position
     error.positions = positions  # type: ignore[attr-defined]
     notes = [
         f"{'.'.join(map(str, loc)) or '(root)'}: at char {pos}" for loc, pos in positions.items()
