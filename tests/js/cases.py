@@ -86,8 +86,7 @@ def sources() -> dict[str, Any]:
 def expected(source: Any) -> dict[str, Any]:
     """What a client must end with: the state, the terminal status, the released tool calls."""
     stream = source()
-    for _ in stream:
-        pass
+    rejected = [u.call_id for u in stream if isinstance(u, partialjson.ToolCallRejected)]
     state = stream.state.value
     value = stream.partial
     if state == "completed" and stream.partial is not None:
@@ -96,6 +95,7 @@ def expected(source: Any) -> dict[str, Any]:
         "status": state,
         "value": jsonable(value),
         "tool_calls": [(c.call_id, c.name, c.arguments_json) for c in stream.tool_calls],
+        "rejected": rejected,
         "refusal": stream.refusal,
         "reasoning": stream.reasoning,
         "has_value": value is not None,
