@@ -129,7 +129,8 @@ class UIMessageStreamWriter(UpdateMapper[dict[str, Any]]):
         self._message_id = message_id
         self._value = Growth(growth, max_delay, clock).tracker()
         self._completed: list[str] = []
-        self._server: dict[str, Optional[str]] = {}  # server-run tools started: their status
+        #: server-run tools started: the final status and arguments shown (None: not yet)
+        self._server: dict[str, Optional[tuple[Optional[str], str]]] = {}
         self._data_sent = False
 
     # the sans-I/O interface of partialjson.web.protocols.drive
@@ -275,17 +276,18 @@ class UIMessageStreamWriter(UpdateMapper[dict[str, Any]]):
 
     def _server_tool(self, call: ToolCall) -> list[dict[str, Any]]:
         """A provider-executed dynamic tool: started, then its input and its outcome once its
-        status is final (what it produced stays on the server)."""
+        status is final (again if its input comes after; what it produced stays on the
+        server)."""
         base = {"toolCallId": call.call_id, "providerExecuted": True, "dynamic": True}
         name = call.name or call.kind
         out: list[dict[str, Any]] = []
         if call.call_id not in self._server:
+            self._server[call.call_id] = None
             out.append({"type": "tool-input-start", **base, "toolName": name})
-        elif self._server[call.call_id] in FINAL_STATUSES:
-            return []
-        self._server[call.call_id] = call.status
-        if call.status not in FINAL_STATUSES:
+        shown = (call.status, call.arguments_json)
+        if call.status not in FINAL_STATUSES or self._server[call.call_id] == shown:
             return out
+        self._server[call.call_id] = shown
         arguments = self._encoder.outgoing(call.arguments, ("tool_calls",), True)
         out.append({"type": "tool-input-available", **base, "toolName": name, "input": arguments})
         if call.status == "completed":
@@ -295,15 +297,19 @@ class UIMessageStreamWriter(UpdateMapper[dict[str, Any]]):
         return out
 
     def _source(self, source: dict[str, str]) -> list[dict[str, Any]]:
-        chunk: dict[str, Any] = {"sourceId": source["id"], "title": source.get("title")}
         if "url" in source:
-            chunk.update(type="source-url", url=source["url"])
-            if chunk["title"] is None:
-                del chunk["title"]
-        else:
-            chunk.update(type="source-document", mediaType=source["mediaType"])
-            if "filename" in source:
-                chunk["filename"] = source["filename"]
+            chunk = {"type": "source-url", "sourceId": source["id"], "url": source["url"]}
+            if "title" in source:
+                chunk["title"] = source["title"]
+            return [chunk]
+        chunk = {
+            "type": "source-document",
+            "sourceId": source["id"],
+            "mediaType": source["mediaType"],
+            "title": source["title"],
+        }
+        if "filename" in source:
+            chunk["filename"] = source["filename"]
         return [chunk]
 
     def _item(self, index: int, path: Any, item: Any) -> list[dict[str, Any]]:
