@@ -16,9 +16,14 @@ lines, one event each. :class:`AGUIWriter` maps updates onto events built with t
   RFC 6902 twin, so a growing string is a ``replace`` of that leaf, re-sent by
   :class:`~partialjson.web.protocols.Growth` (when the waiting text reaches a fraction of what
   the client has, after ``max_delay``, or when the field completes) so bytes stay linear;
-* a tool call whose arguments are complete → ``TOOL_CALL_START``, ``TOOL_CALL_ARGS`` (the
-  arguments as the model wrote them) and ``TOOL_CALL_END``: AG-UI clients run a tool at its
-  end, so nothing goes out before the arguments are valid, and a rejected call not at all;
+* a tool call → ``TOOL_CALL_START`` at its first argument delta, ``TOOL_CALL_ARGS`` with each
+  raw delta, ``TOOL_CALL_END`` once it is released (complete and valid); a call rejected or
+  cut off is ended and answered with a ``TOOL_CALL_RESULT`` ``{"error": ...}``, so it is never
+  pending (``RUN_FINISHED`` names the released calls in ``pendingToolCallIds``); arguments the
+  done event contradicts are put right by a ``MESSAGES_SNAPSHOT`` (see
+  :mod:`partialjson.web.mapping` for the rules);
+* a tool the provider runs → an ``ACTIVITY_SNAPSHOT`` per status; citations → a ``sources``
+  activity; an ``items=`` element → a ``CUSTOM`` event (:data:`ITEM_EVENT`);
 * refusal text, and an answer that completed as prose rather than JSON (the source is a
   :class:`~partialjson.ResponseStream`) → ``TEXT_MESSAGE_START`` / ``_CONTENT`` / ``_END``;
   reasoning text →

@@ -17,9 +17,13 @@ The ``ai`` npm package's UI message stream is SSE: one JSON *chunk* per ``data:`
   value whole, so it is re-sent by :class:`~partialjson.web.protocols.Growth` (once the change
   waiting reaches a fraction of what the client has, or after ``max_delay``): bytes stay
   linear in the answer;
-* a tool call → ``tool-input-start`` when its arguments begin, ``tool-input-available`` with
-  the parsed ``input`` only once they are complete and valid (``useChat``'s ``onToolCall`` runs
-  it then), ``tool-input-error`` when they are not;
+* a tool call → ``tool-input-start`` at its first argument delta, ``tool-input-delta`` with
+  each raw delta, ``tool-input-available`` with the parsed ``input`` only once it is released,
+  complete and valid (``useChat``'s ``onToolCall`` runs it then; ``input`` is the truth even
+  where deltas were lost), ``tool-input-error`` when it is rejected or cut off;
+* a tool the provider runs → a provider-executed dynamic tool (its input and outcome once its
+  status is final); citations → ``source-url`` / ``source-document``; an ``items=`` element →
+  a transient ``data-<name>-item`` part;
 * refusal text, and an answer that completed as prose rather than JSON (the source is a
   :class:`~partialjson.ResponseStream`) → ``text-start`` / ``text-delta`` / ``text-end``;
   reasoning →
