@@ -53,9 +53,12 @@ def test_tool_inputs_are_available_only_whole() -> None:
         ("get_weather", {"location": "New York, NY"}),
         ("get_time", {"timezone": "America/New_York"}),
     ]
-    for chunk in available:  # its start, then its raw arguments, then the input
-        mine = [c["type"] for c in sent if c.get("toolCallId") == chunk["toolCallId"]]
-        assert mine == ["tool-input-start", "tool-input-delta", "tool-input-available"]
+    for chunk in available:  # its start, then its raw argument deltas, then the input
+        mine = [c for c in sent if c.get("toolCallId") == chunk["toolCallId"]]
+        assert mine[0]["type"] == "tool-input-start" and mine[-1] is chunk
+        assert {c["type"] for c in mine[1:-1]} == {"tool-input-delta"} and len(mine) > 3
+        text = "".join(c["inputTextDelta"] for c in mine[1:-1])
+        assert json.loads(text) == chunk["input"]
 
 
 def test_provider_messages_and_ids_stay_on_the_server() -> None:

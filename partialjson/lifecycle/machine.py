@@ -485,7 +485,9 @@ class Lifecycle:
         if call.server:
             self._show(call, signal.choice, updates)
         elif call.error is None:
-            updates.append(ToolCallProgress(call.call_id, call.name, call.partial, signal.choice))
+            updates.append(
+                ToolCallProgress(call.call_id, call.name, call.partial, signal.choice, signal.text)
+            )
 
     def _tool_status(self, signal: ToolStatus, updates: list[Update]) -> None:
         call = self._choice(signal.choice)._calls.get(signal.key)

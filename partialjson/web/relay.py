@@ -363,8 +363,15 @@ def relay(
     hold_until_complete: Iterable[str] = (),
     store: Optional[ReplayStore] = None,
     key: Optional[str] = None,
+    protocol: str = "partialjson",
+    **options: Any,
 ) -> Iterator[bytes]:
     """A response stream's updates as SSE bytes for a browser.
+
+    ``protocol``: ``"partialjson"`` (this module's wire format), ``"ag-ui"`` (AG-UI 1.0
+    events: :mod:`partialjson.web.agui`) or ``"ai-sdk"`` (the AI SDK UI message stream:
+    :mod:`partialjson.web.aisdk`); ``options`` go to that protocol's writer (``thread_id``,
+    ``run_id``, ``name``...). ``max_rate``, ``store`` and ``key`` are the native protocol's.
 
     ``heartbeat``: seconds of upstream silence after which a comment is sent (``None``: never;
     with heartbeats or ``max_rate`` the stream is read on a helper thread). ``max_rate``,
@@ -389,6 +396,14 @@ def relay(
     id: 5 | event: field_completed | data: {"path":"","choice":0}
     id: 6 | event: completed | data: {"value":{"a":"xy"},"reason":"stop"}
     """
+    if protocol != "partialjson" or options:  # another wire format: its encoder
+        from .protocols import protocol_stream
+
+        yield from protocol_stream(
+            protocol, updates, heartbeat=heartbeat, max_rate=max_rate, moderation=moderation,
+            hold_until_complete=hold_until_complete, store=store, **options
+        )  # fmt: skip
+        return
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
     writer = RelayWriter(
@@ -489,6 +504,8 @@ async def arelay(
     hold_until_complete: Iterable[str] = (),
     store: Optional[Any] = None,
     key: Optional[str] = None,
+    protocol: str = "partialjson",
+    **options: Any,
 ) -> AsyncIterator[bytes]:
     """The async twin of :func:`relay` (``store``: an
     :class:`~partialjson.web.store.AsyncReplayStore`). Closing it early, or cancelling the task
@@ -505,6 +522,19 @@ async def arelay(
     >>> asyncio.run(main())[-1]
     b'id: 6\\nevent: completed\\ndata: {"value":[1,2],"reason":"stop"}\\n\\n'
     """
+    if protocol != "partialjson" or options:  # another wire format: its encoder
+        from .protocols import aprotocol_stream
+
+        encoded = aprotocol_stream(
+            protocol, updates, heartbeat=heartbeat, max_rate=max_rate, moderation=moderation,
+            hold_until_complete=hold_until_complete, store=store, **options
+        )  # fmt: skip
+        try:
+            async for chunk in encoded:
+                yield chunk
+        finally:  # closed early: the encoder cancels the response
+            await encoded.aclose()  # type: ignore[attr-defined]
+        return
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
     writer = RelayWriter(
