@@ -262,6 +262,7 @@ class TypedParser(Generic[T]):
         "_completed",
         "_final",
         "_frames",
+        "_grown",
         "_invalid",
         "_issues",
         "_items",
@@ -315,6 +316,7 @@ class TypedParser(Generic[T]):
         self._root_shown = False  # the root value was put in the view (even a null)
         self._completed: list[Path] = []
         self._changed: list[Path] = []
+        self._grown: Optional[Path] = None  # the string the last delta grew, if that was all
         self._issues: list[Issue] = []
         self._invalid: dict[Path, Issue] = {}
         self._items: list[Any] = []
@@ -371,6 +373,8 @@ class TypedParser(Generic[T]):
         >>> p.changed
         [('vip',)]
         """
+        if self._grown is not None:  # the common delta: more text of the open string
+            return [self._grown]
         return self._changed
 
     @property
@@ -423,6 +427,7 @@ class TypedParser(Generic[T]):
             self._completed = []
         if self._changed:
             self._changed = []
+        self._grown = None
         if self._new_items:
             self._new_items = []
         try:
@@ -452,7 +457,7 @@ class TypedParser(Generic[T]):
                     container[key] = None
                     text += fragment
                     container[key] = text
-                    self._changed.append(event.path)
+                    self._grown = event.path
                 return events
         for event in events:
             self._apply(event)
