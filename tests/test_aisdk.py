@@ -159,8 +159,8 @@ def test_the_documented_endpoints_serve_the_chat_and_the_object() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "ai-sdk.md").read_text()
     blocks = [b.split("```")[0] for b in doc.split("```python\n")[1:]]
     scope: dict[str, Any] = {}
-    exec(compile(blocks[0], "docs/ai-sdk.md", "exec"), scope)
-    exec(compile(blocks[1], "docs/ai-sdk.md", "exec"), scope)
+    for block in blocks:  # in order, as a reader pastes them
+        exec(compile(block, "docs/ai-sdk.md", "exec"), scope)
     app = scope["app"]
     app.router.routes.append(Route("/api/invoice", scope["invoice"], methods=["POST"]))
     with TestClient(app) as client:
@@ -176,3 +176,21 @@ def test_the_documented_endpoints_serve_the_chat_and_the_object() -> None:
         "tool-input-available"
     ]
     assert json.loads(text.content)["total"] == 224.99
+
+
+def test_the_documented_resumable_endpoints_serve_a_run_again() -> None:
+    from pathlib import Path
+
+    from starlette.testclient import TestClient
+
+    doc = (Path(__file__).parent.parent / "docs" / "ai-sdk.md").read_text()
+    scope: dict[str, Any] = {}
+    for block in [b.split("```")[0] for b in doc.split("```python\n")[1:]]:
+        exec(compile(block, "docs/ai-sdk.md", "exec"), scope)
+    with TestClient(scope["resumable_app"]) as client:
+        assert client.get("/api/chat/c1/stream").status_code == 204  # nothing running
+        first = client.post("/api/chat", json={"id": "c1", "messages": []})
+    assert first.headers["x-vercel-ai-ui-message-stream"] == "v1"
+    data = [c for c in chunks_of(first.content) if c["type"] == "data-invoice"]
+    assert data[-1]["data"]["status"] == "completed"
+    assert data[-1]["data"]["value"]["total"] == 224.99

@@ -62,7 +62,7 @@ from .mapping import FINAL_STATUSES, ToolArgs, UpdateMapper
 from .moderation import Moderator
 from .patches import clean_text, dumps, pointer
 from .protocols import Growth, adrive, drive, free_text_of
-from .relay import safe_code
+from .relay import _acancel, _cancel, safe_code
 
 __all__ = [
     "TEXT_STREAM_HEADERS",
@@ -379,41 +379,42 @@ def object_text_stream(stream: Any) -> Iterator[bytes]:
     >>> b"".join(object_text_stream(partialjson.stream(chunks)))
     b'{"a": 1}'
     """
-    if not hasattr(stream, "text"):
-        raise TypeError("object_text_stream needs a ResponseStream (partialjson.stream(...))")
-    sent = 0
-    finished = False
+    _needs_text(stream, "object_text_stream")
+    sent, finished = 0, False
     try:
         for _update in stream:
-            text = stream.text
-            if len(text) > sent:
-                yield clean_text(text[sent:]).encode()
-                sent = len(text)
+            chunk, sent = _text_after(stream, sent)
+            if chunk:
+                yield chunk
         finished = True
     finally:
-        if not finished:
-            cancel = getattr(stream, "cancel", None)
-            if callable(cancel):
-                cancel()
+        if not finished:  # closed early: the browser went away
+            _cancel(stream)
 
 
 async def aobject_text_stream(stream: Any) -> AsyncIterator[bytes]:
     """The async twin of :func:`object_text_stream`."""
-    if not hasattr(stream, "text"):
-        raise TypeError("aobject_text_stream needs a ResponseStream (partialjson.stream(...))")
-    sent = 0
-    finished = False
+    _needs_text(stream, "aobject_text_stream")
+    sent, finished = 0, False
     try:
         async for _update in stream:
-            text = stream.text
-            if len(text) > sent:
-                yield clean_text(text[sent:]).encode()
-                sent = len(text)
+            chunk, sent = _text_after(stream, sent)
+            if chunk:
+                yield chunk
         finished = True
     finally:
-        if not finished:
-            cancel = getattr(stream, "cancel", None)
-            if callable(cancel):
-                result = cancel()
-                if hasattr(result, "__await__"):
-                    await result
+        if not finished:  # closed early, or the task was cancelled
+            await _acancel(stream)
+
+
+def _needs_text(stream: Any, name: str) -> None:
+    if not hasattr(stream, "text"):
+        raise TypeError(f"{name} needs a ResponseStream (partialjson.stream(...))")
+
+
+def _text_after(stream: Any, sent: int) -> tuple[bytes, int]:
+    """The answer's text after the first ``sent`` characters, and the new count."""
+    text: str = stream.text
+    if len(text) <= sent:
+        return b"", sent
+    return clean_text(text[sent:]).encode(), len(text)

@@ -136,14 +136,21 @@ def relay_routes(hub: RelayHub, path: str = "/relay") -> list[Route]:
     reached (:class:`~partialjson.web.store.StoreUnavailableError`): ``503 {"error":
     "resume_unavailable"}``."""
 
-    async def events(request: Request) -> Response:
-        key = request.path_params["key"]
+    async def missing(key: str) -> Optional[Response]:
+        """The error response for a key the hub cannot serve, or ``None``."""
         try:
             await hub.check(key)
         except StoreUnavailableError:  # a shared store is down: it may exist, unreachable
             return JSONResponse({"error": "resume_unavailable"}, status_code=503)
         except UnknownStreamError:
             return JSONResponse({"error": "unknown_stream"}, status_code=404)
+        return None
+
+    async def events(request: Request) -> Response:
+        key = request.path_params["key"]
+        error = await missing(key)
+        if error is not None:
+            return error
         return StreamingResponse(
             hub.events(key, _last_event_id(request)),
             media_type="text/event-stream",
@@ -152,12 +159,9 @@ def relay_routes(hub: RelayHub, path: str = "/relay") -> list[Route]:
 
     async def cancel(request: Request) -> Response:
         key = request.path_params["key"]
-        try:
-            await hub.check(key)
-        except StoreUnavailableError:  # a shared store is down: it may exist, unreachable
-            return JSONResponse({"error": "resume_unavailable"}, status_code=503)
-        except UnknownStreamError:
-            return JSONResponse({"error": "unknown_stream"}, status_code=404)
+        error = await missing(key)
+        if error is not None:
+            return error
         cancelled = await hub.cancel(key)
         return JSONResponse({"cancelled": cancelled}, status_code=202)
 
