@@ -65,7 +65,10 @@ class ResponseState(str, enum.Enum):
     @property
     def terminal(self) -> bool:
         """Whether the response has ended (every state but ``pending`` and ``streaming``)."""
-        return self not in (ResponseState.PENDING, ResponseState.STREAMING)
+        return self not in _OPEN  # asked several times per delta: a set lookup, not == twice
+
+
+_OPEN = frozenset({ResponseState.PENDING, ResponseState.STREAMING})
 
 
 @dataclass(frozen=True)

@@ -606,6 +606,7 @@ class _AsyncPump:
         self._loop = asyncio.get_running_loop()
         self._waiter: Optional[asyncio.Future[None]] = None  # the sender waits for events
         self._space: Optional[asyncio.Future[None]] = None  # the reader waits for room
+        self._timer: Optional[asyncio.TimerHandle] = None  # wakes the sender (see _alarm)
         self._task = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
@@ -639,14 +640,13 @@ class _AsyncPump:
         """The events made since the last call; once the updates ran dry, the writer's end; or
         None if nothing came within ``timeout`` seconds."""
         if not self._outbox and not self._done:
-            self._waiter = waiter = self._loop.create_future()
-            timer = None if timeout is None else self._loop.call_later(timeout, self._wake)
+            if timeout is not None:
+                self._alarm(self._loop.time() + timeout)
+            self._waiter = self._loop.create_future()
             try:
-                await waiter
+                await self._waiter
             finally:
                 self._waiter = None
-                if timer is not None:
-                    timer.cancel()
         if self._outbox:
             events = self._outbox[:]
             del self._outbox[:]
@@ -658,8 +658,25 @@ class _AsyncPump:
             return self._writer.end(self._error)
         return None
 
+    def _alarm(self, when: float) -> None:
+        """Wake the sender at ``when`` at the latest. One timer serves many waits: it is moved
+        only to an earlier time (a heartbeat due later than it rings costs one idle wake-up),
+        so a delta does not cost a timer of its own."""
+        timer = self._timer
+        if timer is not None and timer.when() <= when:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timer = self._loop.call_at(when, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        self._wake()
+
     async def stop(self) -> None:
         """Stop reading (cancelling a read that waits) and wait until the reader has ended."""
+        if self._timer is not None:
+            self._timer.cancel()
         if not self._task.done():
             self._task.cancel()
             await asyncio.wait({self._task})
