@@ -10,6 +10,11 @@ deltas (token-sized). Bytes, not timings: the numbers do not depend on the machi
 Two documents: ``records`` (a list of small objects: many fields, short strings) and
 ``prose`` (one long string field: the worst case for protocols without an append). The
 coalescing deadline (``max_delay``) is off: replayed at full speed, only growth decides.
+
+A third workload, ``tool args``: the records document as a tool call's arguments, whose raw
+deltas AG-UI (``TOOL_CALL_ARGS``) and the AI SDK (``tool-input-delta``) forward one event per
+delta. The native relay sends a call's whole partial arguments per update instead (quadratic
+without ``max_rate``), so it is left out there.
 """
 
 from __future__ import annotations
@@ -18,7 +23,14 @@ import argparse
 import json
 from typing import Any, Callable
 
-from partialjson import FieldCompleted, Parser, PartialUpdate
+from partialjson import (
+    FieldCompleted,
+    Parser,
+    PartialUpdate,
+    ToolCall,
+    ToolCallProgress,
+    ToolCallReady,
+)
 from partialjson.web.agui import AGUIWriter
 from partialjson.web.aisdk import UIMessageStreamWriter
 from partialjson.web.relay import RelayWriter
@@ -53,6 +65,22 @@ def wire(text: str, feed: Callable[[Any], list[Any]], encode: Callable[[Any], in
     return total
 
 
+def tool_wire(text: str, feed: Callable[[Any], list[bytes]]) -> int:
+    """The bytes of one tool call whose arguments are ``text``, in 4-character deltas."""
+    total = 0
+    for i in range(0, len(text), 4):
+        total += sum(map(len, feed(ToolCallProgress("call_1", "tool", None, 0, text[i : i + 4]))))
+    ready = ToolCall("call_1", "tool", json.loads(text), text)
+    return total + sum(map(len, feed(ToolCallReady(ready))))
+
+
+def tool_protocols() -> dict[str, Callable[[str], int]]:
+    return {
+        "ag-ui": lambda t: tool_wire(t, AGUIWriter(max_delay=None).feed),
+        "ai-sdk": lambda t: tool_wire(t, UIMessageStreamWriter(max_delay=None).feed),
+    }
+
+
 def protocols() -> dict[str, Callable[[str], int]]:
     return {
         "relay": lambda t: wire(t, RelayWriter().feed, lambda e: len(e.encode())),
@@ -73,6 +101,13 @@ def main() -> None:
             per_char = [run(text) / len(text) for run in protocols().values()]
             cells = " ".join(f"{v:8.2f}" for v in per_char)
             print(f"{name:10} {len(text):9d} {cells}", flush=True)
+    for size in sizes:
+        text = records(size)
+        per_char = {p: run(text) / len(text) for p, run in tool_protocols().items()}
+        cells = " ".join(
+            f"{per_char[p]:8.2f}" if p in per_char else f"{'-':>8}" for p in protocols()
+        )
+        print(f"{'tool args':10} {len(text):9d} {cells}", flush=True)
 
 
 if __name__ == "__main__":

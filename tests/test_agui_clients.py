@@ -5,12 +5,13 @@ STATE_DELTA applied with fast-json-patch's validator on."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from partialjson.web.agui import agui_events
+from partialjson.web.agui import ITEM_EVENT, agui_events
 from partialjson.web.relay import HEARTBEAT
 
 from .js import runner
@@ -54,12 +55,35 @@ def test_the_official_agui_client_ends_with_the_final_state(
             assert result["validatedState"] == want["value"], where
         else:
             assert result["state"] == {}, where  # the client's initial state, untouched
+        answered = {
+            m["toolCallId"]: json.loads(m["content"])["error"]
+            for m in result["messages"]
+            if m["role"] == "tool"
+        }
         calls = [
             (call["id"], call["function"]["name"], call["function"]["arguments"])
             for message in result["messages"]
             for call in message.get("toolCalls") or []
+            if call["id"] not in answered  # a call that must not run is answered with why
         ]
-        assert calls == want["tool_calls"], where
+        assert calls == want["tool_calls"], where  # the arguments the client assembled
+        assert set(answered.values()) <= {"interrupted", "invalid_arguments"}, where
+        assert not answered or want["status"] != "completed" or want["rejected"], where
+        activities = [m for m in result["messages"] if m["role"] == "activity"]
+        server = [m["content"] for m in activities if m["activityType"] != "sources"]
+        assert [(c["toolCallId"], c["name"], c["status"]) for c in server] == want[
+            "server_tools"
+        ], where
+        cited = [
+            s for m in activities if m["activityType"] == "sources" for s in m["content"]["sources"]
+        ]
+        assert [s.get("url") or s["filename"] for s in cited] == [
+            c.get("url") or c["filename"] for c in want["citations"]
+        ], where
+        items = [e["value"]["item"] for e in result["custom"] if e["name"] == ITEM_EVENT]
+        assert items == want["items"], where
+        if want["status"] == "completed":
+            assert result["pending"] == [call_id for call_id, _, _ in want["tool_calls"]], where
         texts = [
             m["content"]
             for m in result["messages"]

@@ -53,9 +53,12 @@ def test_tool_inputs_are_available_only_whole() -> None:
         ("get_weather", {"location": "New York, NY"}),
         ("get_time", {"timezone": "America/New_York"}),
     ]
-    for chunk in available:  # its start, then its raw arguments, then the input
-        mine = [c["type"] for c in sent if c.get("toolCallId") == chunk["toolCallId"]]
-        assert mine == ["tool-input-start", "tool-input-delta", "tool-input-available"]
+    for chunk in available:  # its start, then its raw argument deltas, then the input
+        mine = [c for c in sent if c.get("toolCallId") == chunk["toolCallId"]]
+        assert mine[0]["type"] == "tool-input-start" and mine[-1] is chunk
+        assert {c["type"] for c in mine[1:-1]} == {"tool-input-delta"} and len(mine) > 3
+        text = "".join(c["inputTextDelta"] for c in mine[1:-1])
+        assert json.loads(text) == chunk["input"]
 
 
 def test_provider_messages_and_ids_stay_on_the_server() -> None:
@@ -156,8 +159,8 @@ def test_the_documented_endpoints_serve_the_chat_and_the_object() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "ai-sdk.md").read_text()
     blocks = [b.split("```")[0] for b in doc.split("```python\n")[1:]]
     scope: dict[str, Any] = {}
-    exec(compile(blocks[0], "docs/ai-sdk.md", "exec"), scope)
-    exec(compile(blocks[1], "docs/ai-sdk.md", "exec"), scope)
+    for block in blocks:  # in order, as a reader pastes them
+        exec(compile(block, "docs/ai-sdk.md", "exec"), scope)
     app = scope["app"]
     app.router.routes.append(Route("/api/invoice", scope["invoice"], methods=["POST"]))
     with TestClient(app) as client:
@@ -173,3 +176,21 @@ def test_the_documented_endpoints_serve_the_chat_and_the_object() -> None:
         "tool-input-available"
     ]
     assert json.loads(text.content)["total"] == 224.99
+
+
+def test_the_documented_resumable_endpoints_serve_a_run_again() -> None:
+    from pathlib import Path
+
+    from starlette.testclient import TestClient
+
+    doc = (Path(__file__).parent.parent / "docs" / "ai-sdk.md").read_text()
+    scope: dict[str, Any] = {}
+    for block in [b.split("```")[0] for b in doc.split("```python\n")[1:]]:
+        exec(compile(block, "docs/ai-sdk.md", "exec"), scope)
+    with TestClient(scope["resumable_app"]) as client:
+        assert client.get("/api/chat/c1/stream").status_code == 204  # nothing running
+        first = client.post("/api/chat", json={"id": "c1", "messages": []})
+    assert first.headers["x-vercel-ai-ui-message-stream"] == "v1"
+    data = [c for c in chunks_of(first.content) if c["type"] == "data-invoice"]
+    assert data[-1]["data"]["status"] == "completed"
+    assert data[-1]["data"]["value"]["total"] == 224.99

@@ -57,8 +57,29 @@ def test_the_ai_package_builds_the_message_with_the_final_value(
             assert all(p["data"]["value"] is None for p in data), where
         tools = [p for p in parts if p["type"].startswith("tool-") and p["state"] != "output-error"]
         unfinished = [p for p in parts if p["type"].startswith("tool-") and p not in tools]
-        assert all(p["errorText"] == "interrupted" for p in unfinished), where
-        assert not unfinished or want["status"] != "completed", where
+        rejected = [p["toolCallId"] for p in unfinished if p["errorText"] == "invalid_arguments"]
+        assert rejected == want["rejected"], where
+        interrupted = [p for p in unfinished if p["toolCallId"] not in rejected]
+        assert all(p["errorText"] == "interrupted" for p in interrupted), where
+        assert not interrupted or want["status"] != "completed", where
+        server = [p for p in parts if p["type"] == "dynamic-tool"]
+        assert [(p["toolCallId"], p["toolName"], p["state"]) for p in server] == [
+            (call_id, kind, "output-available" if status == "completed" else "output-error")
+            for call_id, kind, status in want["server_tools"]
+        ], where
+        assert all(p["providerExecuted"] for p in server), where
+        cited = [p for p in parts if p["type"].startswith("source-")]
+        assert len(cited) == len(want["citations"]), where
+        for part, citation in zip(cited, want["citations"]):
+            if "url" in citation:
+                assert (part["type"], part["url"]) == ("source-url", citation["url"]), where
+            else:
+                assert (part["type"], part["filename"]) == (
+                    "source-document",
+                    citation["filename"],
+                ), where
+        items = [c["data"]["item"] for c in result["transient"] if c["type"] == "data-object-item"]
+        assert items == want["items"], where
         assert [(p["toolCallId"], p["type"][5:]) for p in tools] == [
             (call_id, name) for call_id, name, _ in want["tool_calls"]
         ], where

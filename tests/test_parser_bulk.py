@@ -7,8 +7,10 @@ patched to zero) and compare with feeding one character at a time, where it neve
 
 from __future__ import annotations
 
+import copy
 import io
 import json
+import pickle
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -155,4 +157,81 @@ def test_custom_number_types_on_the_bulk_path() -> None:
     ]
     assert loads(text, parse_int=lambda s: [int(s)]) == [
         {"a": 1.1, "b": [2], "c": [True, None, "x"]}
+    ]
+
+
+def test_long_strings_with_escapes_split_anywhere() -> None:
+    # The C decoder takes long string text; an escape, a surrogate pair or a run of escaped
+    # backslashes cut by the end of a delta waits for the next one, whatever the cut.
+    value = {
+        "body": 'a\\"b\\\\\\" \U0001f600 \ud800 x\n\t\u00e9\\\\' * 3,
+        "k\U0001f600": ["\\", '"', "\udbff\udfff"],
+    }
+    text = json.dumps(value)
+    for at in range(len(text) + 1):
+        parser = Parser()
+        events = parser.feed(text[:at])
+        partial = copy.deepcopy(parser.value)
+        events += parser.feed(text[at:])
+        assert parser.close() == json.loads(text), at
+        assert partial == run(list(text[:at]))[2], at
+        strings = [e for e in events if e.kind == "string"]
+        fragments = [e for e in events if e.kind == "string_fragment"]
+        for string in strings:  # the fragments of a string rebuild it
+            pieces = [f.fragment for f in fragments if f.path == string.path]
+            assert not pieces or "".join(pieces) == string.string[: len("".join(pieces))]
+
+
+def test_the_events_of_a_big_delta_are_built_when_used() -> None:
+    records = [{"id": i, "tags": ["a", {"b": None}], "ok": True} for i in range(20)]
+    text = json.dumps(records)
+    expected = run(list(text))[1]
+
+    def fresh() -> list[Any]:
+        events = Parser().feed(text)
+        assert isinstance(events, list)
+        assert list.__len__(events) < len(expected)  # not built yet
+        return events
+
+    assert fresh() == expected and expected == fresh()
+    assert not (fresh() != expected)  # noqa: SIM202 - __ne__ is the point
+    assert len(fresh()) == len(expected) and bool(fresh())
+    assert list(fresh()) == expected and tuple(fresh()) == tuple(expected)
+    assert [*fresh()] == expected and list(reversed(fresh())) == expected[::-1]
+    assert fresh()[0] == expected[0] and fresh()[-3:] == expected[-3:]
+    assert expected[5] in fresh() and fresh().index(expected[5]) == 5
+    assert fresh().count(expected[0]) == 1
+    assert repr(fresh()) == repr(expected) and str(fresh()) == str(expected)
+    assert fresh().copy() == expected and copy.copy(fresh()) == expected
+    assert pickle.loads(pickle.dumps(fresh())) == expected
+    assert [] + fresh() == expected  # noqa: RUF005 - list.__add__ is the point
+    assert fresh() + [] == expected and fresh() * 2 == expected * 2  # noqa: RUF005
+    plain: list[Any] = []
+    alias = plain
+    plain += fresh()
+    assert alias is plain and plain == expected
+    plain.extend(fresh())
+    assert plain == expected * 2
+    assert fresh() + fresh() == expected * 2 and fresh() == fresh()
+    assert sorted(fresh(), key=lambda e: e.kind) == sorted(expected, key=lambda e: e.kind)
+    events = fresh()
+    events.append(expected[0])
+    assert events == [*expected, expected[0]]
+    events = fresh()
+    del events[0]
+    assert events == expected[1:]
+    events = fresh()
+    assert events.pop() == expected[-1] and events == expected[:-1]
+    error_events = fresh()
+    error_events[0] = expected[1]
+    assert error_events[:2] == [expected[1], expected[1]]
+
+
+def test_a_bad_character_after_bulk_members_keeps_their_events() -> None:
+    text = json.dumps([{"a": [i, "x"]} for i in range(10)])[:-1] + "}"
+    with pytest.raises(ParseError) as error:
+        Parser().feed(text)
+    assert error.value.pos == len(text) - 1
+    assert [e for e in error.value.events if not isinstance(e, StringFragment)] == run(list(text))[
+        1
     ]

@@ -64,6 +64,20 @@ def test_final_errors_carry_the_same_positions() -> None:
     assert info.value.positions == dict(EXPECTED)  # type: ignore[attr-defined]
 
 
+@given(st.lists(st.integers(0, len(TEXT)), max_size=40))
+def test_final_positions_however_the_text_is_split_with_a_missing_field(points: list[int]) -> None:
+    """Known issues lend their offsets to finish(); the others are looked for in the text."""
+    text = TEXT.replace('"value": -77, ', "")  # item 2 misses `value`: no issue while streaming
+    parser = TypedParser(Log)
+    for piece in cut(text, points):
+        parser.feed(piece)
+    with pytest.raises(ValidationError) as info:
+        parser.finish()
+    expected = {**dict(EXPECTED[:3]), ("readings", 2, "value"): starts(text, "{", 4)}
+    expected[("readings", 2, "ok")] = starts(text, "null")
+    assert info.value.positions == expected  # type: ignore[attr-defined]
+
+
 def test_a_missing_field_points_at_its_object() -> None:
     parser = TypedParser(Log)
     parser.feed('{"readings": [{"at": "2024-01-01", "ok": true}]}')

@@ -12,8 +12,9 @@ event needs it.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
+from .eventlist import Deferred
 from .events import (
     Boolean,
     EndArray,
@@ -29,7 +30,7 @@ from .events import (
     StringFragment,
 )
 
-__all__ = ["Builder", "Pairs"]
+__all__ = ["Builder", "Pairs", "depth_of"]
 
 
 #: A JSON object as the stdlib scanner read it, its ``(key, value)`` pairs in order (a ``list``
@@ -262,6 +263,28 @@ class Builder:
 
     # ------------------------------------------------------------------ the bulk path
 
+    def subtree(self, values: list[Any], events: list[Event]) -> None:
+        """Attach complete values read by the stdlib scanner with the default number types:
+        the member being parsed and, in an array, as many members after it as ``values`` has.
+
+        Their events are not built now: a :class:`~partialjson.core.eventlist.Deferred` entry
+        stands for them, and the :class:`~partialjson.core.eventlist.EventList` that ``feed()``
+        returns builds them (exactly those of the token-by-token path) when first used.
+        """
+        keys = self.keys
+        if not keys:
+            events.append(cast(Event, Deferred(values, (), None)))
+            self.root = values[0]
+            return
+        first = keys[-1]
+        events.append(cast(Event, Deferred(values, tuple(keys[:-1]), first)))
+        top = self.containers[-1]
+        if type(top) is dict:
+            top[first] = values[0]
+        else:
+            top += values
+            keys[-1] = first + len(values) - 1
+
     def tree(self, node: Any, room: int, events: list[Event]) -> bool:
         """Attach a complete value read by the stdlib scanner, with the events it implies.
 
@@ -356,3 +379,29 @@ def _open_node(node: Any, path: Path, events: list[Event]) -> Optional[tuple[Any
         return (obj, path, iter(node), True)
     events.append(StartArray(path))
     return (node, path, enumerate(node), False)
+
+
+def depth_of(value: Any) -> int:
+    """How many levels of containers ``value`` (dicts and lists) nests: 0 for a scalar.
+
+    >>> depth_of([{"a": [1]}, 2])
+    3
+    """
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        node, level = stack.pop()
+        t = type(node)
+        if t is dict:
+            members: Any = node.values()
+        elif t is list:
+            members = node
+        else:
+            continue
+        if level > deepest:
+            deepest = level
+        for child in members:
+            t = type(child)
+            if t is dict or t is list:
+                stack.append((child, level + 1))
+    return deepest

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import functools
 import json
+import json.decoder
 import json.scanner
 import re
 import sys
 from typing import Any, Callable, Optional, cast
 
-from .builder import Boxed, Builder, Pairs
+from .builder import Boxed, Builder, Pairs, depth_of
 from .errors import IncompleteJSONError, ParseError
+from .eventlist import EventList
 from .events import Boolean, Event, Null, Number, StringFragment
 
 __all__ = ["MAX_NUMBER_LENGTH", "STRING", "Lexer"]
@@ -56,6 +58,11 @@ _digit_runs = re.compile(r"[0-9]{2,}").sub
 _whole_scalar = re.compile(
     r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?|(true)|(false)|(null)"
 ).match
+_c_scanstring: Optional[Callable[[str, int, bool], tuple[str, int]]] = getattr(
+    json.decoder, "c_scanstring", None
+)
+# A separator in an array followed by a container: the bulk path reads on (see Lexer._bulk).
+_next_container = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[{\[])").match
 _hex4 = re.compile(r"[0-9a-fA-F]{4}").fullmatch
 _seek_root = re.compile(r"[{\[]|<think>").search
 
@@ -97,12 +104,35 @@ def _tail_prefix_of(text: str, start: int, word: str) -> str:
     return ""
 
 
+def _closing_quote(buf: str, i: int) -> int:
+    """The first quote at or after ``buf[i]`` (where an escape or text starts) that no
+    backslash escapes, or -1. Costs O(quotes up to it): each escaped quote is a step."""
+    quote = buf.find('"', i)
+    while quote >= 0:
+        run = quote
+        while run > i and buf[run - 1] == "\\":
+            run -= 1
+        if (quote - run) % 2 == 0:
+            return quote
+        quote = buf.find('"', quote + 1)
+    return -1
+
+
 class _Rejected(Exception):
     """Raised inside the stdlib scanner for what strict JSON (or a limit) does not allow."""
 
 
 def _reject(_: str) -> Any:
     raise _Rejected
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The scanner's object hook: a dict, or a refusal for a repeated key (whose events the
+    token-by-token path gives: both keys, then the last value)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        raise _Rejected
+    return obj
 
 
 def _checked_length(convert: Callable[[str], Any], box: bool) -> Callable[[str], Any]:
@@ -128,7 +158,10 @@ def _make_scanner(
     int_limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
     int_checked = custom or not 0 < int_limit <= MAX_NUMBER_LENGTH
     decoder = json.JSONDecoder(
-        object_pairs_hook=Pairs,
+        # Custom numbers may be of any type, containers included: the tree of Pairs and Boxed
+        # numbers tells them apart, and Builder.tree walks it. Default numbers give plain
+        # dicts and lists, whose events are built only when used (Builder.subtree).
+        object_pairs_hook=Pairs if custom else _object,
         parse_constant=_reject,  # NaN, Infinity, -Infinity are not JSON
         parse_float=_checked_length(parse_float, custom),
         parse_int=_checked_length(parse_int, custom) if int_checked else int,
@@ -161,6 +194,8 @@ class Lexer:
         self.lenient = lenient
         self.multiple = multiple_values
         self.scan_once = _make_scanner(parse_float, parse_int)
+        self.custom_numbers = parse_float is not float or parse_int is not int
+        self.scanstring = _c_scanstring
 
         self.state = _SEEK if lenient else _VALUE
         self.closers: list[str] = []  # the closing bracket of each open container
@@ -173,6 +208,8 @@ class Lexer:
         self.lines = 0  # newlines received before the current delta
         self.last_newline = -1  # absolute offset of the last of them
         self.bulk_waste = 0  # characters the C scanner read in vain during this delta
+        self.deferred = False  # this delta's events hold Deferred entries (the bulk path)
+        self.bulk_refused = -1  # where in this delta the C scanner last failed
 
     # ------------------------------------------------------------------ queries
 
@@ -203,15 +240,23 @@ class Lexer:
         base = self.fed
         self.fed += len(text)
         self.bulk_waste = 0
+        self.bulk_refused = -1
         try:
             self._scan(text, base, events)
         except ParseError as error:
-            error.events = events
+            error.events = self._deliver(events)
             raise
         finally:
             if "\n" in text:
                 self.lines += text.count("\n")
                 self.last_newline = base + text.rfind("\n")
+        return self._deliver(events) if self.deferred else events
+
+    def _deliver(self, events: list[Event]) -> list[Event]:
+        """The events of this delta as returned: an :class:`EventList` if some are deferred."""
+        if self.deferred:
+            self.deferred = False
+            return EventList(events)
         return events
 
     def grow_string(self, text: str) -> list[Event]:
@@ -265,6 +310,7 @@ class Lexer:
         n = len(buf)
         seen = len(pending)  # pieces of the open string already reported
         string_new = False
+        decode_in_c = self.scanstring is not None
         try:
             while i < n:
                 if state == _STRING or state == _KEY_STRING:
@@ -292,6 +338,13 @@ class Lexer:
                         builder.end_string(events)
                         state = _AFTER_VALUE if closers else self._after_root()
                     elif c == "\\":
+                        if decode_in_c and n - i >= _BULK_MIN:
+                            # Much text (with escapes) left: the stdlib's C decoder takes it.
+                            j = self._decode_run(buf, i)
+                            if j > i:
+                                i = j
+                                continue
+                            decode_in_c = False  # no progress: not again in this delta
                         j = self._unescape(buf, i, base)
                         if j < 0:
                             self.carry = buf[i:]
@@ -495,15 +548,106 @@ class Lexer:
         """
         scan_once = self.scan_once
         assert scan_once is not None
+        if i == self.bulk_refused:
+            return -1
+        # Only whitespace may follow the root: unless the delta ends with its closing bracket,
+        # it is not whole here (or is invalid), and reading it would be wasted.
+        if (
+            not self.closers
+            and not self.multiple
+            and not self.lenient
+            and buf.rstrip(" \t\n\r")[-1:] != ("}" if buf[i] == "{" else "]")
+        ):
+            return -1
         try:
             node, end = scan_once(buf, i)
         except Exception:  # anything the scanner rejects: token by token decides
             self.bulk_waste += len(buf) - i
             return -1
-        if not self.builder.tree(node, self.max_depth - len(self.closers), events):
+        room = self.max_depth - len(self.closers)
+        if self.custom_numbers:
+            if not self.builder.tree(node, room, events):
+                self.bulk_waste += end - i
+                return -1
+            return end
+        values = [node]
+        if self.closers and self.closers[-1] == "]":
+            # More members like it may follow: read them here, one C call each, until one
+            # is not a container or not whole in this delta.
+            start = i
+            while True:
+                separator = _next_container(buf, end)
+                if separator is None:
+                    break
+                i = separator.end()
+                try:
+                    node, after = scan_once(buf, i)
+                except Exception:
+                    self.bulk_waste += len(buf) - i
+                    self.bulk_refused = i  # the token-by-token path takes it from here
+                    break
+                values.append(node)
+                end = after
+            i = start
+        # A value cannot nest deeper than it has brackets: count them (at C speed) before
+        # measuring its depth.
+        if buf.count("[", i, end) + buf.count("{", i, end) > room and (
+            max(depth_of(value) for value in values) > room
+        ):
             self.bulk_waste += end - i
             return -1
+        self.builder.subtree(values, events)
+        self.deferred = True
         return end
+
+    def _decode_run(self, buf: str, i: int) -> int:
+        """Decode string text from the escape at ``buf[i]`` with the stdlib's C decoder.
+
+        Returns where it stopped: at the string's closing quote, or before an escape that the
+        end of the delta may cut (the token-by-token path then carries it); ``i`` if it could
+        not decode anything, invalid text included (the token-by-token path then reports it
+        exactly). Each call costs O(length of what it decodes), plus once per delta the rest of
+        the delta.
+        """
+        scanstring = self.scanstring
+        assert scanstring is not None
+        pending = self.builder.pending
+        if _closing_quote(buf, i) >= 0:  # the string ends in this delta: decode it in place
+            try:
+                text, end = scanstring(buf, i, True)
+            except ValueError:
+                pass  # it does not end here (the quotes were escaped), or is invalid
+            else:
+                pending.append(text)
+                return end - 1
+        # It runs to the end of the delta: decode up to an escape the end of the delta may cut
+        # (a backslash in the last 12 characters, where a surrogate pair may start), from the
+        # start of its run of backslashes, where an escape starts.
+        n = len(buf)
+        k = buf.rfind("\\", max(i, n - 12), n)
+        if k < 0:
+            k = n
+        else:
+            while k > i and buf[k - 1] == "\\":
+                k -= 1
+            if (  # a high surrogate's escape waits for what follows it
+                k - i >= 6
+                and buf[k - 6] == "\\"
+                and buf[k - 5] == "u"
+                and buf[k - 4] in "dD"
+                and buf[k - 3] in "89abAB"
+            ):
+                k -= 6
+                while k > i and buf[k - 1] == "\\":
+                    k -= 1
+        if k <= i:
+            return i
+        try:
+            text, end = scanstring(buf[i:k] + '"', 0, True)
+        except ValueError:
+            return i
+        pending.append(text)
+        return i + end - 1
 
     def _unescape(self, buf: str, i: int, base: int) -> int:
         """Decode the escape at ``buf[i]`` (a backslash) into the pending pieces.

@@ -278,13 +278,12 @@ class ChoiceResult:
     def visible_changes(self, events: list[Event]) -> list[Path]:
         """The paths whose value, as shown, these events changed (with repeats).
 
-        A key alone changes nothing. For an untyped answer neither does a container closing,
-        nor a string closing once all of its text is shown. A typed view may change when a value
-        completes (a date parsed, a default filled in, a validator applied): every event but a
-        key counts there.
+        A key alone changes nothing, nor does a container closing, nor a string closing once all
+        of its text is shown. A typed view may still change when a value completes (a date
+        parsed, a default filled in, a validator applied): the typed parser says what changed.
         """
         if isinstance(self._channel, TypedParser):
-            return [event.path for event in events if event.kind != "map_key"]
+            return list(self._channel.changed)
         changed: list[Path] = []
         for event in events:
             kind = event.kind

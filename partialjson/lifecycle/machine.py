@@ -78,6 +78,7 @@ from ..providers.signals import (
 )
 from ..typed.parser import FinalValueError, TypedParser
 from .choices import ChoiceResult, ToolCallStream
+from .updates import _OPEN as _OPEN  # the states that are not terminal
 from .updates import (
     Cancelled,
     CitationAdded,
@@ -230,16 +231,17 @@ class Lifecycle:
         An event that does not fit its provider's schema ends the response *failed*
         (``protocol_error``), keeping what arrived before it readable; it never raises.
         """
-        if self.state.terminal:
+        if self.state not in _OPEN:
             return []
         self.metrics.events += 1
         updates: list[Update] = []
         if not isinstance(data, Mapping):
             return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
         kind = data.get("type", "chunk")
-        self._last_kind = clean(kind)
+        self._last_kind = kind  # cleaned when it is logged
         sequence = data.get("sequence_number")
-        logger.debug("event %s seq=%s", clean(kind), clean(sequence))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("event %s seq=%s", clean(kind), clean(sequence))
         if sequence is not None:
             if not isinstance(sequence, int) or isinstance(sequence, bool):
                 error = ProtocolError("sequence_number is not an integer", "sequence_number")
@@ -271,7 +273,7 @@ class Lifecycle:
             self._begin(begin.response_id, begin.model, updates)
         for signal in signals:
             self._apply(signal, updates)
-            if self.state.terminal:
+            if self.state not in _OPEN:
                 break
         return updates
 
@@ -298,7 +300,7 @@ class Lifecycle:
         return self._protocol_error(error)
 
     def _protocol_error(self, error: ProtocolError) -> list[Update]:
-        kind = self._last_kind
+        kind = clean(self._last_kind)
         message = f"event {self.metrics.events}: {error}"
         logger.warning(
             "protocol error in event %d (%s)%s: the response fails",
@@ -370,16 +372,18 @@ class Lifecycle:
         updates.append(Started(response_id, model))
 
     def _apply(self, signal: Signal, updates: list[Update]) -> None:
-        if isinstance(signal, TextDelta):
+        # The two most frequent first, by class identity (signals are final classes):
+        # cheaper than a chain of isinstance calls, paid on every delta.
+        if type(signal) is TextDelta:
             self._text(signal.choice, signal.text, updates)
+        elif type(signal) is Begin:  # every Chat Completions chunk repeats the id
+            if self.response_id is None and signal.response_id:
+                self.response_id = signal.response_id
+                logger.info("response id %s", clean(signal.response_id))
         elif isinstance(signal, ToolDelta):
             self._tool_delta(signal, updates)
         elif isinstance(signal, ReasoningDelta):
             self._reasoning(signal, updates)
-        elif isinstance(signal, Begin):
-            if self.response_id is None and signal.response_id:
-                self.response_id = signal.response_id
-                logger.info("response id %s", clean(signal.response_id))
         elif isinstance(signal, TextDone):
             choice = self._choice(signal.choice)
             if not choice.text and signal.text:  # the text came whole, with no deltas
@@ -422,16 +426,19 @@ class Lifecycle:
         events = choice.text_delta(text)
         if not events:
             return
-        hidden = {issue.path for issue in choice.issues[issues_before:]}  # kept out of the view
-        changed = tuple(
-            dict.fromkeys(path for path in choice.visible_changes(events) if path not in hidden)
-        )
-        if changed:  # a key alone, a closing bracket, or a value kept out changes nothing shown
+        paths = choice.visible_changes(events)
+        issues = choice.issues
+        if len(issues) > issues_before:  # values kept out of the view change nothing shown
+            hidden = {issue.path for issue in issues[issues_before:]}
+            paths = [path for path in paths if path not in hidden]
+        if paths:  # a key alone, a closing bracket, or a value kept out changes nothing shown
+            changed = tuple(dict.fromkeys(paths)) if len(paths) > 1 else (paths[0],)
             updates.append(PartialUpdate(choice.partial, changed, index))
         completed = choice.completed_paths(events)
-        if completed and self.metrics.time_to_first_complete_field is None:
-            self.metrics.time_to_first_complete_field = self._clock() - self._started_at
-        updates.extend(FieldCompleted(path, index) for path in completed)
+        if completed:
+            if self.metrics.time_to_first_complete_field is None:
+                self.metrics.time_to_first_complete_field = self._clock() - self._started_at
+            updates.extend([FieldCompleted(path, index) for path in completed])
         new_items = choice.new_items()
         if new_items:
             first = len(choice.items) - len(new_items)
@@ -485,7 +492,9 @@ class Lifecycle:
         if call.server:
             self._show(call, signal.choice, updates)
         elif call.error is None:
-            updates.append(ToolCallProgress(call.call_id, call.name, call.partial, signal.choice))
+            updates.append(
+                ToolCallProgress(call.call_id, call.name, call.partial, signal.choice, signal.text)
+            )
 
     def _tool_status(self, signal: ToolStatus, updates: list[Update]) -> None:
         call = self._choice(signal.choice)._calls.get(signal.key)

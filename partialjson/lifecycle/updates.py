@@ -65,7 +65,10 @@ class ResponseState(str, enum.Enum):
     @property
     def terminal(self) -> bool:
         """Whether the response has ended (every state but ``pending`` and ``streaming``)."""
-        return self not in (ResponseState.PENDING, ResponseState.STREAMING)
+        return self not in _OPEN  # asked several times per delta: a set lookup, not == twice
+
+
+_OPEN = frozenset({ResponseState.PENDING, ResponseState.STREAMING})
 
 
 @dataclass(frozen=True)
@@ -204,21 +207,29 @@ class RefusalDelta(Update):
 @dataclass(frozen=True)
 class ToolCallProgress(Update):
     """A tool call's arguments grew; ``arguments`` is their partial value, for display only
-    (never run a call from it: wait for :class:`ToolCallReady`).
+    (never run a call from it: wait for :class:`ToolCallReady`). ``delta`` is the raw argument
+    text this update added, exactly as the model wrote it: the deltas of a call joined are its
+    arguments so far (what a protocol that streams raw arguments, such as AG-UI's
+    ``TOOL_CALL_ARGS``, forwards).
 
     >>> import partialjson
     >>> from partialjson import ToolCallProgress
-    >>> fragment = {"index": 0, "id": "call_1", "function": {"name": "get_weather",
-    ...                                                      "arguments": '{"city": "Par'}}
-    >>> events = [{"choices": [{"index": 0, "delta": {"tool_calls": [fragment]}}]}]
-    >>> [u.arguments for u in partialjson.stream(events) if isinstance(u, ToolCallProgress)]
-    [{'city': 'Par'}]
+    >>> def fragment(text):
+    ...     call = {"index": 0, "id": "call_1", "function": {"name": "get_weather",
+    ...                                                      "arguments": text}}
+    ...     return {"choices": [{"index": 0, "delta": {"tool_calls": [call]}}]}
+    >>> events = [fragment('{"city": '), fragment('"Par')]
+    >>> progress = [u for u in partialjson.stream(events) if isinstance(u, ToolCallProgress)]
+    >>> [u.delta for u in progress], progress[-1].arguments
+    (['{"city": ', '"Par'], {'city': 'Par'})
     """
 
     call_id: str
     name: str
     arguments: Any
     choice: int = 0
+    #: The raw argument text this update added (``""`` where it was made without one).
+    delta: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,9 @@ first chunk) is nothing; ``{"error": ...}`` fails the response; ``[DONE]`` ends 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Mapping
-from typing import Any
+from typing import Any, Optional
 
 from .signals import (
     Adapter,
@@ -36,6 +37,12 @@ from .signals import (
 __all__ = ["OpenAIChat"]
 
 
+@functools.lru_cache(maxsize=64)
+def _where(i: int) -> tuple[str, str]:
+    """Where a choice's fields are, for error messages (made once, not per chunk)."""
+    return f"choices[{i}].", f"choices[{i}].delta."
+
+
 class OpenAIChat(Adapter):
     """Chat Completions chunks (``stream: true``), any number of choices."""
 
@@ -44,6 +51,7 @@ class OpenAIChat(Adapter):
     def __init__(self) -> None:
         # (choice, tool index) -> (call id, generation): a new id at the same index is a new call
         self._calls: dict[tuple[int, int], tuple[str, int]] = {}
+        self._response_id: Optional[str] = None  # every chunk repeats it: Begin once per id
 
     def translate(self, data: Mapping[str, Any]) -> list[Signal]:
         if data.get("done") is True:  # the [DONE] sentinel, as the stream layer passes it
@@ -52,28 +60,35 @@ class OpenAIChat(Adapter):
             return [error_terminal(data["error"])]
         signals: list[Signal] = []
         response_id = opt_str(data, "id")
-        if response_id:
+        if response_id and response_id != self._response_id:
+            self._response_id = response_id
             signals.append(Begin(response_id, opt_str(data, "model")))
         for i, choice in enumerate(maps(opt_list(data, "choices"), "choices")):
-            where = f"choices[{i}]."
+            where, where_delta = _where(i)
             index = opt_int(choice, "index", where) or 0
             delta = opt_map(choice, "delta", where)
-            where += "delta."
-            content = opt_str(delta, "content", where)
+            content = opt_str(delta, "content", where_delta)
             if content:
                 signals.append(TextDelta(index, content))
-            refusal = opt_str(delta, "refusal", where)
-            if refusal:
-                signals.append(RefusalDelta(index, refusal))
-            reasoning = opt_str(delta, "reasoning_content", where)
-            if reasoning:
-                signals.append(ReasoningDelta(index, "thinking", reasoning))
-            for j, call in enumerate(maps(opt_list(delta, "tool_calls", where), "tool_calls")):
-                signals.extend(self._call(index, call, f"{where}tool_calls[{j}]."))
-            reason = opt_str(choice, "finish_reason", f"choices[{i}].")
+            if len(delta) > 1 or content is None:  # more than the text: look for the rest
+                self._others(index, delta, where_delta, signals)
+            reason = opt_str(choice, "finish_reason", where)
             if reason:
                 signals.append(ChoiceFinish(index, clean(reason)))
         return signals
+
+    def _others(
+        self, index: int, delta: Mapping[str, Any], where: str, signals: list[Signal]
+    ) -> None:
+        """A delta's refusal, reasoning and tool calls."""
+        refusal = opt_str(delta, "refusal", where)
+        if refusal:
+            signals.append(RefusalDelta(index, refusal))
+        reasoning = opt_str(delta, "reasoning_content", where)
+        if reasoning:
+            signals.append(ReasoningDelta(index, "thinking", reasoning))
+        for j, call in enumerate(maps(opt_list(delta, "tool_calls", where), "tool_calls")):
+            signals.extend(self._call(index, call, f"{where}tool_calls[{j}]."))
 
     def _call(self, choice: int, call: Mapping[str, Any], where: str) -> list[Signal]:
         signals: list[Signal] = []

@@ -22,8 +22,11 @@ interpretation"), each with a named test:
 * an event whose data buffer is empty is not dispatched (a data-less ``event: ping`` is nothing);
 * at the end of the stream, an event with no blank line after it is discarded.
 
-Lines are found by searching only the new text, and a partial line is kept as pieces, so the
-work is linear in the input however it is chunked.
+Each chunk is searched once, by ``str`` methods over the whole chunk: CR and CRLF become LF
+(``str.replace``), lines are cut by ``str.split``, and only the common ``data`` and blank lines
+are looked at in Python, one test each; a line still open is kept as pieces, joined once it
+ends. The work is linear in the input however it is chunked, and a chunk of whole events costs
+little more than copying it.
 
 The spec sets no limits; a client must. A line longer than ``max_line_size`` characters or an
 event whose data grows past ``max_event_size`` (both 16 MiB by default) raises
@@ -35,13 +38,10 @@ from __future__ import annotations
 
 import codecs
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
 __all__ = ["DEFAULT_MAX_SIZE", "EventTooLarge", "SSEDecoder", "ServerSentEvent"]
-
-_line_end = re.compile(r"\r\n|\r|\n")
 
 #: The default limit on one line and on one event's data, in characters (16 MiB).
 DEFAULT_MAX_SIZE = 16 * 1024 * 1024
@@ -175,35 +175,60 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
 
     def _lines(self, text: str) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []
-        if not text:
-            return events
-        if not self._started:
+        if not self._started and text:  # the stream's first character: a BOM is dropped
+            self._started = True
             if text.startswith("\ufeff"):
                 text = text[1:]
-            self._started = True
-        start = 0
         if self._pending_cr:
             self._pending_cr = False
             if text.startswith("\n"):
-                start = 1  # the second half of a CRLF split across chunks
-        for match in _line_end.finditer(text, start):
-            self._check("line", self._partial_size + match.start() - start, events)
-            self._partial.append(text[start : match.start()])
-            self._line("".join(self._partial), events)
-            self._partial, self._partial_size = [], 0
-            start = match.end()
-        if start < len(text):
-            self._check("line", self._partial_size + len(text) - start, events)
-            self._partial.append(text[start:])
-            self._partial_size += len(text) - start
-        # A CR ending the chunk was taken as a line end: a LF starting the next one belongs to it.
-        self._pending_cr = text.endswith("\r")
+                text = text[1:]  # the second half of a CRLF split across chunks
+        if not text:
+            return events
+        if "\r" in text:  # CR and CRLF end lines as LF does: one kind of line end from here
+            # A CR ending the chunk ends its line: a LF starting the next one belongs to it.
+            self._pending_cr = text.endswith("\r")
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        rest = lines.pop()  # after the last line end: the start of a line still open
+        partial_size = self._partial_size + len(text)
+        if lines and self._partial:
+            self._partial.append(lines[0])
+            lines[0] = "".join(self._partial)
+            self._partial = []
+        if lines:
+            # Only a chunk as long as the limit can hold a line over it: check each line then.
+            self._lines_done(lines, events, partial_size > self.max_line_size)
+            partial_size = len(rest)
+        if rest:
+            self._check("line", partial_size, events)
+            self._partial.append(rest)
+        self._partial_size = partial_size if rest else 0
         return events
 
+    def _lines_done(self, lines: list[str], events: list[ServerSentEvent], check: bool) -> None:
+        """Interpret complete lines, in order; the common ones (``data`` and blank lines) here."""
+        data = self._data
+        for line in lines:
+            if check and len(line) > self.max_line_size:
+                self._check("line", len(line), events)
+            if not line:
+                if data:
+                    self._dispatch(events)
+                    data = self._data
+                else:
+                    self._event_type = ""
+            elif line.startswith("data:"):
+                value = line[6:] if line.startswith(" ", 5) else line[5:]
+                self._data_size += len(value) + 1
+                if self._data_size > self.max_event_size + 1:
+                    self._check("event", self._data_size - 1, events)
+                data.append(value)
+            else:
+                self._line(line, events)
+
     def _line(self, line: str, events: list[ServerSentEvent]) -> None:
-        if not line:
-            self._dispatch(events)
-            return
+        """Any other line (the rare ones: ``event``, ``id``, ``retry``, comments...)."""
         if line.startswith(":"):
             return
         field, colon, value = line.partition(":")
@@ -234,7 +259,8 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         self._data, self._event_type, self._data_size = [], "", 0
         if not data:
             return  # nothing to dispatch: a data-less event (e.g. `event: ping`) is dropped
-        event = ServerSentEvent(
-            "\n".join(data), event_type or "message", self._last_event_id, self._retry
+        events.append(
+            ServerSentEvent(
+                "\n".join(data), event_type or "message", self._last_event_id, self._retry
+            )
         )
-        events.append(event)

@@ -29,6 +29,8 @@ import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any, Callable, Optional, Union, overload
 
+from pydantic_core import from_json
+
 from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
 from ..lifecycle.updates import ResponseState, ToolCall, Update
@@ -56,7 +58,7 @@ class _EventReader:
         self.error: Optional[ProtocolError] = None
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
-        if isinstance(item, Mapping):
+        if type(item) is not bytes and isinstance(item, Mapping):  # bytes: the usual, first
             return [item]
         if isinstance(item, (bytes, bytearray, memoryview, str)):
             if self._sse is None:
@@ -99,11 +101,11 @@ class _EventReader:
         return out
 
     def _sse_data(self, event: Any) -> Optional[Mapping[str, Any]]:
-        data = str(event.data)
-        if data.strip() == "[DONE]":
+        data = event.data if type(event.data) is str else str(event.data)
+        if not data.startswith("{") and data.strip() == "[DONE]":
             return {"done": True}
         try:
-            parsed = json.loads(data)
+            parsed = _loads(data)
         except ValueError:
             parsed = None
         if isinstance(parsed, Mapping):
@@ -111,6 +113,16 @@ class _EventReader:
         what = "not JSON" if parsed is None else f"a JSON {type(parsed).__name__}"
         self.error = ProtocolError(f"an SSE event's data is {what}, not a JSON object", "data")
         return None
+
+
+def _loads(data: str) -> Any:
+    """``json.loads(data)``, twice as fast: pydantic-core's parser (jiter) gives the same value
+    wherever it accepts the text; where it does not (a lone surrogate escape, deep nesting), the
+    standard library decides, so the same texts are accepted and refused as by ``json.loads``."""
+    try:
+        return from_json(data)
+    except Exception:  # any refusal: the standard library has the last word
+        return json.loads(data)
 
 
 def _sync_items(source: Any) -> Iterator[Any]:
@@ -133,6 +145,14 @@ class _IdleTimeout(Exception):
 
 
 _STOP: Any = object()
+_INTERRUPTED: Any = object()
+
+
+def _uncancel(task: asyncio.Task[Any]) -> int:
+    """Take back one cancellation request of ``task``; the requests still pending (Python
+    3.11+ counts them; before, a cancellation is just delivered, and none remain)."""
+    uncancel = getattr(task, "uncancel", None)
+    return int(uncancel()) if uncancel is not None else 0
 
 
 class _TimedItems:
@@ -499,6 +519,8 @@ class AsyncResponseStream(_Results):
     ) -> None:
         super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._pending: Optional[asyncio.Future[Any]] = None
+        self._reading: Optional[asyncio.Task[Any]] = None  # the task waiting in _read
+        self._interrupting = False  # cancel() cancelled that task to interrupt its read
         self._iterating = False
 
     async def __aiter__(self) -> AsyncIterator[Update]:
@@ -511,11 +533,13 @@ class AsyncResponseStream(_Results):
         timed_out = False
         try:
             while not self._cancel_updates:
-                self._pending = pending = asyncio.ensure_future(items.__anext__())
                 try:
                     if self._idle_timeout is None:
-                        item = await pending
+                        item = await self._read(items)
+                        if item is _INTERRUPTED:
+                            break
                     else:
+                        self._pending = pending = asyncio.ensure_future(items.__anext__())
                         done, _ = await asyncio.wait({pending}, timeout=self._idle_timeout)
                         if not done:
                             pending.cancel()
@@ -525,9 +549,10 @@ class AsyncResponseStream(_Results):
                 except StopAsyncIteration:
                     break
                 except asyncio.CancelledError:
-                    if self._cancel_updates:
-                        break  # our own cancel() interrupted the read
-                    pending.cancel()
+                    if self._cancel_updates and self._idle_timeout is not None:
+                        break  # our own cancel() cancelled the pending read
+                    if self._pending is not None:
+                        self._pending.cancel()
                     self._cancel_updates = machine.cancel()  # the consuming task was cancelled
                     raise
                 except Exception as exc:  # the connection dropped, or cancel() closed it
@@ -555,6 +580,23 @@ class AsyncResponseStream(_Results):
             await _aclose(self._source)
         for update in self._cancel_updates:
             yield update
+
+    async def _read(self, items: AsyncIterator[Any]) -> Any:
+        """The next item, read in the consuming task itself (no task per read: a read costs
+        what the source costs). :meth:`cancel` from another task interrupts a read that waits
+        by cancelling the reading task once; that one cancellation is taken back here."""
+        task = asyncio.current_task()
+        self._reading = task
+        try:
+            return await items.__anext__()
+        except BaseException as error:  # the source may turn the cancellation into its own error
+            if self._interrupting and task is not None:
+                self._interrupting = False
+                if _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError):
+                    return _INTERRUPTED
+            raise
+        finally:
+            self._reading = None
 
     def _apply(self, events: list[Mapping[str, Any]]) -> list[Update]:
         updates = [u for data in events for u in self._machine.handle(data)]
@@ -585,6 +627,10 @@ class AsyncResponseStream(_Results):
         self._cancel_updates = self._machine.cancel() or self._cancel_updates
         if self._pending is not None:
             self._pending.cancel()
+        reading = self._reading
+        if reading is not None and reading is not asyncio.current_task():
+            self._interrupting = True  # a read waits in the consuming task: interrupt it
+            reading.cancel()
         await _aclose(self._source)
 
     aclose = cancel

@@ -134,7 +134,7 @@ position=23, field_path=('vip',))]
 # How a frame follows its container.
 _OBJECT, _LIST, _DICT, _RAW, _UNION, _SKIP = range(6)
 # How a value is put in its parent.
-_TO_MODEL, _TO_ITEM, _TO_EXTRA, _NOWHERE = range(4)
+_TO_MODEL, _TO_ITEM, _TO_EXTRA, _NOWHERE, _TO_ROOT = range(5)
 
 
 class _Place:
@@ -257,6 +257,31 @@ class TypedParser(Generic[T]):
     PartialLineItem(sku='MS', description=None, quantity=None, unit_price=None)
     """
 
+    __slots__ = (
+        "_changed",
+        "_completed",
+        "_final",
+        "_frames",
+        "_grown",
+        "_invalid",
+        "_issues",
+        "_items",
+        "_items_path",
+        "_items_slot",
+        "_lenient",
+        "_locator",
+        "_log",
+        "_new_items",
+        "_parser",
+        "_root_place",
+        "_root_shown",
+        "_show_strings",
+        "_slot",
+        "_started",
+        "_string",
+        "type",
+    )
+
     @overload
     def __init__(
         self: TypedParser[T],
@@ -284,11 +309,14 @@ class TypedParser(Generic[T]):
         self._lenient = bool(options.get("lenient"))
         self._log = TextLog()
         self._locator = Locator()
-        self._root_place = _Place(_TO_ITEM, [None], 0, self._slot)
+        self._root_place = _Place(_TO_ROOT, [None], 0, self._slot)
         self._frames: list[_Frame] = []
         self._string: Optional[_OpenString] = None
         self._started = False
+        self._root_shown = False  # the root value was put in the view (even a null)
         self._completed: list[Path] = []
+        self._changed: list[Path] = []
+        self._grown: Optional[Path] = None  # the string the last delta grew, if that was all
         self._issues: list[Issue] = []
         self._invalid: dict[Path, Issue] = {}
         self._items: list[Any] = []
@@ -320,6 +348,34 @@ class TypedParser(Generic[T]):
     def completed(self) -> list[Path]:
         """Paths whose values became complete in the last delta, in document order."""
         return self._completed
+
+    @property
+    def changed(self) -> list[Path]:
+        """Paths (JSON keys, as in the events) whose shown value the last delta changed.
+
+        Empty when the delta changed nothing the view shows: a key alone, a closing quote
+        after all of a string's text was shown, a bracket closing an object with no defaults
+        to fill, a complete value that validates to what was already shown.
+
+        >>> from partialjson import TypedParser
+        >>> from partialjson.samples import Customer
+        >>> p = TypedParser(Customer)
+        >>> _ = p.feed('{"name": "Zo')
+        >>> p.changed
+        [(), ('name',)]
+        >>> _ = p.feed('"')
+        >>> p.changed  # the closing quote: the view already showed "Zo"
+        []
+        >>> _ = p.feed(', "vip"')
+        >>> p.changed  # a key alone
+        []
+        >>> _ = p.feed(": true")
+        >>> p.changed
+        [('vip',)]
+        """
+        if self._grown is not None:  # the common delta: more text of the open string
+            return [self._grown]
+        return self._changed
 
     @property
     def items(self) -> list[Any]:
@@ -369,6 +425,9 @@ class TypedParser(Generic[T]):
         """
         if self._completed:
             self._completed = []
+        if self._changed:
+            self._changed = []
+        self._grown = None
         if self._new_items:
             self._new_items = []
         try:
@@ -391,11 +450,14 @@ class TypedParser(Generic[T]):
             # of copying the whole string every delta.
             event = events[0]
             if type(event) is StringFragment:
-                container, key = string.container, string.key
-                text = container[key]
-                container[key] = None
-                text += event.fragment
-                container[key] = text
+                fragment = event.fragment
+                if fragment:
+                    container, key = string.container, string.key
+                    text = container[key]
+                    container[key] = None
+                    text += fragment
+                    container[key] = text
+                    self._grown = event.path
                 return events
         for event in events:
             self._apply(event)
@@ -426,7 +488,8 @@ class TypedParser(Generic[T]):
         try:
             self._final = adapter_of(self.type).validate_json(text_or_value)
         except ValidationError as error:
-            _add_positions(error, text, root, Locator())
+            known = {issue.path: issue.position for issue in self._issues}
+            _add_positions(error, text, root, self._locator, known)
             raise
         return self._final  # type: ignore[no-any-return]
 
@@ -436,9 +499,11 @@ class TypedParser(Generic[T]):
         kind = type(event)
         if kind is StringFragment:
             if self._string is not None:
-                self._grow(event.fragment)  # type: ignore[attr-defined]
+                changed = self._grow(event.fragment)  # type: ignore[attr-defined]
             else:
-                self._open_string(event.path, event.fragment)  # type: ignore[attr-defined]
+                changed = self._open_string(event.path, event.fragment)  # type: ignore[attr-defined]
+            if changed:
+                self._changed.append(event.path)
             return
         if kind is MapKey:
             frame = self._frames[-1]
@@ -450,17 +515,19 @@ class TypedParser(Generic[T]):
             self._completed.append(path)
         if kind is String:
             self._string = None
-            self._complete(path, event.string)  # type: ignore[attr-defined]
+            changed = self._complete(path, event.string)  # type: ignore[attr-defined]
         elif kind is Number:
-            self._complete(path, _plain_number(event.number))  # type: ignore[attr-defined]
+            changed = self._complete(path, _plain_number(event.number))  # type: ignore[attr-defined]
         elif kind is Boolean:
-            self._complete(path, event.boolean)  # type: ignore[attr-defined]
+            changed = self._complete(path, event.boolean)  # type: ignore[attr-defined]
         elif kind is Null:
-            self._complete(path, None)
+            changed = self._complete(path, None)
         elif kind is StartMap or kind is StartArray:
-            self._open(path, kind is StartMap)
+            changed = self._open(path, kind is StartMap)
         else:
-            self._close()
+            changed = self._close()
+        if changed:
+            self._changed.append(path)
 
     def _place(self, path: Path) -> _Place:
         """Where the value at ``path``, which starts now, goes in the view."""
@@ -500,20 +567,45 @@ class TypedParser(Generic[T]):
             return _Place(_NOWHERE, None, key, None)
         return _Place(_TO_ITEM, frame.node, key, None)  # inside a raw value
 
-    def _put(self, place: _Place, value: Any) -> None:
+    def _put(self, place: _Place, value: Any) -> bool:
+        """Put ``value`` in the view at ``place``; whether that changed what the view shows.
+
+        A value equal to the one shown still replaces it: a complete string is then the very
+        object the core parser's value holds, not a second copy.
+        """
         how = place.how
         if how == _TO_MODEL:
-            node = place.node
-            node.__dict__[place.key] = value
-            node.__pydantic_fields_set__.add(place.key)
-        elif how == _TO_ITEM or how == _TO_EXTRA:
-            container, key = place.node, place.key
-            if type(container) is list and key == len(container):
-                container.append(value)
+            node, key = place.node, place.key
+            values, received = node.__dict__, node.__pydantic_fields_set__
+            if key in received:
+                changed = not _same(values[key], value)
             else:
+                received.add(key)
+                changed = True
+            values[key] = value
+            return changed
+        if how == _TO_ITEM or how == _TO_EXTRA:
+            container, key = place.node, place.key
+            if type(container) is list:
+                if key == len(container):
+                    container.append(value)
+                    return True
+            elif key not in container:
                 container[key] = value
+                return True
+            changed = not _same(container[key], value)
+            container[key] = value
+            return changed
+        if how == _TO_ROOT:
+            root = place.node
+            changed = not (self._root_shown and _same(root[0], value))
+            self._root_shown = True
+            root[0] = value
+            return changed
+        return False
 
-    def _open_string(self, path: Path, fragment: str) -> None:
+    def _open_string(self, path: Path, fragment: str) -> bool:
+        """A string starts: shown from now on if its place shows text (it appears as ``""``)."""
         place = self._place(path)
         slot = place.slot
         shown = place.how != _NOWHERE and self._show_strings
@@ -521,7 +613,7 @@ class TypedParser(Generic[T]):
             shown = False
         if not shown:
             self._string = _OpenString(place.node, place.key, None, _PLAIN)
-            return
+            return False
         if place.how == _TO_MODEL:
             place.node.__pydantic_fields_set__.add(place.key)
             container = place.node.__dict__
@@ -532,23 +624,27 @@ class TypedParser(Generic[T]):
         leaf = _PLAIN if slot is None else slot.leaf
         self._string = _OpenString(place.node, place.key, container, leaf)
         self._grow(fragment)
+        return True
 
-    def _grow(self, fragment: str) -> None:
+    def _grow(self, fragment: str) -> bool:
+        """More text of the open string; whether any of it shows yet."""
         string = self._string
         assert string is not None
         container = string.container
         if container is None or not fragment:
-            return
+            return False
         if string.strip:
             if not string.started:
                 fragment = fragment.lstrip()
                 if not fragment:
-                    return
+                    return False
                 string.started = True
             fragment = string.held + fragment
             shown = fragment.rstrip()
             string.held = fragment[len(shown) :]
             fragment = shown
+            if not fragment:
+                return False  # only whitespace, held back: it may be stripped
         if string.lower:
             fragment = fragment.lower()
         elif string.upper:
@@ -558,10 +654,13 @@ class TypedParser(Generic[T]):
         container[key] = None
         text += fragment
         container[key] = text
+        return True
 
-    def _complete(self, path: Path, value: Any) -> None:
+    def _complete(self, path: Path, value: Any) -> bool:
+        """A scalar is complete: validated by its place, and put in the view (or reported)."""
         place = self._place(path)
         frame = self._frames[-1] if self._frames else None
+        variant = False
         if (
             frame is not None
             and frame.mode == _UNION
@@ -569,14 +668,16 @@ class TypedParser(Generic[T]):
             and self._choose_variant(frame, value)
         ):
             place = self._place(path)
+            variant = True  # the view shows the variant's (empty) model now
         if place.how == _NOWHERE:
-            self._nowhere_done(place, path, value)
+            changed = self._nowhere_done(place, path, value)
         elif place.slot is None:
-            self._put(place, value)  # raw: kept as JSON
+            changed = self._put(place, value)  # raw: kept as JSON
         else:
-            self._put(place, self._coerce(place, path, value))
+            changed = self._put(place, self._coerce(place, path, value))
         if frame is not None and frame.items:
             self._item_done(path)
+        return changed or variant
 
     def _coerce(self, place: _Place, path: Path, value: Any) -> Any:
         assert place.slot is not None
@@ -589,18 +690,20 @@ class TypedParser(Generic[T]):
             self._issue(path, str(error), place)
             return None
 
-    def _nowhere_done(self, place: _Place, path: Path, value: Any) -> None:
+    def _nowhere_done(self, place: _Place, path: Path, value: Any) -> bool:
         """A complete value the view has no field for: an extra key, or an ``AliasPath`` head."""
         frame = self._frames[-1] if self._frames else None
         if place.targets is not None and frame is not None:
-            self._distribute(frame, place, path, value)
-        elif frame is not None and frame.mode == _OBJECT:
+            return self._distribute(frame, place, path, value)
+        if frame is not None and frame.mode == _OBJECT:
             shape: ObjectShape = frame.shape
             if shape.extra == "forbid" and path[-1] not in shape.keys:
                 self._issue(path, "Extra inputs are not permitted", place)
+        return False
 
-    def _distribute(self, frame: _Frame, place: _Place, path: Path, value: Any) -> None:
+    def _distribute(self, frame: _Frame, place: _Place, path: Path, value: Any) -> bool:
         """An ``AliasPath`` head is complete: give each field its value found along the path."""
+        changed = False
         for target in place.targets or ():
             found = value
             for part in target.rest:
@@ -619,15 +722,18 @@ class TypedParser(Generic[T]):
                     frame.priorities = {}
                 if frame.priorities.get(target.attribute, target.priority) >= target.priority:
                     frame.priorities[target.attribute] = target.priority
-                    self._put(into, self._coerce(into, (*path, *target.rest), found))
+                    if self._put(into, self._coerce(into, (*path, *target.rest), found)):
+                        changed = True
+        return changed
 
-    def _open(self, path: Path, is_object: bool) -> None:
+    def _open(self, path: Path, is_object: bool) -> bool:
+        """A container opens: it appears in the view at once, empty (unless it has no place)."""
         place = self._place(path)
         slot = place.slot
         if place.how == _NOWHERE and place.targets is None:
             frame = _Frame(_SKIP, path, place, None, None)
             self._frames.append(frame)
-            return
+            return False
         shape: Any = None if slot is None else (slot.object if is_object else slot.array)
         if isinstance(shape, ObjectShape):
             frame = _Frame(_OBJECT, path, place, shape, shape.new())
@@ -640,26 +746,28 @@ class TypedParser(Generic[T]):
             frame = _Frame(_UNION, path, place, shape, {})
         else:  # shown raw while it streams, validated whole when it closes
             frame = _Frame(_RAW, path, place, None, {} if is_object else [])
-        if place.how != _NOWHERE:
-            self._put(place, frame.node)
         self._frames.append(frame)
+        return place.how != _NOWHERE and self._put(place, frame.node)
 
-    def _close(self) -> None:
+    def _close(self) -> bool:
+        """A container closes: a raw one is validated whole, an object gets its defaults."""
         frame = self._frames.pop()
         place = frame.place
         mode = frame.mode
+        changed = False
         if mode == _RAW or mode == _UNION:
             if place.slot is not None:
-                self._put(place, self._coerce(place, frame.path, frame.node))
+                changed = self._put(place, self._coerce(place, frame.path, frame.node))
             elif place.targets is not None:
-                self._nowhere_done(place, frame.path, frame.node)
+                changed = self._nowhere_done(place, frame.path, frame.node)
         elif mode == _SKIP:
             self._nowhere_done(place, frame.path, None)
         elif mode == _OBJECT and frame.shape.defaults:
-            frame.shape.fill_defaults(frame.node)
+            changed = frame.shape.fill_defaults(frame.node)
         parent = self._frames[-1] if self._frames else None
         if parent is not None and parent.items:
             self._item_done(frame.path)
+        return changed
 
     def _choose_variant(self, frame: _Frame, tag: Any) -> bool:
         """The tag of a discriminated union arrived first: follow its variant from now on."""
@@ -794,6 +902,25 @@ class TypedParser(Generic[T]):
         return error
 
 
+def _same(old: Any, new: Any) -> bool:
+    """Whether ``new`` shows exactly as ``old`` (same type, same JSON), to skip a non-change.
+
+    Called only where a value replaces another (a string complete, a raw value validated),
+    so it costs at most that value's size, once.
+    """
+    if old is new:
+        return True
+    kind = type(old)
+    if kind is not type(new):
+        return False
+    if kind is str or kind is int or kind is bool:
+        return bool(old == new)
+    try:  # floats (-0.0), dates, models, containers: as they would be shown
+        return bool(to_json(old) == to_json(new))
+    except Exception:  # not serializable: shown differently, at worst once too often
+        return False
+
+
 def _child_of(node: Any, slot: Optional[Slot], part: Any) -> tuple[Any, Any, Optional[Slot]]:
     """(key in the view, child, child's slot) for a path part; key ``_MISSING`` if absent."""
     shape = getattr(type(node), "__partial_shape__", None)
@@ -841,12 +968,19 @@ def _first_message(error: ValidationError) -> str:
     return str(first["msg"])
 
 
-def _add_positions(error: ValidationError, text: str, root: int, locator: Locator) -> None:
-    """Attach each failing field's text offset to a ValidationError (``positions`` and a note)."""
+def _add_positions(
+    error: ValidationError, text: str, root: int, locator: Locator, known: dict[Path, int]
+) -> None:
+    """Attach each failing field's text offset to a ValidationError (``positions`` and a note).
+
+    A value already reported as an issue while streaming has its offset ``known``; only the
+    others (a missing field, a model validator's error...) are looked for in the text.
+    """
     positions: dict[tuple[Any, ...], int] = {}
     for details in error.errors(include_url=False):
         loc = tuple(details["loc"])
-        positions[loc] = locator.find(text, root, loc)[0]
+        position = known.get(loc)
+        positions[loc] = locator.find(text, root, loc)[0] if position is None else position
     error.positions = positions  # type: ignore[attr-defined]
     notes = [
         f"{'.'.join(map(str, loc)) or '(root)'}: at char {pos}" for loc, pos in positions.items()

@@ -174,14 +174,22 @@ class ObjectShape:
             node.__pydantic_extra__ = {}
         return node
 
-    def fill_defaults(self, node: Any) -> None:
-        """Give the fields that never arrived their defaults, as pydantic does (still unset)."""
+    def fill_defaults(self, node: Any) -> bool:
+        """Give the fields that never arrived their defaults, as pydantic does (still unset).
+
+        Returns whether that changed what the node shows (a default of ``None`` does not).
+        """
         if self.is_dict:
-            return
+            return False
         values, received = node.__dict__, node.__pydantic_fields_set__
+        changed = False
         for attribute, (default, factory) in self.defaults.items():
             if attribute not in received:
-                values[attribute] = default() if factory else _copy(default)
+                value = default() if factory else _copy(default)
+                if value is not values.get(attribute):
+                    values[attribute] = value
+                    changed = True
+        return changed
 
     def attribute(self, part: Union[str, int]) -> Optional[str]:
         """The attribute a path part names: a Python field name or any JSON key of it."""

@@ -16,9 +16,14 @@ lines, one event each. :class:`AGUIWriter` maps updates onto events built with t
   RFC 6902 twin, so a growing string is a ``replace`` of that leaf, re-sent by
   :class:`~partialjson.web.protocols.Growth` (when the waiting text reaches a fraction of what
   the client has, after ``max_delay``, or when the field completes) so bytes stay linear;
-* a tool call whose arguments are complete → ``TOOL_CALL_START``, ``TOOL_CALL_ARGS`` (the
-  arguments as the model wrote them) and ``TOOL_CALL_END``: AG-UI clients run a tool at its
-  end, so nothing goes out before the arguments are valid, and a rejected call not at all;
+* a tool call → ``TOOL_CALL_START`` at its first argument delta, ``TOOL_CALL_ARGS`` with each
+  raw delta, ``TOOL_CALL_END`` once it is released (complete and valid); a call rejected or
+  cut off is ended and answered with a ``TOOL_CALL_RESULT`` ``{"error": ...}``, so it is never
+  pending (``RUN_FINISHED`` names the released calls in ``pendingToolCallIds``); arguments the
+  done event contradicts are put right by a ``MESSAGES_SNAPSHOT`` (see
+  :mod:`partialjson.web.mapping` for the rules);
+* a tool the provider runs → an ``ACTIVITY_SNAPSHOT`` per status; citations → a ``sources``
+  activity; an ``items=`` element → a ``CUSTOM`` event (:data:`ITEM_EVENT`);
 * refusal text, and an answer that completed as prose rather than JSON (the source is a
   :class:`~partialjson.ResponseStream`) → ``TEXT_MESSAGE_START`` / ``_CONTENT`` / ``_END``;
   reasoning text →
@@ -49,25 +54,13 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from pydantic_core import PydanticSerializationError
 
-from ..lifecycle.updates import (
-    Cancelled,
-    Completed,
-    Failed,
-    FieldCompleted,
-    Incomplete,
-    PartialUpdate,
-    ReasoningDelta,
-    RefusalDelta,
-    Refused,
-    Started,
-    ToolCallReady,
-    Update,
-)
+from ..lifecycle.updates import ToolCall, ToolCallRejected, Update
+from .mapping import FINAL_STATUSES, ToolArgs, UpdateMapper
 from .moderation import Moderator
 from .patches import PatchEncoder, clean_text, dumps, jsonable, pointer
 from .protocols import Growth, GrowthTracker, adrive, drive, free_text_of
@@ -76,7 +69,7 @@ from .relay import safe_code
 if TYPE_CHECKING:
     from ag_ui.core import BaseEvent
 
-__all__ = ["AGUI_HEADERS", "AGUIWriter", "aagui_events", "agui_events"]
+__all__ = ["AGUI_HEADERS", "ITEM_EVENT", "AGUIWriter", "aagui_events", "agui_events"]
 
 logger = logging.getLogger("partialjson")
 
@@ -86,6 +79,9 @@ AGUI_HEADERS = {
     "cache-control": "no-cache",
     "x-accel-buffering": "no",
 }
+
+#: The name of the ``CUSTOM`` event that carries an element of the ``items=`` array, validated.
+ITEM_EVENT = "partialjson.item_completed"
 
 _MESSAGES = {
     "incomplete": "The answer was cut short.",
@@ -133,10 +129,8 @@ class _StateDeltas:
     """The partial value as one snapshot, then RFC 6902 deltas: the relay's minimal patches
     with each ``append`` turned into a coalesced ``replace`` of its string."""
 
-    def __init__(
-        self, moderation: Optional[Moderator], hold: Iterable[str], growth: Growth
-    ) -> None:
-        self.encoder = PatchEncoder(moderation, hold)
+    def __init__(self, encoder: PatchEncoder, growth: Growth) -> None:
+        self.encoder = encoder
         self._growth = growth
         self._strings: dict[str, GrowthTracker] = {}  # growing strings, by pointer
         self.snapshot_sent = False
@@ -207,18 +201,22 @@ class _StateDeltas:
                 del self._strings[waiting]
 
 
-class AGUIWriter:
+class AGUIWriter(UpdateMapper["BaseEvent"]):
     """Updates in, AG-UI events out (sans-I/O); see the module docstring.
 
     ``thread_id`` and ``run_id``: the ids of the run (from the ``RunAgentInput`` the frontend
-    posted; new UUIDs by default). ``message_id``: the id of the refusal text message.
-    ``growth`` / ``max_delay``: how a growing string is coalesced (see
+    posted; new UUIDs by default). ``message_id``: the id of the text message. ``messages``:
+    the ``RunAgentInput`` 's messages, sent back in the one case that needs a
+    ``MESSAGES_SNAPSHOT`` (a tool call whose streamed arguments the done event contradicted:
+    the snapshot replaces the client's messages, and without them the conversation it shows
+    would lose them). ``growth`` / ``max_delay``: how a growing string is coalesced (see
     :class:`~partialjson.web.protocols.Growth`). ``moderation`` and ``hold_until_complete``:
-    as in :func:`partialjson.relay`.
+    as in :func:`partialjson.relay` (with either, tool arguments go out whole at release:
+    raw text cannot be moderated).
 
     >>> from partialjson import Started
     >>> writer = AGUIWriter(thread_id="t", run_id="r")
-    >>> [event.type.value for event in writer.events(Started(None, None))]
+    >>> [event.type.value for event in writer.items(Started(None, None))]
     ['RUN_STARTED']
     """
 
@@ -228,6 +226,7 @@ class AGUIWriter:
         thread_id: Optional[str] = None,
         run_id: Optional[str] = None,
         message_id: Optional[str] = None,
+        messages: Sequence[Any] = (),
         growth: float = 0.25,
         max_delay: Optional[float] = 0.25,
         moderation: Optional[Moderator] = None,
@@ -235,43 +234,34 @@ class AGUIWriter:
         choice: int = 0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        super().__init__(
+            choice=choice, moderation=moderation, hold_until_complete=hold_until_complete
+        )
         self._core = _models()
         self.thread_id = thread_id or str(uuid.uuid4())
         self.run_id = run_id or str(uuid.uuid4())
         self._message_id = message_id or f"{self.run_id}-text"
-        self._state = _StateDeltas(
-            moderation, hold_until_complete, Growth(growth, max_delay, clock)
-        )
-        self._choice = choice
-        self._started = False
-        self._text_open = False
-        self._text_sent = False
-        self._reasoning: Optional[str] = None  # the open reasoning message
-        self._reasonings = 0
-        self._live: Any = None  # the last partial value seen (live: updated in place)
-        #: The answer's raw text, for an answer that is prose rather than JSON (sent as a text
-        #: message when the response completes without a value); the encoders set it.
-        self.free_text: Optional[Callable[[], str]] = None
-        self.ended = False
+        self._input_messages = list(messages)
+        self._growth = growth
+        self._state = _StateDeltas(self._encoder, Growth(growth, max_delay, clock))
+        self._text_pieces: list[str] = []  # the text message's content, for a correction
+        self._calls: list[ToolArgs] = []  # every call started, in order
+        self._results: dict[str, Any] = {}  # the tool messages sent, by call id
+        self._released: list[str] = []  # the calls released, for the outcome
+        self._server: dict[str, tuple[Optional[str], int]] = {}  # status and size shown
+        self._sources_sent = False
 
     # the sans-I/O interface of partialjson.web.protocols.drive
 
     def feed(self, update: Update) -> list[bytes]:
-        return [encode_event(e) for e in self.events(update)]
+        return [encode_event(e) for e in self.items(update)]
 
     def end(self, error: Optional[BaseException] = None) -> list[bytes]:
-        if self.ended:
-            return []
-        if error is not None:
-            logger.warning("the relayed stream raised %s: relayed as failed", type(error).__name__)
-        reason = "relay_error" if error is not None else "interrupted"
-        return [encode_event(e) for e in self._error("failed", reason)]
+        return [encode_event(e) for e in self.end_items(error)]
 
     def cancel(self) -> list[bytes]:
         """The run ends ``cancelled`` (the browser went away, or the response was cancelled)."""
-        if self.ended:
-            return []
-        return [encode_event(e) for e in self._cancelled()]
+        return [encode_event(e) for e in self.cancel_items()]
 
     def due(self) -> Optional[float]:
         return None if self.ended else self._state.due()
@@ -279,72 +269,22 @@ class AGUIWriter:
     def flush_due(self) -> list[bytes]:
         return [encode_event(e) for e in self._delta(self._state.flush(overdue=True))]
 
-    # events
+    # the run and its state
 
-    def events(self, update: Update) -> list[BaseEvent]:
-        """The AG-UI events for one update (none for what a browser must not see)."""
-        if self.ended:
-            return []
-        core = self._core
-        if isinstance(update, Started):
-            return self._start()
-        events = self._start()
-        if isinstance(update, PartialUpdate):
-            if update.choice != self._choice:
-                return events
-            self._live = update.value
-            snapshot, ops = self._state.partial(update.value, update.changed)
-            if snapshot is not None or ops:
-                events += self._close_reasoning()  # the answer began
-            if snapshot is not None:
-                events.append(core.StateSnapshotEvent(snapshot=snapshot))
-            return events + self._delta(ops)
-        if isinstance(update, FieldCompleted):
-            if update.choice != self._choice:
-                return events
-            return events + self._delta(self._state.complete(self._live, update.path))
-        if isinstance(update, RefusalDelta):
-            if update.choice != self._choice or not update.delta:
-                return events
-            return events + self._text(update.delta)
-        if isinstance(update, ReasoningDelta):
-            if update.choice != self._choice or not update.delta:
-                return events  # a redacted block has nothing to show
-            return events + self._reason(update.delta)
-        if isinstance(update, ToolCallReady):
-            call = update.call
-            if call.choice != self._choice:
-                return events
-            events += self._close_reasoning()
-            events.append(
-                core.ToolCallStartEvent(tool_call_id=call.call_id, tool_call_name=call.name)
-            )
-            if call.arguments_json:
-                arguments = clean_text(call.arguments_json)
-                events.append(core.ToolCallArgsEvent(tool_call_id=call.call_id, delta=arguments))
-            events.append(core.ToolCallEndEvent(tool_call_id=call.call_id))
-            return events
-        if isinstance(update, Completed):
-            if update.value is None and self.free_text is not None and self.free_text():
-                events += self._text(self.free_text())  # the answer was prose, not JSON
-            return events + self._finish(update.value)
-        if isinstance(update, Incomplete):
-            return events + self._error("incomplete", update.reason)
-        if isinstance(update, Refused):
-            if update.refusal and not self._text_sent:
-                events += self._text(update.refusal)
-            return events + self._error("refused", update.reason)
-        if isinstance(update, Failed):
-            return events + self._error("failed", update.reason)
-        if isinstance(update, Cancelled):
-            return events + self._cancelled()
-        return events  # tool progress, issues, citations...: not part of AG-UI's model
-
-    def _start(self) -> list[BaseEvent]:
-        if self._started:
-            return []
-        self._started = True
+    def _run_start(self) -> list[BaseEvent]:
         return [self._core.RunStartedEvent(thread_id=self.thread_id, run_id=self.run_id)]
+
+    def _partial(self, value: Any, changed: Iterable[Any]) -> list[BaseEvent]:
+        snapshot, ops = self._state.partial(value, changed)
+        events: list[BaseEvent] = []
+        if snapshot is not None or ops:
+            events += self._close_reasoning()  # the answer began
+        if snapshot is not None:
+            events.append(self._core.StateSnapshotEvent(snapshot=snapshot))
+        return events + self._delta(ops)
+
+    def _field_completed(self, path: Any) -> list[BaseEvent]:
+        return self._delta(self._state.complete(self._live, path))
 
     def _delta(self, ops: list[Any]) -> list[BaseEvent]:
         if not ops:
@@ -354,54 +294,9 @@ class AGUIWriter:
             return [self._core.StateSnapshotEvent(snapshot=jsonable(self._state.encoder.value))]
         return [self._core.StateDeltaEvent(delta=ops)]
 
-    def _text(self, delta: str) -> list[BaseEvent]:
-        core = self._core
-        events = self._close_reasoning()
-        if not self._text_open:
-            self._text_open = self._text_sent = True
-            events.append(core.TextMessageStartEvent(message_id=self._message_id, role="assistant"))
-        events.append(
-            core.TextMessageContentEvent(message_id=self._message_id, delta=clean_text(delta))
-        )
-        return events
-
-    def _reason(self, delta: str) -> list[BaseEvent]:
-        core = self._core
-        events = self._close_text()
-        if self._reasoning is None:
-            self._reasonings += 1
-            self._reasoning = f"{self.run_id}-reasoning-{self._reasonings}"
-            events.append(core.ReasoningStartEvent(message_id=self._reasoning))
-            events.append(
-                core.ReasoningMessageStartEvent(message_id=self._reasoning, role="reasoning")
-            )
-        events.append(
-            core.ReasoningMessageContentEvent(message_id=self._reasoning, delta=clean_text(delta))
-        )
-        return events
-
-    def _close_text(self) -> list[BaseEvent]:
-        if not self._text_open:
-            return []
-        self._text_open = False
-        return [self._core.TextMessageEndEvent(message_id=self._message_id)]
-
-    def _close_reasoning(self) -> list[BaseEvent]:
-        if self._reasoning is None:
-            return []
-        core, message_id = self._core, self._reasoning
-        self._reasoning = None
-        return [
-            core.ReasoningMessageEndEvent(message_id=message_id),
-            core.ReasoningEndEvent(message_id=message_id),
-        ]
-
-    def _close_messages(self) -> list[BaseEvent]:
-        return [*self._close_reasoning(), *self._close_text()]
-
     def _finish(self, value: Any) -> list[BaseEvent]:
         core, state = self._core, self._state
-        events = [*self._close_messages(), *self._delta(state.flush())]
+        events = self._delta(state.flush())
         final = state.encoder.outgoing(value)
         if not state.snapshot_sent:
             if final is not None:  # a tool-only answer leaves the state alone
@@ -411,29 +306,160 @@ class AGUIWriter:
             events.append(
                 core.StateDeltaEvent(delta=[{"op": "replace", "path": "", "value": final}])
             )
-        outcome = core.RunFinishedSuccessOutcome()
+        outcome = core.RunFinishedSuccessOutcome(pending_tool_call_ids=self._released or None)
         events.append(
             core.RunFinishedEvent(thread_id=self.thread_id, run_id=self.run_id, outcome=outcome)
         )
-        self.ended = True
+        return events
+
+    def _error(self, status: str, reason: Optional[str]) -> list[BaseEvent]:
+        events = self._delta(self._state.flush())
+        code = safe_code(reason) or status
+        events.append(self._core.RunErrorEvent(message=_MESSAGES[status], code=code))
         return events
 
     def _cancelled(self) -> list[BaseEvent]:
-        core = self._core
-        events = [*self._start(), *self._close_messages()]
-        outcome = core.RunFinishedCancelledOutcome()
-        events.append(
-            core.RunFinishedEvent(thread_id=self.thread_id, run_id=self.run_id, outcome=outcome)
-        )
-        self.ended = True
+        outcome = self._core.RunFinishedCancelledOutcome()
+        return [
+            self._core.RunFinishedEvent(
+                thread_id=self.thread_id, run_id=self.run_id, outcome=outcome
+            )
+        ]
+
+    # text and reasoning messages
+
+    def _text_start(self) -> list[BaseEvent]:
+        return [self._core.TextMessageStartEvent(message_id=self._message_id, role="assistant")]
+
+    def _text_delta(self, delta: str) -> list[BaseEvent]:
+        self._text_pieces.append(delta)
+        return [self._core.TextMessageContentEvent(message_id=self._message_id, delta=delta)]
+
+    def _text_end(self) -> list[BaseEvent]:
+        return [self._core.TextMessageEndEvent(message_id=self._message_id)]
+
+    def _reasoning_id(self, number: int) -> str:
+        return f"{self.run_id}-reasoning-{number}"
+
+    def _reasoning_start(self, number: int) -> list[BaseEvent]:
+        message_id = self._reasoning_id(number)
+        return [
+            self._core.ReasoningStartEvent(message_id=message_id),
+            self._core.ReasoningMessageStartEvent(message_id=message_id, role="reasoning"),
+        ]
+
+    def _reasoning_delta(self, number: int, delta: str) -> list[BaseEvent]:
+        message_id = self._reasoning_id(number)
+        return [self._core.ReasoningMessageContentEvent(message_id=message_id, delta=delta)]
+
+    def _reasoning_end(self, number: int) -> list[BaseEvent]:
+        message_id = self._reasoning_id(number)
+        return [
+            self._core.ReasoningMessageEndEvent(message_id=message_id),
+            self._core.ReasoningEndEvent(message_id=message_id),
+        ]
+
+    # tool calls
+
+    def _tool_start(self, call: ToolArgs) -> list[BaseEvent]:
+        self._calls.append(call)
+        return [self._core.ToolCallStartEvent(tool_call_id=call.call_id, tool_call_name=call.name)]
+
+    def _tool_args(self, call: ToolArgs, delta: str) -> list[BaseEvent]:
+        return [self._core.ToolCallArgsEvent(tool_call_id=call.call_id, delta=delta)]
+
+    def _tool_ready(self, ready: ToolCall, call: ToolArgs, corrected: bool) -> list[BaseEvent]:
+        self._released.append(call.call_id)
+        events: list[BaseEvent] = [self._core.ToolCallEndEvent(tool_call_id=call.call_id)]
+        if corrected:  # the client's text cannot become the truth by appending: replace it
+            call.pieces = [ready.arguments_json]
+            events.append(self._messages_snapshot())
         return events
 
-    def _error(self, kind: str, reason: Optional[str]) -> list[BaseEvent]:
-        events = [*self._start(), *self._close_messages(), *self._delta(self._state.flush())]
-        code = safe_code(reason) or kind
-        events.append(self._core.RunErrorEvent(message=_MESSAGES[kind], code=code))
-        self.ended = True
-        return events
+    def _tool_rejected(self, update: ToolCallRejected, call: Optional[ToolArgs]) -> list[BaseEvent]:
+        return [] if call is None else self._tool_unanswerable(call, "invalid_arguments")
+
+    def _tool_interrupted(self, call: ToolArgs) -> list[BaseEvent]:
+        return self._tool_unanswerable(call, "interrupted")
+
+    def _tool_unanswerable(self, call: ToolArgs, error: str) -> list[BaseEvent]:
+        """End a started call that must not run, and answer it with the error, so that no
+        client runs it (it is not pending)."""
+        core = self._core
+        result = core.ToolCallResultEvent(
+            message_id=f"{call.call_id}-result",
+            tool_call_id=call.call_id,
+            content=dumps({"error": error}).decode(),
+            role="tool",
+        )
+        self._results[call.call_id] = result
+        return [core.ToolCallEndEvent(tool_call_id=call.call_id), result]
+
+    def _messages_snapshot(self) -> BaseEvent:
+        """The run's messages as the client should have them (after the input's messages);
+        reasoning and activity messages are not in it, so the client keeps its own."""
+        core = self._core
+        messages: list[Any] = list(self._input_messages)
+        if self._text_pieces:
+            content = "".join(self._text_pieces)
+            messages.append(core.AssistantMessage(id=self._message_id, content=content))
+        for call in self._calls:
+            function = core.FunctionCall(name=call.name, arguments=clean_text(call.text))
+            tool_call = core.ToolCall(id=call.call_id, function=function)
+            messages.append(core.AssistantMessage(id=call.call_id, tool_calls=[tool_call]))
+            result = self._results.get(call.call_id)
+            if result is not None:
+                messages.append(
+                    core.ToolMessage(
+                        id=result.message_id, tool_call_id=call.call_id, content=result.content
+                    )
+                )
+        snapshot: BaseEvent = core.MessagesSnapshotEvent(messages=messages)
+        return snapshot
+
+    # what the provider ran, sources, items
+
+    def _server_tool(self, call: ToolCall) -> list[BaseEvent]:
+        """One activity message per server-run tool, re-sent whole when its status changes or
+        its arguments grew by ``growth`` (so bytes stay linear)."""
+        status, size = self._server.get(call.call_id, (None, -1))
+        grown = len(call.arguments_json) >= size * (1 + self._growth) + 1
+        if call.call_id in self._server and status == call.status and not grown:
+            return []
+        self._server[call.call_id] = (call.status, len(call.arguments_json))
+        final = call.status in FINAL_STATUSES
+        content = {
+            "toolCallId": call.call_id,
+            "name": call.name or call.kind,
+            "status": call.status,
+            "arguments": self._encoder.outgoing(call.arguments, ("tool_calls",), final),
+        }
+        return [
+            self._core.ActivitySnapshotEvent(
+                message_id=f"{self.run_id}-{call.kind}-{call.call_id}",
+                activity_type=call.kind,
+                content=content,
+            )
+        ]
+
+    def _source(self, source: dict[str, str]) -> list[BaseEvent]:
+        core, message_id = self._core, f"{self.run_id}-sources"
+        if not self._sources_sent:
+            self._sources_sent = True
+            content = {"sources": [source]}
+            return [
+                core.ActivitySnapshotEvent(
+                    message_id=message_id, activity_type="sources", content=content
+                )
+            ]
+        patch = [{"op": "add", "path": "/sources/-", "value": source}]
+        return [
+            core.ActivityDeltaEvent(message_id=message_id, activity_type="sources", patch=patch)
+        ]
+
+    def _item(self, index: int, path: Any, item: Any) -> list[BaseEvent]:
+        value = {"index": index, "path": pointer(path), "item": item}
+        return [self._core.CustomEvent(name=ITEM_EVENT, value=value)]
 
 
 def agui_events(

@@ -17,9 +17,13 @@ The ``ai`` npm package's UI message stream is SSE: one JSON *chunk* per ``data:`
   value whole, so it is re-sent by :class:`~partialjson.web.protocols.Growth` (once the change
   waiting reaches a fraction of what the client has, or after ``max_delay``): bytes stay
   linear in the answer;
-* a tool call → ``tool-input-start`` when its arguments begin, ``tool-input-available`` with
-  the parsed ``input`` only once they are complete and valid (``useChat``'s ``onToolCall`` runs
-  it then), ``tool-input-error`` when they are not;
+* a tool call → ``tool-input-start`` at its first argument delta, ``tool-input-delta`` with
+  each raw delta, ``tool-input-available`` with the parsed ``input`` only once it is released,
+  complete and valid (``useChat``'s ``onToolCall`` runs it then; ``input`` is the truth even
+  where deltas were lost), ``tool-input-error`` when it is rejected or cut off;
+* a tool the provider runs → a provider-executed dynamic tool (its input and outcome once its
+  status is final); citations → ``source-url`` / ``source-document``; an ``items=`` element →
+  a transient ``data-<name>-item`` part;
 * refusal text, and an answer that completed as prose rather than JSON (the source is a
   :class:`~partialjson.ResponseStream`) → ``text-start`` / ``text-delta`` / ``text-end``;
   reasoning →
@@ -53,26 +57,12 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional
 
-from ..lifecycle.updates import (
-    Cancelled,
-    Completed,
-    Failed,
-    FieldCompleted,
-    Incomplete,
-    PartialUpdate,
-    ReasoningDelta,
-    RefusalDelta,
-    Refused,
-    Started,
-    ToolCallProgress,
-    ToolCallReady,
-    ToolCallRejected,
-    Update,
-)
+from ..lifecycle.updates import ToolCall, ToolCallRejected, Update
+from .mapping import FINAL_STATUSES, ToolArgs, UpdateMapper
 from .moderation import Moderator
-from .patches import PatchEncoder, clean_text, dumps, pointer
+from .patches import clean_text, dumps, pointer
 from .protocols import Growth, adrive, drive, free_text_of
-from .relay import safe_code
+from .relay import _acancel, _cancel, safe_code
 
 __all__ = [
     "TEXT_STREAM_HEADERS",
@@ -105,13 +95,18 @@ def _chunk(data: dict[str, Any]) -> bytes:
     return b"data: " + dumps(data) + b"\n\n"
 
 
-class UIMessageStreamWriter:
+class UIMessageStreamWriter(UpdateMapper[dict[str, Any]]):
     """Updates in, UI message stream chunks out (sans-I/O); see the module docstring.
 
     ``name``: the data part's type is ``data-<name>`` (as ``useChat``'s ``dataPartSchemas``
     names it); ``part_id`` its id. ``message_id``: sent with ``start`` (else the client picks
     one). ``growth`` / ``max_delay``: see :class:`~partialjson.web.protocols.Growth`.
-    ``moderation`` and ``hold_until_complete``: as in :func:`partialjson.relay`.
+    ``moderation`` and ``hold_until_complete``: as in :func:`partialjson.relay` (with either,
+    tool input goes out whole at release: raw text cannot be moderated).
+
+    >>> from partialjson import Started
+    >>> UIMessageStreamWriter(message_id="m1").items(Started(None, None))
+    [{'type': 'start', 'messageId': 'm1'}]
     """
 
     def __init__(
@@ -129,44 +124,32 @@ class UIMessageStreamWriter:
     ) -> None:
         if not _NAME.fullmatch(name):
             raise ValueError(f"a data part name is letters, digits, '-' and '_': {name!r}")
+        super().__init__(
+            choice=choice, moderation=moderation, hold_until_complete=hold_until_complete
+        )
         self._type = "data-" + name
+        self._item_type = f"data-{name}-item"
         self._part_id = part_id or name
         self._message_id = message_id
-        self._encoder = PatchEncoder(moderation, hold_until_complete)
         self._value = Growth(growth, max_delay, clock).tracker()
         self._completed: list[str] = []
-        self._choice = choice
-        self._started = False
-        self._text_open = False
-        self._text_sent = False
-        self._reasoning = 0  # reasoning parts so far; the last is open when _reasoning_open
-        self._reasoning_open = False
-        self._tools: dict[str, str] = {}  # calls started and not yet available or rejected
-        self._ended_tools: set[str] = set()
+        #: server-run tools started: the final status and arguments shown (None: not yet)
+        self._server: dict[str, Optional[tuple[Optional[str], str]]] = {}
         self._data_sent = False
-        self._live: Any = None  # the last partial value seen (live: updated in place)
-        #: The answer's raw text, for an answer that is prose rather than JSON (sent as text
-        #: when the response completes without a value); the encoders set it.
-        self.free_text: Optional[Callable[[], str]] = None
-        self.ended = False
 
     # the sans-I/O interface of partialjson.web.protocols.drive
 
+    def _encode(self, chunks: list[dict[str, Any]]) -> list[bytes]:
+        return [_chunk(c) for c in chunks] + ([DONE] if chunks and self.ended else [])
+
     def feed(self, update: Update) -> list[bytes]:
-        return [_chunk(c) for c in self.chunks(update)] + ([DONE] if self.ended else [])
+        return self._encode(self.items(update))
 
     def end(self, error: Optional[BaseException] = None) -> list[bytes]:
-        if self.ended:
-            return []
-        if error is not None:
-            logger.warning("the relayed stream raised %s: relayed as failed", type(error).__name__)
-        reason = "relay_error" if error is not None else "interrupted"
-        return [_chunk(c) for c in self._error("failed", reason)] + [DONE]
+        return self._encode(self.end_items(error))
 
     def cancel(self) -> list[bytes]:
-        if self.ended:
-            return []
-        return [_chunk(c) for c in self._cancelled()] + [DONE]
+        return self._encode(self.cancel_items())
 
     def due(self) -> Optional[float]:
         return None if self.ended or not self._value.waiting else self._value.deadline()
@@ -176,103 +159,36 @@ class UIMessageStreamWriter:
             return []
         return [_chunk(self._data("streaming"))]
 
-    # chunks
-
     def chunks(self, update: Update) -> list[dict[str, Any]]:
         """The UI message stream chunks for one update (none for what a browser must not
         see)."""
-        if self.ended:
-            return []
-        out = self._start()
-        if isinstance(update, Started):
-            return out
-        if isinstance(update, PartialUpdate):
-            if update.choice != self._choice:
-                return out
-            self._live = update.value
-            ops = self._encoder.encode(update.value, update.changed)
-            size = sum(
-                len(op["value"]) if op["op"] == "append" else len(dumps(op["value"])) for op in ops
-            )
-            if ops and self._value.add(size):
-                out += self._close_reasoning()  # the answer began
-                out.append(self._data("streaming"))
-            return out
-        if isinstance(update, FieldCompleted):
-            if update.choice != self._choice or self._encoder.hidden(update.path):
-                return out
-            ops = self._encoder.complete(self._live, update.path)
-            path = pointer(update.path)
-            self._completed.append(path)
-            size = len(path) + sum(len(dumps(op["value"])) for op in ops)
-            if self._value.add(size) or ops:
-                out.append(self._data("streaming"))
-            return out
-        if isinstance(update, RefusalDelta):
-            if update.choice == self._choice and update.delta:
-                out += self._text(update.delta)
-            return out
-        if isinstance(update, ReasoningDelta):
-            if update.choice == self._choice and update.delta:
-                out += self._reason(update.delta)
-            return out
-        if isinstance(update, ToolCallProgress):
-            if update.choice == self._choice:
-                out += self._tool_start(update.call_id, update.name)
-            return out
-        if isinstance(update, ToolCallReady):
-            call = update.call
-            if call.choice == self._choice:
-                out += self._tool_start(call.call_id, call.name)
-                if call.arguments_json:
-                    delta = clean_text(call.arguments_json)
-                    out.append(
-                        {
-                            "type": "tool-input-delta",
-                            "toolCallId": call.call_id,
-                            "inputTextDelta": delta,
-                        }
-                    )
-                self._tool_end(call.call_id)
-                arguments = self._encoder.outgoing(call.arguments, ("tool_calls",), True)
-                out.append(
-                    {
-                        "type": "tool-input-available",
-                        "toolCallId": call.call_id,
-                        "toolName": call.name,
-                        "input": arguments,
-                    }
-                )
-            return out
-        if isinstance(update, ToolCallRejected):
-            if update.choice == self._choice:
-                out += self._tool_start(update.call_id, update.name)
-                out.append(self._tool_error(update.call_id, update.name, "invalid_arguments"))
-            return out
-        if isinstance(update, Completed):
-            if update.value is None and self.free_text is not None and self.free_text():
-                out += self._text(self.free_text())  # the answer was prose, not JSON
-            return out + self._finish(update.value)
-        if isinstance(update, Incomplete):
-            return out + self._error("incomplete", update.reason)
-        if isinstance(update, Refused):
-            if update.refusal and not self._text_sent:
-                out += self._text(update.refusal)
-            return out + self._error("refused", update.reason)
-        if isinstance(update, Failed):
-            return out + self._error("failed", update.reason)
-        if isinstance(update, Cancelled):
-            return out + self._cancelled()
-        return out  # issues, citations, server tools...: not relayed
+        return self.items(update)
 
-    def _start(self) -> list[dict[str, Any]]:
-        if self._started:
-            return []
-        self._started = True
+    # the run and its data part
+
+    def _run_start(self) -> list[dict[str, Any]]:
         start: dict[str, Any] = {"type": "start"}
         if self._message_id is not None:
             start["messageId"] = self._message_id
         return [start]
+
+    def _partial(self, value: Any, changed: Iterable[Any]) -> list[dict[str, Any]]:
+        ops = self._encoder.encode(value, changed)
+        size = sum(
+            len(op["value"]) if op["op"] == "append" else len(dumps(op["value"])) for op in ops
+        )
+        if not ops or not self._value.add(size):
+            return []
+        return [*self._close_reasoning(), self._data("streaming")]  # the answer began
+
+    def _field_completed(self, path: Any) -> list[dict[str, Any]]:
+        if self._encoder.hidden(path):
+            return []
+        ops = self._encoder.complete(self._live, path)
+        ptr = pointer(path)
+        self._completed.append(ptr)
+        size = len(ptr) + sum(len(dumps(op["value"])) for op in ops)
+        return [self._data("streaming")] if self._value.add(size) or ops else []
 
     def _data(self, status: str, value: Any = None, final: bool = False) -> dict[str, Any]:
         shown = value if final else self._encoder.outgoing(self._encoder.value)
@@ -283,90 +199,126 @@ class UIMessageStreamWriter:
         self._data_sent = True
         return chunk
 
-    def _text(self, delta: str) -> list[dict[str, Any]]:
-        out = self._close_reasoning()
-        if not self._text_open:
-            self._text_open = self._text_sent = True
-            out.append({"type": "text-start", "id": "text"})
-        out.append({"type": "text-delta", "id": "text", "delta": clean_text(delta)})
-        return out
-
-    def _reason(self, delta: str) -> list[dict[str, Any]]:
-        out = self._close_text()
-        if not self._reasoning_open:
-            self._reasoning += 1
-            self._reasoning_open = True
-            out.append({"type": "reasoning-start", "id": f"reasoning-{self._reasoning}"})
-        out.append(
-            {
-                "type": "reasoning-delta",
-                "id": f"reasoning-{self._reasoning}",
-                "delta": clean_text(delta),
-            }
-        )
-        return out
-
-    def _tool_start(self, call_id: str, name: str) -> list[dict[str, Any]]:
-        if call_id in self._tools or call_id in self._ended_tools:
-            return []
-        self._tools[call_id] = name
-        return [{"type": "tool-input-start", "toolCallId": call_id, "toolName": name}]
-
-    def _tool_end(self, call_id: str) -> None:
-        self._tools.pop(call_id, None)
-        self._ended_tools.add(call_id)
-
-    def _tool_error(self, call_id: str, name: str, error: str) -> dict[str, Any]:
-        self._tool_end(call_id)
-        return {
-            "type": "tool-input-error",
-            "toolCallId": call_id,
-            "toolName": name,
-            "input": None,
-            "errorText": error,
-        }
-
-    def _close_text(self) -> list[dict[str, Any]]:
-        if not self._text_open:
-            return []
-        self._text_open = False
-        return [{"type": "text-end", "id": "text"}]
-
-    def _close_reasoning(self) -> list[dict[str, Any]]:
-        if not self._reasoning_open:
-            return []
-        self._reasoning_open = False
-        return [{"type": "reasoning-end", "id": f"reasoning-{self._reasoning}"}]
-
-    def _close(self) -> list[dict[str, Any]]:
-        """Close what is open: text, reasoning, and tool calls whose arguments never completed
-        (they end in error, so a UI does not wait for them)."""
-        calls = [self._tool_error(i, n, "interrupted") for i, n in list(self._tools.items())]
-        return [*self._close_reasoning(), *self._close_text(), *calls]
-
-    def _finish(self, value: Any) -> list[dict[str, Any]]:
-        final = self._encoder.outgoing(value)
-        out = [*self._close(), self._data("completed", final, final=True), {"type": "finish"}]
-        self.ended = True
-        return out
-
     def _last_data(self, status: str) -> list[dict[str, Any]]:
         if not self._data_sent and self._encoder.value is None:
             return []
         return [self._data(status)]
 
+    def _finish(self, value: Any) -> list[dict[str, Any]]:
+        final = self._encoder.outgoing(value)
+        return [self._data("completed", final, final=True), {"type": "finish"}]
+
     def _error(self, status: str, reason: Optional[str]) -> list[dict[str, Any]]:
         code = safe_code(reason) or status
-        out = [*self._start(), *self._close(), *self._last_data(status)]
-        out += [{"type": "error", "errorText": f"{status}: {code}"}, {"type": "finish"}]
-        self.ended = True
-        return out
+        error = {"type": "error", "errorText": f"{status}: {code}"}
+        return [*self._last_data(status), error, {"type": "finish"}]
 
     def _cancelled(self) -> list[dict[str, Any]]:
-        out = [*self._start(), *self._close(), *self._last_data("cancelled")]
-        out.append({"type": "abort"})
-        self.ended = True
+        return [*self._last_data("cancelled"), {"type": "abort"}]
+
+    # text and reasoning
+
+    def _text_start(self) -> list[dict[str, Any]]:
+        return [{"type": "text-start", "id": "text"}]
+
+    def _text_delta(self, delta: str) -> list[dict[str, Any]]:
+        return [{"type": "text-delta", "id": "text", "delta": delta}]
+
+    def _text_end(self) -> list[dict[str, Any]]:
+        return [{"type": "text-end", "id": "text"}]
+
+    def _reasoning_start(self, number: int) -> list[dict[str, Any]]:
+        return [{"type": "reasoning-start", "id": f"reasoning-{number}"}]
+
+    def _reasoning_delta(self, number: int, delta: str) -> list[dict[str, Any]]:
+        return [{"type": "reasoning-delta", "id": f"reasoning-{number}", "delta": delta}]
+
+    def _reasoning_end(self, number: int) -> list[dict[str, Any]]:
+        return [{"type": "reasoning-end", "id": f"reasoning-{number}"}]
+
+    # tool calls
+
+    def _tool_start(self, call: ToolArgs) -> list[dict[str, Any]]:
+        return [{"type": "tool-input-start", "toolCallId": call.call_id, "toolName": call.name}]
+
+    def _tool_args(self, call: ToolArgs, delta: str) -> list[dict[str, Any]]:
+        return [{"type": "tool-input-delta", "toolCallId": call.call_id, "inputTextDelta": delta}]
+
+    def _tool_ready(self, ready: ToolCall, call: ToolArgs, corrected: bool) -> list[dict[str, Any]]:
+        # ``input`` replaces what the deltas built: a corrected call needs nothing more
+        chunk = {
+            "type": "tool-input-available",
+            "toolCallId": ready.call_id,
+            "toolName": ready.name,
+            "input": self.outgoing_arguments(ready),
+        }
+        return [chunk]
+
+    def _tool_rejected(
+        self, update: ToolCallRejected, call: Optional[ToolArgs]
+    ) -> list[dict[str, Any]]:
+        if call is None:
+            call = ToolArgs(update.call_id, update.name)
+            out = self._tool_start(call)
+        else:
+            out = []
+        return [*out, self._tool_error(call, "invalid_arguments")]
+
+    def _tool_interrupted(self, call: ToolArgs) -> list[dict[str, Any]]:
+        return [self._tool_error(call, "interrupted")]
+
+    def _tool_error(self, call: ToolArgs, error: str) -> dict[str, Any]:
+        return {
+            "type": "tool-input-error",
+            "toolCallId": call.call_id,
+            "toolName": call.name,
+            "input": clean_text(call.text) if call.pieces else None,
+            "errorText": error,
+        }
+
+    # what the provider ran, sources, items
+
+    def _server_tool(self, call: ToolCall) -> list[dict[str, Any]]:
+        """A provider-executed dynamic tool: started, then its input and its outcome once its
+        status is final (again if its input comes after; what it produced stays on the
+        server)."""
+        base = {"toolCallId": call.call_id, "providerExecuted": True, "dynamic": True}
+        name = call.name or call.kind
+        out: list[dict[str, Any]] = []
+        if call.call_id not in self._server:
+            self._server[call.call_id] = None
+            out.append({"type": "tool-input-start", **base, "toolName": name})
+        shown = (call.status, call.arguments_json)
+        if call.status not in FINAL_STATUSES or self._server[call.call_id] == shown:
+            return out
+        self._server[call.call_id] = shown
+        arguments = self._encoder.outgoing(call.arguments, ("tool_calls",), True)
+        out.append({"type": "tool-input-available", **base, "toolName": name, "input": arguments})
+        if call.status == "completed":
+            out.append({"type": "tool-output-available", **base, "output": {"status": "completed"}})
+        else:
+            out.append({"type": "tool-output-error", **base, "errorText": str(call.status)})
         return out
+
+    def _source(self, source: dict[str, str]) -> list[dict[str, Any]]:
+        if "url" in source:
+            chunk = {"type": "source-url", "sourceId": source["id"], "url": source["url"]}
+            if "title" in source:
+                chunk["title"] = source["title"]
+            return [chunk]
+        chunk = {
+            "type": "source-document",
+            "sourceId": source["id"],
+            "mediaType": source["mediaType"],
+            "title": source["title"],
+        }
+        if "filename" in source:
+            chunk["filename"] = source["filename"]
+        return [chunk]
+
+    def _item(self, index: int, path: Any, item: Any) -> list[dict[str, Any]]:
+        data = {"index": index, "path": pointer(path), "item": item}
+        return [{"type": self._item_type, "id": f"item-{index}", "data": data, "transient": True}]
 
 
 def ui_message_stream(
@@ -427,41 +379,42 @@ def object_text_stream(stream: Any) -> Iterator[bytes]:
     >>> b"".join(object_text_stream(partialjson.stream(chunks)))
     b'{"a": 1}'
     """
-    if not hasattr(stream, "text"):
-        raise TypeError("object_text_stream needs a ResponseStream (partialjson.stream(...))")
-    sent = 0
-    finished = False
+    _needs_text(stream, "object_text_stream")
+    sent, finished = 0, False
     try:
         for _update in stream:
-            text = stream.text
-            if len(text) > sent:
-                yield clean_text(text[sent:]).encode()
-                sent = len(text)
+            chunk, sent = _text_after(stream, sent)
+            if chunk:
+                yield chunk
         finished = True
     finally:
-        if not finished:
-            cancel = getattr(stream, "cancel", None)
-            if callable(cancel):
-                cancel()
+        if not finished:  # closed early: the browser went away
+            _cancel(stream)
 
 
 async def aobject_text_stream(stream: Any) -> AsyncIterator[bytes]:
     """The async twin of :func:`object_text_stream`."""
-    if not hasattr(stream, "text"):
-        raise TypeError("aobject_text_stream needs a ResponseStream (partialjson.stream(...))")
-    sent = 0
-    finished = False
+    _needs_text(stream, "aobject_text_stream")
+    sent, finished = 0, False
     try:
         async for _update in stream:
-            text = stream.text
-            if len(text) > sent:
-                yield clean_text(text[sent:]).encode()
-                sent = len(text)
+            chunk, sent = _text_after(stream, sent)
+            if chunk:
+                yield chunk
         finished = True
     finally:
-        if not finished:
-            cancel = getattr(stream, "cancel", None)
-            if callable(cancel):
-                result = cancel()
-                if hasattr(result, "__await__"):
-                    await result
+        if not finished:  # closed early, or the task was cancelled
+            await _acancel(stream)
+
+
+def _needs_text(stream: Any, name: str) -> None:
+    if not hasattr(stream, "text"):
+        raise TypeError(f"{name} needs a ResponseStream (partialjson.stream(...))")
+
+
+def _text_after(stream: Any, sent: int) -> tuple[bytes, int]:
+    """The answer's text after the first ``sent`` characters, and the new count."""
+    text: str = stream.text
+    if len(text) <= sent:
+        return b"", sent
+    return clean_text(text[sent:]).encode(), len(text)

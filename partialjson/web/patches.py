@@ -61,7 +61,17 @@ def pointer(path: Iterable[Union[str, int]]) -> str:
     >>> pointer(("items", 0, "a/b~c"))
     '/items/0/a~1b~0c'
     """
+    if type(path) is tuple:
+        return _tuple_pointer(path)
+    return _pointer(path)
+
+
+def _pointer(path: Iterable[Union[str, int]]) -> str:
     return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+
+
+#: A growing string is appended to at the same path delta after delta: its pointer is made once.
+_tuple_pointer = functools.lru_cache(maxsize=4096)(_pointer)
 
 
 def _unpointer(ptr: str) -> list[str]:
@@ -184,15 +194,17 @@ _ABSENT: Any = object()
 
 def _child(node: Any, key: Union[str, int]) -> Any:
     """The member ``key`` of a live node (dict, list, partial model), or ``_ABSENT``."""
+    if isinstance(node, BaseModel):  # the typed view's nodes: first (and no ABC check)
+        if isinstance(key, str):
+            attribute = _attributes(type(node)).get(key, key)
+            return node.__dict__.get(attribute, _ABSENT)
+        return _ABSENT
     if isinstance(node, list):
         if isinstance(key, int) and 0 <= key < len(node):
             return node[key]
         return _ABSENT
     if isinstance(node, Mapping):
         return node.get(key, _ABSENT) if isinstance(key, str) else _ABSENT
-    if isinstance(node, BaseModel) and isinstance(key, str):
-        attribute = _attributes(type(node)).get(key, key)
-        return node.__dict__.get(attribute, _ABSENT)
     return _ABSENT
 
 
@@ -219,7 +231,8 @@ class PatchEncoder:
         self._root: list[Any] = [None]  # the mirror, in a box so the root has a parent
         self._moderate = moderate
         self._held = HeldFields(hold)
-        self._filtering = moderate is not None or bool(self._held)
+        self._holding = bool(self._held)
+        self._filtering = moderate is not None or self._holding
 
     @property
     def value(self) -> Any:
@@ -229,10 +242,11 @@ class PatchEncoder:
     def encode(self, value: Any, changed: Iterable[Path]) -> list[Op]:
         """The operations that take the mirror to ``value`` at the ``changed`` paths."""
         ops: list[Op] = []
-        held = self._held
+        held = self._held if self._holding else None
         for path in changed:
-            path = tuple(path)
-            if held and held.held(path) is not None:
+            if type(path) is not tuple:
+                path = tuple(path)
+            if held is not None and held.held(path) is not None:
                 continue
             self._path(value, path, ops, False)
         return ops

@@ -30,9 +30,23 @@ import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
+from .moderation import Moderator
 from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _cancel, wait_time
 
-__all__ = ["Growth", "ProtocolWriter", "adrive", "drive", "free_text_of"]
+__all__ = [
+    "PROTOCOLS",
+    "Growth",
+    "ProtocolWriter",
+    "adrive",
+    "aprotocol_stream",
+    "drive",
+    "free_text_of",
+    "protocol_headers",
+    "protocol_stream",
+]
+
+#: The wire formats :func:`partialjson.relay` speaks.
+PROTOCOLS = ("partialjson", "ag-ui", "ai-sdk")
 
 _END: Any = object()
 
@@ -231,3 +245,115 @@ def free_text_of(updates: Any) -> Optional[Callable[[], str]]:
     if not isinstance(getattr(updates, "text", None), str):
         return None
     return lambda: str(updates.text)
+
+
+def _writer(
+    protocol: str,
+    updates: Any,
+    max_rate: Optional[float],
+    store: Any,
+    options: dict[str, Any],
+) -> ProtocolWriter:
+    """The writer of a protocol other than the native one, with the relay's options checked."""
+    if protocol == PROTOCOLS[0]:
+        extra = ", ".join(sorted(set(options) - {"moderation", "hold_until_complete"}))
+        raise TypeError(f"options the native protocol does not take: {extra}")
+    if protocol not in PROTOCOLS[1:]:
+        raise ValueError(f"unknown protocol {protocol!r}: one of {', '.join(PROTOCOLS)}")
+    if max_rate is not None:
+        raise ValueError(
+            f"max_rate is for the native protocol; {protocol} coalesces by growth and max_delay"
+        )
+    if store is not None:
+        raise ValueError(
+            f"a replay store is for the native protocol: {protocol} runs are not resumable "
+            "(see docs/agui.md and docs/ai-sdk.md)"
+        )
+    writer: Any
+    if protocol == "ag-ui":
+        from .agui import AGUIWriter
+
+        writer = AGUIWriter(**options)
+    else:
+        from .aisdk import UIMessageStreamWriter
+
+        writer = UIMessageStreamWriter(**options)
+    writer.free_text = free_text_of(updates)
+    return writer  # type: ignore[no-any-return]
+
+
+def protocol_stream(
+    protocol: str,
+    updates: Iterable[Any],
+    *,
+    heartbeat: Optional[float] = 15.0,
+    max_rate: Optional[float] = None,
+    moderation: Optional[Moderator] = None,
+    hold_until_complete: Iterable[str] = (),
+    store: Any = None,
+    **options: Any,
+) -> Iterator[bytes]:
+    """A response stream as ``ag-ui`` events or an ``ai-sdk`` UI message stream: what
+    :func:`partialjson.relay` runs for ``protocol=`` (the other options are the writers':
+    :class:`~partialjson.web.agui.AGUIWriter`,
+    :class:`~partialjson.web.aisdk.UIMessageStreamWriter`).
+
+    >>> import partialjson
+    >>> done = {"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}
+    >>> sent = protocol_stream("ai-sdk", partialjson.stream([{"choices": [done]}]))
+    >>> next(iter(sent))
+    b'data: {"type":"start"}\\n\\n'
+    """
+    options.update(moderation=moderation, hold_until_complete=hold_until_complete)
+    writer = _writer(protocol, updates, max_rate, store, options)
+    return drive(writer, updates, heartbeat)
+
+
+def aprotocol_stream(
+    protocol: str,
+    updates: AsyncIterable[Any],
+    *,
+    heartbeat: Optional[float] = 15.0,
+    max_rate: Optional[float] = None,
+    moderation: Optional[Moderator] = None,
+    hold_until_complete: Iterable[str] = (),
+    store: Any = None,
+    **options: Any,
+) -> AsyncIterator[bytes]:
+    """The async twin of :func:`protocol_stream`.
+
+    >>> import asyncio, partialjson
+    >>> async def source():
+    ...     yield {"choices": [{"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}]}
+    >>> async def main():
+    ...     sent = aprotocol_stream("ai-sdk", partialjson.stream(source()))
+    ...     return [chunk async for chunk in sent]
+    >>> asyncio.run(main())[-1]
+    b'data: [DONE]\\n\\n'
+    """
+    options.update(moderation=moderation, hold_until_complete=hold_until_complete)
+    writer = _writer(protocol, updates, max_rate, store, options)
+    return adrive(writer, updates, heartbeat)
+
+
+def protocol_headers(protocol: str) -> dict[str, str]:
+    """The response headers a protocol's stream is served with.
+
+    >>> protocol_headers("ai-sdk")["x-vercel-ai-ui-message-stream"]
+    'v1'
+    """
+    if protocol == "ag-ui":
+        from .agui import AGUI_HEADERS
+
+        return dict(AGUI_HEADERS)
+    if protocol == "ai-sdk":
+        from .aisdk import UI_MESSAGE_STREAM_HEADERS
+
+        return dict(UI_MESSAGE_STREAM_HEADERS)
+    if protocol == "partialjson":
+        return {
+            "content-type": "text/event-stream",
+            "cache-control": "no-cache",
+            "x-accel-buffering": "no",
+        }
+    raise ValueError(f"unknown protocol {protocol!r}: one of {', '.join(PROTOCOLS)}")

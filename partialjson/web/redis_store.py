@@ -79,7 +79,7 @@ import time
 from collections import OrderedDict, deque
 from typing import TYPE_CHECKING, Any, Callable, Optional, Union
 
-from .store import REPLAY_UNAVAILABLE, StoreUnavailableError, UnknownStreamError
+from .store import REPLAY_UNAVAILABLE, AsyncWaiters, StoreUnavailableError, UnknownStreamError
 from .wire import TERMINAL_EVENTS, RelayEvent, ReplayState
 
 if TYPE_CHECKING:  # redis is an optional extra, imported when a store is made
@@ -327,6 +327,21 @@ class _Core:
         self._max_block = 2.0
         self._followed: OrderedDict[str, int] = OrderedDict()  # key: last seq a read returned
         self._lock = threading.Lock()
+
+    def _connect(self, client: Any, client_class: Any) -> Any:
+        """The sync or async client (made from a URL, or the one given) with the store's
+        scripts registered on it: the two clients take the same calls."""
+        self._owns_client = isinstance(client, str)  # closed by close() only if made here
+        if isinstance(client, str):
+            client = client_class.from_url(client, max_connections=MAX_CONNECTIONS)
+        self._errors = _redis_errors()
+        self._max_block = _max_block(client)
+        self._append_script = client.register_script(_APPEND)
+        self._read_script = client.register_script(_READ)
+        self._orphan_script = client.register_script(_FAIL_ORPHAN)
+        self._renew_script = client.register_script(_RENEW)
+        self._cancel_script = client.register_script(_REQUEST_CANCEL)
+        return client
 
     @property
     def _ttl_ms(self) -> int:
@@ -584,19 +599,7 @@ class RedisStore(_Core):
         super().__init__(maxlen=maxlen, ttl=ttl, lease=lease, prefix=prefix, on_cancel=on_cancel)
         import redis
 
-        self.client: redis.Redis = (
-            redis.Redis.from_url(client, max_connections=MAX_CONNECTIONS)
-            if isinstance(client, str)
-            else client
-        )
-        self._owns_client = isinstance(client, str)
-        self._errors = _redis_errors()
-        self._max_block = _max_block(self.client)
-        self._append_script = self.client.register_script(_APPEND)
-        self._read_script = self.client.register_script(_READ)
-        self._orphan_script = self.client.register_script(_FAIL_ORPHAN)
-        self._renew_script = self.client.register_script(_RENEW)
-        self._cancel_script = self.client.register_script(_REQUEST_CANCEL)
+        self.client: redis.Redis = self._connect(client, redis.Redis)
         self._stop = threading.Event()
         self._renewer: Optional[threading.Thread] = None
         self._changed = threading.Condition(self._lock)
@@ -781,46 +784,14 @@ class AsyncRedisStore(_Core):
         super().__init__(maxlen=maxlen, ttl=ttl, lease=lease, prefix=prefix, on_cancel=on_cancel)
         import redis.asyncio
 
-        self.client: redis.asyncio.Redis = (
-            redis.asyncio.Redis.from_url(client, max_connections=MAX_CONNECTIONS)
-            if isinstance(client, str)
-            else client
-        )
-        self._owns_client = isinstance(client, str)
-        self._errors = _redis_errors()
-        self._max_block = _max_block(self.client)
-        self._append_script = self.client.register_script(_APPEND)
-        self._read_script = self.client.register_script(_READ)
-        self._orphan_script = self.client.register_script(_FAIL_ORPHAN)
-        self._renew_script = self.client.register_script(_RENEW)
-        self._cancel_script = self.client.register_script(_REQUEST_CANCEL)
+        self.client: redis.asyncio.Redis = self._connect(client, redis.asyncio.Redis)
         self._renewer: Optional[asyncio.Task[None]] = None
-        self._waiters: dict[str, set[asyncio.Event]] = {}
+        self._waiters = AsyncWaiters()
 
     async def _read_local(
         self, key: str, writer: _Writer, after: Optional[str], block: Optional[float]
     ) -> list[RelayEvent]:
-        loop = asyncio.get_running_loop()
-        deadline = None if block is None else loop.time() + block
-        while True:
-            events = writer.after(after)
-            if events or writer.ended or deadline is None:
-                return events
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return []
-            waiter = asyncio.Event()
-            self._waiters.setdefault(key, set()).add(waiter)
-            try:
-                await asyncio.wait_for(waiter.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
-            finally:
-                waiters = self._waiters.get(key)
-                if waiters is not None:
-                    waiters.discard(waiter)
-                    if not waiters:
-                        del self._waiters[key]
+        return await self._waiters.poll(key, lambda: (writer.after(after), writer.ended), block)
 
     async def append(self, key: str, event: RelayEvent) -> None:
         writer, keys, args = self._append_args(key, event)
@@ -835,8 +806,7 @@ class AsyncRedisStore(_Core):
                 if error is not None:
                     raise error from exc
         newly = self._appended(key, writer, event, cancel)
-        for waiter in self._waiters.pop(key, ()):
-            waiter.set()
+        self._waiters.wake(key)
         if newly:
             await self._notify_cancel(key)
         if writer.live and (self._renewer is None or self._renewer.done()):

@@ -363,8 +363,15 @@ def relay(
     hold_until_complete: Iterable[str] = (),
     store: Optional[ReplayStore] = None,
     key: Optional[str] = None,
+    protocol: str = "partialjson",
+    **options: Any,
 ) -> Iterator[bytes]:
     """A response stream's updates as SSE bytes for a browser.
+
+    ``protocol``: ``"partialjson"`` (this module's wire format), ``"ag-ui"`` (AG-UI 1.0
+    events: :mod:`partialjson.web.agui`) or ``"ai-sdk"`` (the AI SDK UI message stream:
+    :mod:`partialjson.web.aisdk`); ``options`` go to that protocol's writer (``thread_id``,
+    ``run_id``, ``name``...). ``max_rate``, ``store`` and ``key`` are the native protocol's.
 
     ``heartbeat``: seconds of upstream silence after which a comment is sent (``None``: never;
     with heartbeats or ``max_rate`` the stream is read on a helper thread). ``max_rate``,
@@ -389,6 +396,14 @@ def relay(
     id: 5 | event: field_completed | data: {"path":"","choice":0}
     id: 6 | event: completed | data: {"value":{"a":"xy"},"reason":"stop"}
     """
+    if protocol != "partialjson" or options:  # another wire format: its encoder
+        from .protocols import protocol_stream
+
+        yield from protocol_stream(
+            protocol, updates, heartbeat=heartbeat, max_rate=max_rate, moderation=moderation,
+            hold_until_complete=hold_until_complete, store=store, **options
+        )  # fmt: skip
+        return
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
     writer = RelayWriter(
@@ -489,6 +504,8 @@ async def arelay(
     hold_until_complete: Iterable[str] = (),
     store: Optional[Any] = None,
     key: Optional[str] = None,
+    protocol: str = "partialjson",
+    **options: Any,
 ) -> AsyncIterator[bytes]:
     """The async twin of :func:`relay` (``store``: an
     :class:`~partialjson.web.store.AsyncReplayStore`). Closing it early, or cancelling the task
@@ -505,21 +522,47 @@ async def arelay(
     >>> asyncio.run(main())[-1]
     b'id: 6\\nevent: completed\\ndata: {"value":[1,2],"reason":"stop"}\\n\\n'
     """
+    if protocol != "partialjson" or options:  # another wire format: its encoder
+        from .protocols import aprotocol_stream
+
+        encoded = aprotocol_stream(
+            protocol, updates, heartbeat=heartbeat, max_rate=max_rate, moderation=moderation,
+            hold_until_complete=hold_until_complete, store=store, **options
+        )  # fmt: skip
+        try:
+            async for chunk in encoded:
+                yield chunk
+        finally:  # closed early: the encoder cancels the response
+            await encoded.aclose()  # type: ignore[attr-defined]
+        return
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
     writer = RelayWriter(
         max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
     )
+    # With heartbeats or coalescing one task reads the stream for the whole response and turns
+    # each update into events before it reads the next (an update's value is live); this one
+    # waits for them with a timeout. Without them, this task reads the stream itself.
     iterator = updates.__aiter__()
-    pending: Optional[asyncio.Future[Any]] = None
+    threaded = heartbeat is not None or max_rate is not None
+    pump = _AsyncPump(iterator, writer) if threaded else None
     last_sent = time.monotonic()
+    ended = False  # the terminal event was sent
     try:
-        while not writer.ended:
-            if pending is None:
-                pending = asyncio.ensure_future(_anext(iterator))
-            done, _ = await asyncio.wait({pending}, timeout=wait_time(writer, heartbeat, last_sent))
-            events: list[RelayEvent]
-            if not done:
+        while not ended:
+            events: Optional[list[RelayEvent]]
+            if pump is not None:
+                events = await pump.take(wait_time(writer, heartbeat, last_sent))
+            else:
+                try:
+                    item = await iterator.__anext__()
+                except StopAsyncIteration:
+                    events = writer.end()
+                except Exception as error:  # relayed as failed, without its message
+                    events = writer.end(error)
+                else:
+                    events = writer.feed(item)
+            if events is None:  # a timeout: a batch is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():
                     events = writer.flush()
@@ -529,32 +572,111 @@ async def arelay(
                     continue
                 else:
                     continue
-            else:
-                task, pending = pending, None
-                error = task.exception()
-                if error is not None:
-                    events = writer.end(error)
-                else:
-                    item = task.result()
-                    events = writer.end() if item is SOURCE_END else writer.feed(item)
             for event in events:
                 if store is not None and key is not None:
                     await store.append(key, event)
                 last_sent = time.monotonic()
+                ended = ended or event.terminal
                 yield event.encode()
+            if not events and writer.ended:
+                break  # nothing more will come (a source that went on after its end)
     finally:
+        if pump is not None:
+            await pump.stop()
         if not writer.ended:  # the browser went away (closed, or the task was cancelled)
             await _acancel(updates)
             for event in writer.cancel():
                 if store is not None and key is not None:
                     await store.append(key, event)
-        if pending is not None:
-            pending.cancel()
 
 
-async def _anext(iterator: AsyncIterator[Update]) -> Any:
-    """The next update, or ``SOURCE_END``."""
-    try:
-        return await iterator.__anext__()
-    except StopAsyncIteration:
-        return SOURCE_END
+class _AsyncPump:
+    """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
+    writer before it reads the next, and keeps the events in an outbox that :meth:`take`
+    empties, waiting with a timeout. One task per response, not one per update, and one
+    wake-up of the sender per read (however many updates it brought)."""
+
+    def __init__(self, updates: AsyncIterator[Update], writer: RelayWriter, size: int = 64):
+        self._updates = updates
+        self._writer = writer
+        self._size = size
+        self._outbox: list[RelayEvent] = []
+        self._done = False
+        self._error: Optional[BaseException] = None
+        self._loop = asyncio.get_running_loop()
+        self._waiter: Optional[asyncio.Future[None]] = None  # the sender waits for events
+        self._space: Optional[asyncio.Future[None]] = None  # the reader waits for room
+        self._timer: Optional[asyncio.TimerHandle] = None  # wakes the sender (see _alarm)
+        self._task = asyncio.ensure_future(self._run())
+
+    async def _run(self) -> None:
+        writer, outbox, updates = self._writer, self._outbox, self._updates
+        try:
+            while True:
+                try:
+                    update = await updates.__anext__()
+                except StopAsyncIteration:
+                    break
+                events = writer.feed(update)
+                if events:
+                    outbox.extend(events)
+                    self._wake()
+                    if len(outbox) >= self._size:  # the sender is slow: wait for room
+                        self._space = self._loop.create_future()
+                        await self._space
+                if writer.ended:
+                    break
+        except Exception as error:  # relayed as failed, without its message
+            self._error = error
+        self._done = True
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    async def take(self, timeout: Optional[float]) -> Optional[list[RelayEvent]]:
+        """The events made since the last call; once the updates ran dry, the writer's end; or
+        None if nothing came within ``timeout`` seconds."""
+        if not self._outbox and not self._done:
+            if timeout is not None:
+                self._alarm(self._loop.time() + timeout)
+            self._waiter = self._loop.create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
+        if self._outbox:
+            events = self._outbox[:]
+            del self._outbox[:]
+            space = self._space
+            if space is not None and not space.done():
+                space.set_result(None)
+            return events
+        if self._done:
+            return self._writer.end(self._error)
+        return None
+
+    def _alarm(self, when: float) -> None:
+        """Wake the sender at ``when`` at the latest. One timer serves many waits: it is moved
+        only to an earlier time (a heartbeat due later than it rings costs one idle wake-up),
+        so a delta does not cost a timer of its own."""
+        timer = self._timer
+        if timer is not None and timer.when() <= when:
+            return
+        if timer is not None:
+            timer.cancel()
+        self._timer = self._loop.call_at(when, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        self._wake()
+
+    async def stop(self) -> None:
+        """Stop reading (cancelling a read that waits) and wait until the reader has ended."""
+        if self._timer is not None:
+            self._timer.cancel()
+        if not self._task.done():
+            self._task.cancel()
+            await asyncio.wait({self._task})

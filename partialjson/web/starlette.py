@@ -43,6 +43,7 @@ except ImportError as error:  # pragma: no cover - depends on the environment
 
 from .hub import RelayHub
 from .moderation import Moderator
+from .protocols import protocol_headers
 from .relay import _acancel, _cancel, arelay, relay
 from .store import StoreUnavailableError, UnknownStreamError
 
@@ -54,8 +55,17 @@ SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
 class RelayResponse(StreamingResponse):
     """A response stream relayed as SSE (sync or async stream). The options are
-    :func:`~partialjson.web.relay.relay` 's. When the client disconnects, the response is
-    cancelled and the upstream connection closed."""
+    :func:`~partialjson.web.relay.relay` 's: ``protocol="ag-ui"`` or ``"ai-sdk"`` serves that
+    protocol, with its headers (``x-vercel-ai-ui-message-stream: v1`` for the AI SDK) and
+    its writer's options (``thread_id``, ``run_id``, ``name``...). When the client
+    disconnects, the response is cancelled and the upstream connection closed.
+
+    >>> import partialjson
+    >>> done = {"index": 0, "delta": {"content": "[1]"}, "finish_reason": "stop"}
+    >>> response = RelayResponse(partialjson.stream([{"choices": [done]}]), protocol="ai-sdk")
+    >>> response.headers["x-vercel-ai-ui-message-stream"], response.media_type
+    ('v1', 'text/event-stream')
+    """
 
     def __init__(
         self,
@@ -67,13 +77,18 @@ class RelayResponse(StreamingResponse):
         max_rate: Optional[float] = None,
         moderation: Optional[Moderator] = None,
         hold_until_complete: Iterable[str] = (),
+        protocol: str = "partialjson",
+        **protocol_options: Any,
     ) -> None:
         options: dict[str, Any] = {
             "heartbeat": heartbeat,
             "max_rate": max_rate,
             "moderation": moderation,
             "hold_until_complete": hold_until_complete,
+            "protocol": protocol,
+            **protocol_options,
         }
+        protocol_headers(protocol)  # an unknown protocol fails here, not mid-response
         self._updates = updates
         content: Any = (
             arelay(updates, **options)
@@ -84,7 +99,7 @@ class RelayResponse(StreamingResponse):
         super().__init__(
             content,
             status_code=status_code,
-            headers={**SSE_HEADERS, **(headers or {})},
+            headers={**SSE_HEADERS, **_extra_headers(protocol), **(headers or {})},
             media_type="text/event-stream",
         )
 
@@ -103,6 +118,13 @@ class RelayResponse(StreamingResponse):
                         self._content.close()  # it ends on its own, the upstream closed
 
 
+def _extra_headers(protocol: str) -> dict[str, str]:
+    """A protocol's headers beyond the content type (set by ``media_type``) and
+    :data:`SSE_HEADERS`."""
+    skip = {"content-type", "cache-control", "x-accel-buffering"}
+    return {k: v for k, v in protocol_headers(protocol).items() if k not in skip}
+
+
 def _last_event_id(request: Request) -> Optional[str]:
     return request.headers.get("last-event-id") or request.query_params.get("last_event_id")
 
@@ -114,14 +136,21 @@ def relay_routes(hub: RelayHub, path: str = "/relay") -> list[Route]:
     reached (:class:`~partialjson.web.store.StoreUnavailableError`): ``503 {"error":
     "resume_unavailable"}``."""
 
-    async def events(request: Request) -> Response:
-        key = request.path_params["key"]
+    async def missing(key: str) -> Optional[Response]:
+        """The error response for a key the hub cannot serve, or ``None``."""
         try:
             await hub.check(key)
         except StoreUnavailableError:  # a shared store is down: it may exist, unreachable
             return JSONResponse({"error": "resume_unavailable"}, status_code=503)
         except UnknownStreamError:
             return JSONResponse({"error": "unknown_stream"}, status_code=404)
+        return None
+
+    async def events(request: Request) -> Response:
+        key = request.path_params["key"]
+        error = await missing(key)
+        if error is not None:
+            return error
         return StreamingResponse(
             hub.events(key, _last_event_id(request)),
             media_type="text/event-stream",
@@ -130,12 +159,9 @@ def relay_routes(hub: RelayHub, path: str = "/relay") -> list[Route]:
 
     async def cancel(request: Request) -> Response:
         key = request.path_params["key"]
-        try:
-            await hub.check(key)
-        except StoreUnavailableError:  # a shared store is down: it may exist, unreachable
-            return JSONResponse({"error": "resume_unavailable"}, status_code=503)
-        except UnknownStreamError:
-            return JSONResponse({"error": "unknown_stream"}, status_code=404)
+        error = await missing(key)
+        if error is not None:
+            return error
         cancelled = await hub.cancel(key)
         return JSONResponse({"cancelled": cancelled}, status_code=202)
 

@@ -338,6 +338,52 @@ class MemoryStore:
             return self._logs.watched(key)
 
 
+class AsyncWaiters:
+    """The readers of one event loop waiting for a key's next event.
+
+    ``poll`` returns what ``fetch`` finds, waiting up to ``block`` seconds for a ``wake(key)``
+    when it finds nothing and the log has not ended; the async stores share it.
+    """
+
+    def __init__(self) -> None:
+        self._waiters: dict[str, set[asyncio.Event]] = {}
+
+    def wake(self, key: str) -> None:
+        for waiter in self._waiters.pop(key, ()):
+            waiter.set()
+
+    async def poll(
+        self,
+        key: str,
+        fetch: Callable[[], tuple[list[RelayEvent], bool]],
+        block: Optional[float],
+    ) -> list[RelayEvent]:
+        loop = asyncio.get_running_loop()
+        deadline = None if block is None else loop.time() + block
+        while True:
+            events, ended = fetch()
+            if events or ended or deadline is None:
+                return events
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return []
+            await self._wait(key, remaining)
+
+    async def _wait(self, key: str, timeout: float) -> None:
+        waiter = asyncio.Event()
+        self._waiters.setdefault(key, set()).add(waiter)
+        try:
+            await asyncio.wait_for(waiter.wait(), timeout)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            waiters = self._waiters.get(key)
+            if waiters is not None:
+                waiters.discard(waiter)
+                if not waiters:
+                    del self._waiters[key]
+
+
 class AsyncMemoryStore:
     """An :class:`AsyncReplayStore` in this process's memory (for one event loop); the same
     bounds as :class:`MemoryStore`."""
@@ -351,45 +397,24 @@ class AsyncMemoryStore:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._logs = _Logs(maxlen, ttl, max_streams, clock)
-        self._waiters: dict[str, set[asyncio.Event]] = {}
-
-    def _wake(self, key: str) -> None:
-        for waiter in self._waiters.pop(key, ()):
-            waiter.set()
+        self._waiters = AsyncWaiters()
 
     async def append(self, key: str, event: RelayEvent) -> None:
         self._logs.append(key, event)
-        self._wake(key)
+        self._waiters.wake(key)
 
     async def read(
         self, key: str, after: Optional[str] = None, *, block: Optional[float] = None
     ) -> list[RelayEvent]:
-        loop = asyncio.get_running_loop()
-        deadline = None if block is None else loop.time() + block
-        while True:
+        def fetch() -> tuple[list[RelayEvent], bool]:
             log = self._logs.get(key)
-            events = log.after(after)
-            if events or log.ended or deadline is None:
-                return events
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                return []
-            waiter = asyncio.Event()
-            self._waiters.setdefault(key, set()).add(waiter)
-            try:
-                await asyncio.wait_for(waiter.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
-            finally:
-                waiters = self._waiters.get(key)
-                if waiters is not None:
-                    waiters.discard(waiter)
-                    if not waiters:
-                        del self._waiters[key]
+            return log.after(after), log.ended
+
+        return await self._waiters.poll(key, fetch, block)
 
     async def request_cancel(self, key: str) -> None:
         self._logs.get(key).cancel = True
-        self._wake(key)
+        self._waiters.wake(key)
 
     async def cancel_requested(self, key: str) -> bool:
         return self._logs.get(key).cancel

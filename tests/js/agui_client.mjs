@@ -48,9 +48,13 @@ async function runCase(c) {
   });
   let runError = null;
   let failure = null;
+  let pending = null;
+  const custom = [];
   try {
     await agent.runAgent({ runId: c.runId }, {
       onRunErrorEvent: ({ event }) => { runError = { message: event.message, code: event.code }; },
+      onRunFinishedEvent: (params) => { pending = params.pendingToolCallIds ?? null; },
+      onCustomEvent: ({ event }) => { custom.push({ name: event.name, value: event.value }); },
     });
   } catch (e) {
     failure = String(e && e.message ? e.message : e).slice(0, 300);
@@ -65,6 +69,8 @@ async function runCase(c) {
     messages: agent.messages,
     runError,
     failure,
+    pending,
+    custom,
     warnings,
     problems: checked.problems,
     validatedState: checked.state === undefined ? null : checked.state,

@@ -10,11 +10,13 @@ async function uiCase(c) {
   const bytes = readFileSync(c.file);
   const errors = [];
   const chunkTypes = [];
+  const transient = [];
   const stream = parseJsonEventStream({ stream: new Response(bytes).body, schema: uiMessageChunkSchema })
     .pipeThrough(new TransformStream({
       transform(chunk, controller) {
         if (!chunk.success) throw chunk.error;
         chunkTypes.push(chunk.value.type);
+        if (chunk.value.transient) transient.push(chunk.value);
         controller.enqueue(chunk.value);
       },
     }));
@@ -26,7 +28,7 @@ async function uiCase(c) {
   } catch (e) {
     errors.push({ name: "thrown:" + (e?.name ?? "Error"), message: String(e?.message ?? e).slice(0, 300) });
   }
-  return { name: c.name, message, errors, chunkTypes };
+  return { name: c.name, message, errors, chunkTypes, transient };
 }
 
 async function textCase(c) {
