@@ -13,7 +13,7 @@ import json.decoder
 import json.scanner
 import re
 import sys
-from typing import Any, Callable, Optional, cast
+from typing import Any, Callable, Final, Optional, cast
 
 from .builder import Boxed, Builder, Pairs, depth_of
 from .errors import IncompleteJSONError, ParseError
@@ -22,51 +22,52 @@ from .events import Boolean, Event, Null, Number, StringFragment
 
 __all__ = ["MAX_NUMBER_LENGTH", "STRING", "Lexer"]
 
-# States. Each names what the lexer expects next.
-_VALUE = 0  # any value: the root, after ':' or after ',' in an array
-_ARRAY_FIRST = 1  # after '[': a value or ']'
-_OBJECT_FIRST = 2  # after '{': a key or '}'
-_KEY = 3  # after ',' in an object: a key
-_COLON = 4  # after a key: ':'
-_AFTER_VALUE = 5  # after a member: ',' or the closing bracket
-_STRING = 6  # inside a string value
-_KEY_STRING = 7  # inside a key
-_NUMBER = 8  # inside a number (its text so far is kept)
-_LITERAL = 9  # inside true / false / null (its text so far is carried)
-_END = 10  # the root value is complete: only whitespace may follow
-_SEEK = 11  # lenient mode: prose before the first '{' or '['
-_THINK = 12  # lenient mode: inside a <think>...</think> block
-_TRAILER = 13  # lenient mode: after the root value, everything is ignored
-STRING = _STRING  # for the parser's fast path
+# States. Each names what the lexer expects next. (Module constants are Final: the compiled
+# build, mypyc, then inlines them rather than looking them up in the module's dict.)
+_VALUE: Final = 0  # any value: the root, after ':' or after ',' in an array
+_ARRAY_FIRST: Final = 1  # after '[': a value or ']'
+_OBJECT_FIRST: Final = 2  # after '{': a key or '}'
+_KEY: Final = 3  # after ',' in an object: a key
+_COLON: Final = 4  # after a key: ':'
+_AFTER_VALUE: Final = 5  # after a member: ',' or the closing bracket
+_STRING: Final = 6  # inside a string value
+_KEY_STRING: Final = 7  # inside a key
+_NUMBER: Final = 8  # inside a number (its text so far is kept)
+_LITERAL: Final = 9  # inside true / false / null (its text so far is carried)
+_END: Final = 10  # the root value is complete: only whitespace may follow
+_SEEK: Final = 11  # lenient mode: prose before the first '{' or '['
+_THINK: Final = 12  # lenient mode: inside a <think>...</think> block
+_TRAILER: Final = 13  # lenient mode: after the root value, everything is ignored
+STRING: Final = _STRING  # for the parser's fast path
 
 # These patterns match the empty string, so their match() never returns None.
 _AlwaysMatch = Callable[[str, int], "re.Match[str]"]
-_plain_run = cast(_AlwaysMatch, re.compile(r'[^"\\\x00-\x1f]*').match)
-_whitespace = cast(_AlwaysMatch, re.compile(r"[ \t\n\r]*").match)
+_plain_run: Final = cast(_AlwaysMatch, re.compile(r'[^"\\\x00-\x1f]*').match)
+_whitespace: Final = cast(_AlwaysMatch, re.compile(r"[ \t\n\r]*").match)
 # The longest prefix of the text that some valid number starts with; then the complete grammar.
-_number_prefix = cast(
+_number_prefix: Final = cast(
     _AlwaysMatch,
     re.compile(
         r"-?(?:(?:0|[1-9][0-9]*)(?:\.(?:[0-9]+(?:[eE][+-]?[0-9]*)?)?|[eE][+-]?[0-9]*)?)?"
     ).match,
 )
-_complete_number = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?").fullmatch
+_complete_number: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?").fullmatch
 # Digit runs that a one-digit run stands for in the number grammar (see _continue_number).
-_digit_runs = re.compile(r"[0-9]{2,}").sub
+_digit_runs: Final = re.compile(r"[0-9]{2,}").sub
 # A whole number, true, false or null; group 1 alone for an integer, 2 or 3 for a float, then
 # 4 true, 5 false, 6 null (read off Match.lastindex).
-_whole_scalar = re.compile(
+_whole_scalar: Final = re.compile(
     r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?|(true)|(false)|(null)"
 ).match
-_c_scanstring: Optional[Callable[[str, int, bool], tuple[str, int]]] = getattr(
+_c_scanstring: Final[Optional[Callable[[str, int, bool], tuple[str, int]]]] = getattr(
     json.decoder, "c_scanstring", None
 )
 # A separator in an array followed by a container: the bulk path reads on (see Lexer._bulk).
-_next_container = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[{\[])").match
-_hex4 = re.compile(r"[0-9a-fA-F]{4}").fullmatch
-_seek_root = re.compile(r"[{\[]|<think>").search
+_next_container: Final = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[{\[])").match
+_hex4: Final = re.compile(r"[0-9a-fA-F]{4}").fullmatch
+_seek_root: Final = re.compile(r"[{\[]|<think>").search
 
-_SIMPLE_ESCAPES = {
+_SIMPLE_ESCAPES: Final = {
     '"': '"',
     "\\": "\\",
     "/": "/",
@@ -76,18 +77,18 @@ _SIMPLE_ESCAPES = {
     "r": "\r",
     "t": "\t",
 }
-_LITERALS: dict[str, tuple[str, Any, type[Event]]] = {
+_LITERALS: Final[dict[str, tuple[str, Any, type[Event]]]] = {
     "t": ("true", True, Boolean),
     "f": ("false", False, Boolean),
     "n": ("null", None, Null),
 }
 #: Numbers longer than this many characters are a ParseError, however they are split.
-MAX_NUMBER_LENGTH = 10_000
+MAX_NUMBER_LENGTH: Final = 10_000
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 # The bulk path: values that start this far from the end of a delta are first offered to the
 # stdlib's C scanner; failed offers may cost at most this many times the delta.
 _BULK_MIN = 32
-_BULK_WASTE = 4
+_BULK_WASTE: Final = 4
 
 
 def _describe(char: str) -> str:
