@@ -90,13 +90,16 @@ def test_server_tools_are_activities_and_citations_a_sources_activity() -> None:
     search = [
         e for e in events if e["type"] == "ACTIVITY_SNAPSHOT" and e["activityType"] != "sources"
     ]
-    assert [e["content"]["status"] for e in search] == [
-        "in_progress",
-        "searching",
-        "completed",
-        "completed",
+    first = [e["content"] for e in search if e["content"]["toolCallId"] == "ws_1"]
+    assert [c["status"] for c in first] == ["in_progress", "searching", "completed", "completed"]
+    assert first[-1]["arguments"] == {"query": "life"}
+    second = [e["content"] for e in search if e["content"]["toolCallId"] == "ws_2"]
+    assert [(c["status"], c["arguments"]) for c in second] == [
+        ("in_progress", None),
+        ("in_progress", {"query": "the universe"}),  # its arguments arrived
+        ("failed", {"query": "the universe"}),
     ]
-    assert search[-1]["content"]["arguments"] == {"query": "life"}
+    assert len({e["messageId"] for e in search}) == 2  # one activity message per call
     cited = [e for e in events if e.get("activityType") == "sources"]
     assert [e["type"] for e in cited] == ["ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA"]
     assert cited[0]["content"]["sources"][0]["url"] == "https://example.com/a"
