@@ -5,7 +5,9 @@ partial value after each one (what a live UI does) and returns the final value �
 kept tight so the harness costs nothing per delta — and ``values(deltas)`` yields the partial
 value after each delta, for the correctness check (untimed).
 
-* **partialjson** — ``Parser.feed(delta)`` then ``Parser.value``;
+* **partialjson** — ``Parser.feed(delta)`` then ``Parser.value``, the build loaded
+  (``partialjson.COMPILED``); when that is the compiled build, **partialjson (pure Python)**
+  is the same on the pure-Python sources, side by side;
 * **jiter** — re-parses the buffer on every delta, ``jiter.from_json(buf,
   partial_mode="trailing-strings")`` (what the OpenAI and Anthropic SDK helpers do);
 * **pydantic** — ``TypeAdapter(Any).validate_json(buf, experimental_allow_partial=...)``, both
@@ -72,8 +74,15 @@ class Peer:
 # ---------------------------------------------------------------------------- ours
 
 
-def _partialjson() -> tuple[Run, Values]:
-    Parser = partialjson.Parser
+def _partialjson(pure: bool = False) -> tuple[Run, Values]:
+    if pure:
+        if not partialjson.COMPILED:
+            raise ImportError(name="partialjson itself is the pure-Python build here")
+        from .pure import parser_class
+
+        Parser = parser_class()
+    else:
+        Parser = partialjson.Parser
 
     def run(deltas: list[str]) -> Any:
         parser = Parser()
@@ -241,6 +250,13 @@ def _orjson() -> tuple[Run, None]:
 
 PEERS: list[Peer] = [
     Peer("partialjson", "partialjson-stream", "ours", "Parser.feed(d); .value", _partialjson),
+    Peer(
+        "partialjson (pure Python)",
+        "partialjson-stream",
+        "ours",
+        "the same, the pure-Python modules; timed when partialjson is the compiled build",
+        lambda: _partialjson(pure=True),
+    ),
     Peer(
         "jiter",
         "jiter",

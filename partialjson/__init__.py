@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+# First: it decides which build of the compiled modules loads (PARTIALJSON_PURE=1: the sources).
+from . import _build
 from .core.errors import IncompleteJSONError, ParseError
 from .core.events import (
     Boolean,
@@ -51,7 +53,18 @@ from .web.relay import arelay, encode_update, relay
 
 __version__ = "0.1.0"
 
+COMPILED: bool = _build.compiled()
+"""Whether the compiled build of the parser is loaded (``False``: the pure-Python build).
+
+The compiled build is optional: ``PARTIALJSON_COMPILE=1 pip install partialjson-stream``
+compiles the parser's modules from the same source with mypyc (it needs a C compiler). It
+behaves exactly as the pure-Python build, which stays the reference and the default; setting
+``PARTIALJSON_PURE=1`` in the environment loads the pure-Python modules even when the compiled
+ones are installed.
+"""
+
 __all__ = [
+    "COMPILED",
     "AsyncResponseStream",
     "Boolean",
     "Cancelled",

@@ -16,6 +16,7 @@ import partialjson
 
 #: Not classes or functions: nothing to attach a docstring to.
 NOT_DOCUMENTABLE = {
+    "COMPILED",  # a bool (its docstring, in the API reference, says which build is loaded)
     "Path",  # a type alias (tuple of keys and indexes), documented in the API reference's text
     "__version__",  # a string
 }

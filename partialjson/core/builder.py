@@ -33,14 +33,12 @@ from .events import (
 __all__ = ["Builder", "Pairs", "depth_of"]
 
 
-class Pairs(list):  # type: ignore[type-arg]
-    """A JSON object as the stdlib scanner read it, its ``(key, value)`` pairs in order.
-
-    The bulk path asks :mod:`json`'s C scanner for pairs rather than dicts so that a duplicate
-    key still yields both of its events, as the token-by-token path does.
-    """
-
-    __slots__ = ()
+#: A JSON object as the stdlib scanner read it, its ``(key, value)`` pairs in order (a ``list``
+#: subclass). The bulk path asks :mod:`json`'s C scanner for pairs rather than dicts so that a
+#: duplicate key still yields both of its events, as the token-by-token path does. Made by
+#: ``type()`` rather than a class statement because the compiled build (mypyc) cannot compile a
+#: subclass of ``list`` into this module.
+Pairs: type[list[Any]] = type("Pairs", (list,), {"__slots__": ()})
 
 
 class Boxed:
