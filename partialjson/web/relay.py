@@ -654,8 +654,9 @@ class _AsyncPump:
                     break
         except Exception as error:  # relayed as failed, without its message
             self._error = error
-        self._done = True
-        self._wake()
+        finally:  # also when cancelled: the sender must not wait for a reader that is gone
+            self._done = True
+            self._wake()
 
     def _wake(self) -> None:
         waiter = self._waiter
