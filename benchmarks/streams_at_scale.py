@@ -10,7 +10,9 @@ read the way a backend relays an answer to a browser::
 — SSE bytes → SSE decoder → provider adapter → lifecycle → typed view → relay. Starts are spread
 over the first 20 ms. Measured:
 
-* **CPU per delta** — process CPU time over the run / deltas delivered;
+* **CPU per delta** — process CPU time over the run / deltas delivered; and apart, what the
+  simulation costs alone (the same streams read bare, no partialjson: asyncio's timers and task
+  switches) and the difference, what partialjson's path costs;
 * **core load** — CPU time / wall time (1.0: the core is saturated);
 * **memory per stream** — resident memory at the busiest moment (sampled every 50 ms) minus
   before the streams started, / N;
@@ -87,21 +89,21 @@ async def _source(
 
 
 async def _one(
-    events: list[bytes], start: float, latencies: list[float], counts: list[int]
+    events: list[bytes], start: float, latencies: list[float], counts: list[int], bare: bool
 ) -> None:
     loop = asyncio.get_running_loop()
     clock = _Clock()
     seen = -1
-    async for chunk in partialjson.arelay(
-        partialjson.stream(_source(events, start, clock, counts), w.Form)
-    ):
+    source = _source(events, start, clock, counts)
+    chunks = source if bare else partialjson.arelay(partialjson.stream(source, w.Form))
+    async for chunk in chunks:
         if clock.index != seen:
             seen = clock.index
             latencies.append(loop.time() - clock.due)
         counts[1] += len(chunk)
 
 
-async def _run(n: int, seconds: float, cap: float) -> dict[str, Any]:
+async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     per_stream = max(2, int(seconds * RATE))
     # A form of about 4.5 characters per delta, so each stream lasts ``seconds``.
@@ -128,7 +130,7 @@ async def _run(n: int, seconds: float, cap: float) -> dict[str, Any]:
     cpu0, wall0 = time.process_time(), time.perf_counter()
     tasks = [
         asyncio.ensure_future(
-            _one(variants[i % VARIANTS], begin + rng.random() / RATE, latencies, counts)
+            _one(variants[i % VARIANTS], begin + rng.random() / RATE, latencies, counts, bare)
         )
         for i in range(n)
     ]
@@ -165,9 +167,10 @@ async def _run(n: int, seconds: float, cap: float) -> dict[str, Any]:
     }
 
 
-def run(n: int, seconds: float = 4.0, cap: float = 60.0) -> dict[str, Any]:
-    """One harness run of ``n`` streams of ``seconds`` each, in a fresh event loop."""
-    return asyncio.run(_run(n, seconds, cap))
+def run(n: int, seconds: float = 4.0, cap: float = 60.0, bare: bool = False) -> dict[str, Any]:
+    """One harness run of ``n`` streams of ``seconds`` each, in a fresh event loop (``bare``:
+    the simulation alone, the sources read with no partialjson at all)."""
+    return asyncio.run(_run(n, seconds, cap, bare))
 
 
 def streams_per_core(cpu_us_per_delta: float, load: float = 0.7) -> int:
@@ -182,23 +185,46 @@ def run_all(
     the rest of the suite left in the heap."""
     rows = []
     for n in counts:
-        command = [sys.executable, "-m", "benchmarks.streams_at_scale", str(n), str(seconds)]
-        done = subprocess.run(
-            [*command, str(cap)], capture_output=True, text=True, cwd=_ROOT, check=False
-        )
-        if done.returncode != 0:
-            raise RuntimeError(f"the {n}-stream run failed:\n{done.stderr}")
-        row = json.loads(done.stdout.strip().splitlines()[-1])
+        bare = _fresh(n, seconds, cap, bare=True)
+        row = _fresh(n, seconds, cap)
+        # What partialjson costs: the run's CPU less the simulation's own (timers, task switches),
+        # measured alone with the same streams. The total is what a server pays.
+        row["floor_us_per_delta"] = bare["cpu_us_per_delta"]
+        row["path_us_per_delta"] = row["cpu_us_per_delta"] - bare["cpu_us_per_delta"]
+        row["floor_p99_ms"] = bare["p99_ms"]
         log(format_row(row))
         rows.append(row)
     return rows
+
+
+def _fresh(n: int, seconds: float, cap: float, bare: bool = False) -> dict[str, Any]:
+    """One run in a fresh process."""
+    command = [sys.executable, "-m", "benchmarks.streams_at_scale", str(n), str(seconds), str(cap)]
+    done = subprocess.run(
+        [*command, *(["bare"] if bare else [])],
+        capture_output=True,
+        text=True,
+        cwd=_ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"the {n}-stream run failed:\n{done.stderr}")
+    row: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return row
 
 
 def format_row(row: dict[str, Any]) -> str:
     state = "OVERLOADED " if row["overloaded"] else ""
     return (
         f"{row['streams']:>6} streams: {state}{row['deltas']} deltas in {row['wall_s']:.1f} s, "
-        f"CPU {row['cpu_us_per_delta']:.1f} µs/delta, core load {row['core_load']:.2f} "
+        f"CPU {row['cpu_us_per_delta']:.1f} µs/delta"
+        + (
+            f" (partialjson {row['path_us_per_delta']:.1f}, the simulation alone "
+            f"{row['floor_us_per_delta']:.1f})"
+            if "path_us_per_delta" in row
+            else ""
+        )
+        + f", core load {row['core_load']:.2f} "
         f"(demand {row['demand_cores']:.2f} cores), {row['memory_per_stream_kib']:.1f} KiB/stream, "
         f"added latency p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms"
     )
@@ -213,5 +239,6 @@ def verdict(rows: list[dict[str, Any]]) -> Optional[str]:
     return None
 
 
-if __name__ == "__main__":  # one run, as run_all starts it: N seconds cap -> a JSON row
-    print(json.dumps(run(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]))))
+if __name__ == "__main__":  # one run, as run_all starts it: N seconds cap [bare] -> a JSON row
+    bare = sys.argv[4:5] == ["bare"]
+    print(json.dumps(run(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), bare)))

@@ -79,14 +79,27 @@ def test_closing_the_async_protocol_relay_cancels_the_response() -> None:
         ({"protocol": "graphql"}, ValueError),
         ({"protocol": "ag-ui", "max_rate": 5.0}, ValueError),
         ({"protocol": "ai-sdk", "store": partialjson.web.MemoryStore(), "key": "k"}, ValueError),
+        ({"protocol": "ag-ui", "key": "k"}, ValueError),  # a key without a store: never silent
+        ({"store": partialjson.web.MemoryStore()}, ValueError),
         ({"thread_id": "t"}, TypeError),  # a protocol's option without the protocol
     ],
 )
-def test_options_that_do_not_fit_the_protocol_are_refused(
+def test_options_that_do_not_fit_the_protocol_are_refused_when_called(
     options: dict[str, Any], error: type[Exception]
 ) -> None:
+    with pytest.raises(error):  # at the call, before the first event is asked for
+        partialjson.relay(partialjson.stream(chat(["[1]"])), **options)
+
+    async def main() -> None:
+        partialjson.arelay(partialjson.stream(_aiter(chat(["[1]"]))), **options)
+
     with pytest.raises(error):
-        next(iter(partialjson.relay(partialjson.stream(chat(["[1]"])), **options)))
+        asyncio.run(main())
+
+
+async def _aiter(items: list[Any]) -> AsyncIterator[Any]:
+    for item in items:
+        yield item
 
 
 def test_relay_response_serves_each_protocol_with_its_headers() -> None:

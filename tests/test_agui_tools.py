@@ -7,8 +7,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 import partialjson
 from partialjson.web.agui import ITEM_EVENT, agui_events
+from partialjson.web.aisdk import ui_message_stream
 
 from .js.cases import chat_tools, responses_call, sources
 from .test_agui import parsed
@@ -86,13 +90,16 @@ def test_server_tools_are_activities_and_citations_a_sources_activity() -> None:
     search = [
         e for e in events if e["type"] == "ACTIVITY_SNAPSHOT" and e["activityType"] != "sources"
     ]
-    assert [e["content"]["status"] for e in search] == [
-        "in_progress",
-        "searching",
-        "completed",
-        "completed",
+    first = [e["content"] for e in search if e["content"]["toolCallId"] == "ws_1"]
+    assert [c["status"] for c in first] == ["in_progress", "searching", "completed", "completed"]
+    assert first[-1]["arguments"] == {"query": "life"}
+    second = [e["content"] for e in search if e["content"]["toolCallId"] == "ws_2"]
+    assert [(c["status"], c["arguments"]) for c in second] == [
+        ("in_progress", None),
+        ("in_progress", {"query": "the universe"}),  # its arguments arrived
+        ("failed", {"query": "the universe"}),
     ]
-    assert search[-1]["content"]["arguments"] == {"query": "life"}
+    assert len({e["messageId"] for e in search}) == 2  # one activity message per call
     cited = [e for e in events if e.get("activityType") == "sources"]
     assert [e["type"] for e in cited] == ["ACTIVITY_SNAPSHOT", "ACTIVITY_DELTA"]
     assert cited[0]["content"]["sources"][0]["url"] == "https://example.com/a"
@@ -108,3 +115,23 @@ def test_items_are_custom_events() -> None:
 def run_source(name: str) -> list[dict[str, Any]]:
     stream = sources()[name]()
     return parsed(b"".join(agui_events(stream, heartbeat=None, run_id="r")))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    arguments=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+        max_leaves=12,
+    ).map(lambda v: json.dumps({"v": v}, ensure_ascii=False)),
+    seed=st.integers(0, 10**6),
+)
+def test_both_protocols_assemble_the_arguments_at_any_split(arguments: str, seed: int) -> None:
+    """The law: whatever the split, the raw deltas a client joins are the call's arguments."""
+    events = run(chat_tools([("call_1", "f", arguments)], seed))
+    assert assembled(events, "call_1") == arguments
+    stream = partialjson.stream(chat_tools([("call_1", "f", arguments)], seed))
+    sent = b"".join(ui_message_stream(stream, heartbeat=None)).decode().split("\n\n")
+    chunks = [json.loads(b[6:]) for b in sent if b.startswith("data: {")]
+    text = "".join(c["inputTextDelta"] for c in chunks if c["type"] == "tool-input-delta")
+    assert text == arguments

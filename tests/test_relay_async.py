@@ -183,3 +183,14 @@ def test_async_the_consuming_task_cancelled_while_it_reads_cancels_the_response(
         return response
 
     assert asyncio.run(main()).state is ResponseState.CANCELLED
+
+
+def test_async_a_reader_that_dies_of_a_cancellation_ends_the_relay_instead_of_hanging() -> None:
+    async def source() -> AsyncIterator[Any]:
+        yield PartialUpdate({"a": 1}, (("a",),))
+        raise asyncio.CancelledError  # e.g. something the source awaited was cancelled
+
+    async def main() -> list[bytes]:
+        return await asyncio.wait_for(collect(arelay(source(), heartbeat=0.05)), 5)
+
+    assert decoded(asyncio.run(main()))[-1] == ("failed", {"reason": "interrupted"})

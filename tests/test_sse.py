@@ -223,3 +223,11 @@ def test_a_10_mb_line_under_the_default_limit_decodes() -> None:
     chunks = [f"data: {payload}\n\n"[i : i + 65536] for i in range(0, 10_000_008, 65536)]
     events = decode(*chunks)
     assert len(events) == 1 and len(events[0].data) == 10_000_000
+
+
+@pytest.mark.parametrize("kind", [str, bytes])
+def test_an_empty_chunk_between_a_cr_and_its_lf_keeps_the_crlf_whole(kind: type) -> None:
+    chunks = ["data: a\r", "", "\ndata: b\n\n"]
+    decoder = SSEDecoder()
+    events = [e for c in chunks for e in decoder.feed(c if kind is str else c.encode())]
+    assert [e.data for e in events + decoder.close()] == ["a\nb"]

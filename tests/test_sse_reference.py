@@ -114,7 +114,7 @@ pieces = st.sampled_from(
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(pieces, max_size=60),
-    st.lists(st.integers(0, 2), max_size=60),
+    st.lists(st.integers(0, 3), max_size=60),
     st.booleans(),
     st.booleans(),
     st.integers(1, 40),
@@ -129,11 +129,14 @@ def test_the_decoder_agrees_with_the_spec_read_literally(
     max_event: int,
 ) -> None:
     text = ("\ufeff" if bom else "") + "".join(parts)
-    # chunks end between pieces (a CR and its LF, a field and its colon...) and inside them
-    points, end = [], len(text) - len("".join(parts))
+    # chunks end between pieces (a CR and its LF, a field and its colon...) and inside them,
+    # and a network read may be empty (3: an empty chunk between this piece and the next)
+    points, end, empty_after = [], len(text) - len("".join(parts)), set()
     for part, where in zip(parts, cuts):
         if where:
-            points.append(end + (len(part) if where == 1 else len(part) // 2))
+            points.append(end + (len(part) if where != 2 else len(part) // 2))
+            if where == 3:
+                empty_after.add(points[-1])
         end += len(part)
     reference = Reference(max_line, max_event)
     reference.run(text)
@@ -142,11 +145,17 @@ def test_the_decoder_agrees_with_the_spec_read_literally(
     body: Union[bytes, str] = text
     if as_bytes:
         body = text.encode()
+        empty_after = {len(text[:point].encode()) for point in empty_after}
         points = [len(text[:point].encode()) for point in points]
+    chunks = []
+    for chunk in cut(body, points):
+        chunks.append(chunk)
+        if sum(map(len, chunks)) in empty_after:
+            chunks.append(body[:0])
     events: list[ServerSentEvent] = []
     too_large = None
     try:
-        for chunk in cut(body, points):
+        for chunk in chunks:
             events += decoder.feed(chunk)
     except EventTooLarge as error:
         too_large = error.what

@@ -17,6 +17,7 @@ This module is not meant for compilation (a ``list`` subclass is not a native cl
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, Iterator, SupportsIndex, overload
 
 from .events import (
@@ -120,6 +121,9 @@ def _append_scalar(append: Callable[[Event], None], value: Any, path: Path) -> N
         append(Number(path, value))
 
 
+_BUILDING = threading.Lock()  # taken only by a list's first use, once per list
+
+
 class EventList(list):  # type: ignore[type-arg]
     """A ``list`` of events, some of them :class:`Deferred` until the list is first used."""
 
@@ -132,14 +136,16 @@ class EventList(list):  # type: ignore[type-arg]
     def _build(self) -> None:
         """Replace each :class:`Deferred` entry by its events (once)."""
         if self._deferred:
-            self._deferred = False
-            built: list[Event] = []
-            for entry in list.__iter__(self):
-                if type(entry) is Deferred:
-                    entry.build(built)
-                else:
-                    built.append(entry)
-            list.__setitem__(self, slice(None), built)
+            with _BUILDING:  # a second thread reading meanwhile waits for the whole list
+                if self._deferred:
+                    built: list[Event] = []
+                    for entry in list.__iter__(self):
+                        if type(entry) is Deferred:
+                            entry.build(built)
+                        else:
+                            built.append(entry)
+                    list.__setitem__(self, slice(None), built)
+                    self._deferred = False
 
     # Reading.
 

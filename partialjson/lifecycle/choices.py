@@ -138,6 +138,39 @@ def _as_path(path: Union[str, Path, None]) -> Path:
     return tuple(int(part) if part.isdigit() else part for part in path.split("."))
 
 
+class TextPieces:
+    """Text that arrives in pieces, read whole after every piece: a read joins only the pieces
+    added since the last one (the joined text is grown in place while nothing else holds it).
+
+    >>> text = TextPieces()
+    >>> text.append("Hel"); text.append("lo")
+    >>> text.joined(), bool(text)
+    ('Hello', True)
+    """
+
+    __slots__ = ("_joined", "_new", "_received")
+
+    def __init__(self) -> None:
+        self._joined = ""
+        self._new: list[str] = []
+        self._received = False  # a piece came, even an empty one (an empty refusal refuses)
+
+    def append(self, piece: str) -> None:
+        self._new.append(piece)
+        self._received = True
+
+    def joined(self) -> str:
+        if self._new:
+            joined, self._joined = self._joined, ""  # one reference left: += extends in place
+            joined += "".join(self._new)
+            self._new.clear()
+            self._joined = joined
+        return self._joined
+
+    def __bool__(self) -> bool:
+        return self._received
+
+
 class ChoiceResult:
     """One choice of a response (Chat Completions can stream several; the others have one):
     its text, partial and final value, state, tool calls, ``status()``, ``issues`` and ``items``.
@@ -163,9 +196,9 @@ class ChoiceResult:
         # Untyped answers: the open string's path and how much of it the value shows (one
         # string at most is open), so that its closing quote is not mistaken for a change.
         self._open_string: Optional[tuple[Path, int]] = None
-        self._text: list[str] = []
-        self._refusal: list[str] = []
-        self._reasoning: list[str] = []
+        self._text = TextPieces()
+        self._refusal = TextPieces()
+        self._reasoning = TextPieces()
         self._calls: dict[Hashable, ToolCallStream] = {}
         self.tool_calls: list[ToolCall] = []
         #: Citations and annotations of the answer's text, as the provider gave them.
@@ -182,17 +215,17 @@ class ChoiceResult:
     @property
     def text(self) -> str:
         """The answer's text so far, exactly as received."""
-        return "".join(self._text)
+        return self._text.joined()
 
     @property
     def refusal(self) -> str:
         """The refusal's text so far."""
-        return "".join(self._refusal)
+        return self._refusal.joined()
 
     @property
     def reasoning(self) -> str:
         """The reasoning text so far (thinking and summaries), never part of the answer."""
-        return "".join(self._reasoning)
+        return self._reasoning.joined()
 
     @property
     def server_tool_calls(self) -> list[ToolCall]:

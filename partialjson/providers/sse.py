@@ -179,12 +179,14 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             self._started = True
             if text.startswith("\ufeff"):
                 text = text[1:]
+        if not text:  # an empty chunk: a CR ending the last one still waits for its LF
+            return events
         if self._pending_cr:
             self._pending_cr = False
             if text.startswith("\n"):
                 text = text[1:]  # the second half of a CRLF split across chunks
-        if not text:
-            return events
+                if not text:
+                    return events
         if "\r" in text:  # CR and CRLF end lines as LF does: one kind of line end from here
             # A CR ending the chunk ends its line: a LF starting the next one belongs to it.
             self._pending_cr = text.endswith("\r")

@@ -251,6 +251,11 @@ class AGUIWriter(UpdateMapper["BaseEvent"]):
         self._server: dict[str, tuple[Optional[str], int]] = {}  # status and size shown
         self._sources_sent = False
 
+    def events(self, update: Update) -> list[BaseEvent]:
+        """The AG-UI events for one update (none for what a browser must not see): the
+        ``ag-ui-protocol`` models :meth:`items` returns, by their protocol's name."""
+        return self.items(update)
+
     # the sans-I/O interface of partialjson.web.protocols.drive
 
     def feed(self, update: Update) -> list[bytes]:

@@ -26,6 +26,10 @@ wrote. Three things can make that text wrong, and each has a rule:
   :meth:`ToolArgs.remainder`);
 * a moderator or held fields: raw text cannot be moderated, so no argument text streams; the
   moderated arguments go out whole at release.
+
+Both protocols key a call by its id: a call whose id is missing streams nothing until it has
+one (the release then corrects it), and calls that share an id (a
+:class:`~partialjson.ToolCallIdIssue` ``duplicate_id``) cannot be told apart by a client.
 """
 
 from __future__ import annotations

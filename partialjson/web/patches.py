@@ -192,16 +192,33 @@ class _Token:
 _ABSENT: Any = object()
 
 
+_MODEL_CLASSES: dict[type, bool] = {}
+
+
+def _is_model(cls: type) -> bool:
+    """Whether instances of ``cls`` are pydantic models. ``isinstance(x, BaseModel)`` costs ten
+    times a plain ``isinstance`` (pydantic's metaclass hooks it), and it is asked per level of
+    every changed path: asked once per class instead (a bounded cache)."""
+    known = _MODEL_CLASSES.get(cls)
+    if known is None:
+        if len(_MODEL_CLASSES) >= 1024:
+            _MODEL_CLASSES.clear()
+        known = _MODEL_CLASSES[cls] = issubclass(cls, BaseModel)
+    return known
+
+
 def _child(node: Any, key: Union[str, int]) -> Any:
     """The member ``key`` of a live node (dict, list, partial model), or ``_ABSENT``."""
-    if isinstance(node, BaseModel):  # the typed view's nodes: first (and no ABC check)
-        if isinstance(key, str):
-            attribute = _attributes(type(node)).get(key, key)
-            return node.__dict__.get(attribute, _ABSENT)
-        return _ABSENT
     if isinstance(node, list):
         if isinstance(key, int) and 0 <= key < len(node):
             return node[key]
+        return _ABSENT
+    if type(node) is dict:
+        return node.get(key, _ABSENT) if isinstance(key, str) else _ABSENT
+    if _is_model(type(node)):
+        if isinstance(key, str):
+            attribute = _attributes(node.__class__).get(key, key)
+            return node.__dict__.get(attribute, _ABSENT)
         return _ABSENT
     if isinstance(node, Mapping):
         return node.get(key, _ABSENT) if isinstance(key, str) else _ABSENT
@@ -285,7 +302,13 @@ class PatchEncoder:
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
                 self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return
-            if not _has(mirror, key):
+            if type(mirror) is dict:  # the mirror's containers are our own dicts and lists
+                has = key in mirror
+            elif type(mirror) is list:
+                has = type(key) is int and 0 <= key < len(mirror)
+            else:
+                has = False
+            if not has:
                 if isinstance(mirror, (dict, list)) and _can_add(mirror, key):
                     self._add(mirror, key, live_child, path[: depth + 1], ops, complete)
                 else:
@@ -440,14 +463,6 @@ def _share(live: Any, plain: Any) -> Any:
     return root[0]
 
 
-def _has(mirror: Any, key: Union[str, int]) -> bool:
-    if isinstance(mirror, dict):
-        return key in mirror
-    if isinstance(mirror, list):
-        return isinstance(key, int) and 0 <= key < len(mirror)
-    return False
-
-
 def _can_add(mirror: Any, key: Union[str, int]) -> bool:
     if isinstance(mirror, list):
         return isinstance(key, int) and key == len(mirror)
@@ -455,7 +470,7 @@ def _can_add(mirror: Any, key: Union[str, int]) -> bool:
 
 
 def _is_container(value: Any) -> bool:
-    return isinstance(value, (dict, list, Mapping, BaseModel))
+    return isinstance(value, (dict, list)) or _is_model(type(value)) or isinstance(value, Mapping)
 
 
 def apply_patch(document: Any, ops: Iterable[Mapping[str, Any]]) -> Any:

@@ -396,16 +396,35 @@ def relay(
     id: 5 | event: field_completed | data: {"path":"","choice":0}
     id: 6 | event: completed | data: {"value":{"a":"xy"},"reason":"stop"}
     """
+    # Checked here, when called: the relay itself is a generator, which would raise only at
+    # its first event.
     if protocol != "partialjson" or options:  # another wire format: its encoder
         from .protocols import protocol_stream
 
-        yield from protocol_stream(
+        _native_only(protocol, key)
+        return protocol_stream(
             protocol, updates, heartbeat=heartbeat, max_rate=max_rate, moderation=moderation,
             hold_until_complete=hold_until_complete, store=store, **options
         )  # fmt: skip
-        return
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
+    return _relay(updates, heartbeat, max_rate, moderation, hold_until_complete, store, key)
+
+
+def _native_only(protocol: str, key: Optional[str]) -> None:
+    if key is not None:
+        raise ValueError(f"key is for the native protocol's store; {protocol} does not take one")
+
+
+def _relay(
+    updates: Iterable[Update],
+    heartbeat: Optional[float],
+    max_rate: Optional[float],
+    moderation: Optional[Moderator],
+    hold_until_complete: Iterable[str],
+    store: Optional[ReplayStore],
+    key: Optional[str],
+) -> Iterator[bytes]:
     writer = RelayWriter(
         max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
     )
@@ -495,7 +514,7 @@ async def _acancel(updates: Any) -> None:
             logger.debug("cancelling the relayed stream raised", exc_info=True)
 
 
-async def arelay(
+def arelay(
     updates: AsyncIterable[Update],
     *,
     heartbeat: Optional[float] = 15.0,
@@ -525,18 +544,25 @@ async def arelay(
     if protocol != "partialjson" or options:  # another wire format: its encoder
         from .protocols import aprotocol_stream
 
-        encoded = aprotocol_stream(
+        _native_only(protocol, key)
+        return aprotocol_stream(
             protocol, updates, heartbeat=heartbeat, max_rate=max_rate, moderation=moderation,
             hold_until_complete=hold_until_complete, store=store, **options
         )  # fmt: skip
-        try:
-            async for chunk in encoded:
-                yield chunk
-        finally:  # closed early: the encoder cancels the response
-            await encoded.aclose()  # type: ignore[attr-defined]
-        return
     if (store is None) != (key is None):
         raise ValueError("a store needs a key, and a key a store")
+    return _arelay(updates, heartbeat, max_rate, moderation, hold_until_complete, store, key)
+
+
+async def _arelay(
+    updates: AsyncIterable[Update],
+    heartbeat: Optional[float],
+    max_rate: Optional[float],
+    moderation: Optional[Moderator],
+    hold_until_complete: Iterable[str],
+    store: Optional[Any],
+    key: Optional[str],
+) -> AsyncIterator[bytes]:
     writer = RelayWriter(
         max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
     )
@@ -628,8 +654,9 @@ class _AsyncPump:
                     break
         except Exception as error:  # relayed as failed, without its message
             self._error = error
-        self._done = True
-        self._wake()
+        finally:  # also when cancelled: the sender must not wait for a reader that is gone
+            self._done = True
+            self._wake()
 
     def _wake(self) -> None:
         waiter = self._waiter

@@ -157,7 +157,9 @@ class RelayEventUpdates:
             parent, key = parent[key], part
         value = op["value"]
         if op["op"] == "append":
-            parent[key] = parent[key] + value
+            grown, parent[key] = parent[key], None  # one reference left: += extends in place
+            grown += value
+            parent[key] = grown
         elif isinstance(parent, list) and key == len(parent):
             parent.append(value)
         else:

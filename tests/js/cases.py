@@ -114,6 +114,7 @@ def responses_call(
 def with_server_tool_and_sources() -> list[dict[str, Any]]:
     """A Responses answer that ran a web search and cites a page and a file."""
     search = {"id": "ws_1", "type": "web_search_call", "status": "in_progress"}
+    failing = {"id": "ws_2", "type": "web_search_call", "status": "in_progress"}
     url = {"type": "url_citation", "url": "https://example.com/a", "title": "A", "start_index": 0}
     file = {"type": "file_citation", "file_id": "file_1", "filename": "notes.pdf", "index": 3}
     text = '{"answer": "forty-two", "rows": [1, 2, 3]}'
@@ -126,6 +127,12 @@ def with_server_tool_and_sources() -> list[dict[str, Any]]:
             "type": "response.output_item.done",
             "output_index": 0,
             "item": {**search, "status": "completed", "action": {"query": "life"}},
+        },
+        {"type": "response.output_item.added", "output_index": 1, "item": failing},
+        {
+            "type": "response.output_item.done",
+            "output_index": 1,
+            "item": {**failing, "status": "failed", "action": {"query": "the universe"}},
         },
     ]
     for piece in split(text, 7):
