@@ -65,6 +65,10 @@ from .lexer import STRING, Lexer
 __all__ = ["Parser", "loads"]
 
 
+class _Undecided:
+    """No delta has this type: until the first one, feed() checks every delta."""
+
+
 class Parser:
     """An incremental JSON parser that does O(delta) work per delta.
 
@@ -123,6 +127,7 @@ class Parser:
             multiple_values=multiple_values,
         )
         self._input: Optional[type] = None  # str or bytes, fixed by the first non-empty feed
+        self._plain_text: type = _Undecided  # str once it is fixed to str: taken as it is
         self._decoder: Optional[codecs.IncrementalDecoder] = None
         self._error: Optional[ParseError] = None
         self._closed = False
@@ -137,10 +142,7 @@ class Parser:
         A live view: objects and arrays are updated in place by later feeds. Reading it costs
         O(text received since the last read).
         """
-        builder = self._builder
-        if builder.stale:
-            builder.refresh()
-        return builder.root
+        return self._builder.root
 
     @property
     def done(self) -> bool:
@@ -164,7 +166,8 @@ class Parser:
         """
         if self._halted:
             self._refuse()
-        text = delta if type(delta) is str and self._input is str else self._text_of(delta)
+        # A str once the input is fixed to str (no cast() call: this runs for every delta).
+        text: str = delta if type(delta) is self._plain_text else self._text_of(delta)  # type: ignore[assignment]
         if not text:
             return []
         lexer = self._lexer
@@ -222,6 +225,8 @@ class Parser:
             return ""
         if self._input is None:
             self._input = kind
+            if kind is str:
+                self._plain_text = str
         elif kind is not self._input:
             raise TypeError(
                 f"feed() got {kind.__name__} after {self._input.__name__}: feed one parser "
