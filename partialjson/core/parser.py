@@ -26,18 +26,22 @@ decided yet: the first characters of ``true`` / ``false`` / ``null``, of an esca
 new text alone is scanned: a number fed one character at a time costs O(length).
 
 When a delta holds whole values (a 64 KiB network chunk), each container that starts in it is
-first offered to the stdlib's C scanner (``json.scanner``); if it reads the container whole,
-the builder walks the result once to emit exactly the events the token-by-token path would
-have. If it cannot (the container is cut by the end of the delta, invalid, or too deep), the
-token-by-token path takes over at that bracket, with its exact events and error positions, and
-offers the members in turn; what failed offers may cost is bounded by a small multiple of the
-delta.
+first offered to the stdlib's C scanner (``json.scanner``); if it reads the container whole, the
+value is attached as it is, and so are the array members after it that the scanner reads whole,
+one C call each. Their events, exactly those the token-by-token path would have emitted, are
+built from those values only when the list ``feed()`` returned is first used
+(:mod:`partialjson.core.eventlist`): a caller who only reads the value never pays for them. If
+the scanner cannot read a container (it is cut by the end of the delta, invalid, or too deep),
+the token-by-token path takes over at that bracket, with its exact events and error positions,
+and offers the members in turn; what failed offers may cost is bounded by a small multiple of
+the delta. Long string text with escapes goes to the stdlib's C decoder
+(``json.decoder.scanstring``) in the same way, up to an escape the end of the delta may cut.
 
-The partial value is *live*: objects and arrays are built in place as they arrive, so reading
-:attr:`Parser.value` costs nothing but appending the new text of the one string still growing
-to its slot (in place: CPython resizes a string nothing else references). The flip side is
-that the value returned is mutated by later feeds; take ``copy.deepcopy(parser.value)`` for a
-snapshot.
+The partial value is *live*: objects and arrays are built in place as they arrive, and the feed
+that extends the one string still growing appends the new text to its slot (in place: CPython
+resizes a string nothing else references), so reading :attr:`Parser.value` costs nothing. The
+flip side is that the value returned is mutated by later feeds; take
+``copy.deepcopy(parser.value)`` for a snapshot.
 
 The partial value only grows. A container appears as soon as it opens, a key as soon as its
 value starts; a string appears at its opening quote and grows, but never shows half an escape;
@@ -140,7 +144,7 @@ class Parser:
         """The best-effort value of everything received so far (``None`` before it starts).
 
         A live view: objects and arrays are updated in place by later feeds. Reading it costs
-        O(text received since the last read).
+        O(1): each feed has already put its text in place.
         """
         return self._builder.root
 
