@@ -137,3 +137,24 @@ def test_the_law_holds_for_views_the_relay_cannot_follow_by_key(points: list[int
     # the partial view's attribute is not the JSON key: the value is re-sent from its parent
     text = json.dumps({"firstName": "Ada Lovelace", "tags": ["math", "poetry"]})
     check_law(cut(text, points), Aliased)
+
+
+def test_the_mirror_never_holds_the_views_growing_string() -> None:
+    # CPython grows a string in place only while nothing else holds it: a mirror sharing the
+    # view's string would make every delta copy the whole text (O(length) per delta).
+    from partialjson import TypedParser
+    from partialjson.web.patches import PatchEncoder
+
+    class Doc(BaseModel):
+        body: str
+
+    parser, encoder = TypedParser(Doc), PatchEncoder()
+    sent = []
+    for delta in ['{"body": "', "ab", "cd", "ef", '"}']:
+        parser.feed(delta)
+        sent += encoder.encode(parser.partial, parser.changed)
+        shown = parser.partial.body if "body" in parser.partial.model_fields_set else ""
+        if len(shown) > 1:  # (shorter strings are shared singletons anyway)
+            assert encoder.value["body"] == shown
+            assert encoder.value["body"] is not shown
+    assert [op["op"] for op in sent].count("append") >= 2

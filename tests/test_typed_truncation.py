@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from typing import List
+from typing import Any, List
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from partialjson import IncompleteJSONError, ParseError, Parser, TypedParser
 
@@ -57,3 +57,30 @@ def test_bytes_split_inside_characters_stream_whole_characters() -> None:
             seen.append(parser.partial.text)
     assert "naïve café ☕ 𝄞" in seen and all("\ufffd" not in text for text in seen)
     assert parser.finish().text == "naïve café ☕ 𝄞"
+
+
+def test_a_bom_split_anywhere_and_positions_after_it() -> None:
+    data = b"\xef\xbb\xbf" + '{"text": 1, "tags": ["ü"]}'.encode()
+    for cut in range(len(data) + 1):
+        parser = TypedParser(Note)
+        parser.feed(data[:cut])
+        parser.feed(data[cut:])
+        with pytest.raises(ValidationError) as info:
+            parser.finish()
+        assert info.value.positions == {("text",): 9}  # type: ignore[attr-defined]
+        assert [issue.position for issue in parser.issues] == [9]  # characters, BOM not counted
+
+
+@pytest.mark.parametrize(
+    "received", ['{"text": "a\ud800"}', b'{"text": "a\xed\xa0\x80"}'], ids=["str", "bytes"]
+)
+def test_lone_surrogates_fail_as_validate_json_of_the_text(received: Any) -> None:
+    """The text is validated, not its bytes: pydantic reads surrogates differently in each."""
+    text = received if isinstance(received, str) else received.decode("utf-8", "surrogatepass")
+    with pytest.raises(ValidationError) as expected:
+        TypeAdapter(Note).validate_json(text)
+    parser = TypedParser(Note)
+    parser.feed(received)
+    with pytest.raises(ValidationError) as info:
+        parser.finish()
+    assert info.value.errors() == expected.value.errors()

@@ -65,13 +65,13 @@ class Builder:
             self.containers.append(self.root)
             self.keys.append(0)
 
-        # The growing string (value or key). Its text is ``joined`` (what its slot holds)
-        # followed by the ``pending`` pieces. ``stale`` says the slot is behind.
+        # The growing string (value or key). Its text is ``joined`` (what its slot holds, the
+        # text of earlier deltas) followed by the ``pending`` pieces of this delta (for a key,
+        # all its pieces).
         self.pending: list[str] = []
         self.joined = ""
         self.string_path: Path = ()
         self.string_attached = False
-        self.stale = False
         self.number_shown = False  # partial_numbers: an unfinished number has a slot
 
     # ------------------------------------------------------------------ slots
@@ -169,7 +169,6 @@ class Builder:
         """A string value opened: it appears at once, as ``""``, and grows."""
         keys = self.keys
         self.string_path = tuple(keys)
-        self.joined = ""
         self.string_attached = attached = self.partial_strings
         if attached:  # attach(""), inlined
             containers = self.containers
@@ -182,84 +181,73 @@ class Builder:
             else:
                 self.root = ""
 
+    def grew(self, events: list[Event]) -> None:
+        """The delta ended inside a string value: report its new text (the pending pieces,
+        possibly none when the string just opened) and show it."""
+        pending = self.pending
+        fragment = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        self.grow(fragment, events)
+
+    def grow(self, fragment: str, events: list[Event]) -> None:
+        """The open string value grew by ``fragment``: report it, and extend its slot.
+
+        In O(len(fragment)): CPython resizes a ``str`` in place on ``s += t`` when nothing
+        else references ``s``, so the slot and the attribute let go of it first. A caller
+        still holding the previous string (a previous read) only costs a copy, never a wrong
+        value.
+        """
+        events.append(StringFragment(self.string_path, fragment))
+        if not fragment:
+            return
+        joined = self.joined
+        self.joined = ""
+        if self.string_attached:
+            containers = self.containers
+            if containers:
+                top = containers[-1]
+                key = self.keys[-1]
+                top[key] = ""
+                joined += fragment
+                top[key] = joined
+            else:
+                self.root = ""
+                joined += fragment
+                self.root = joined
+        else:
+            joined += fragment
+        self.joined = joined
+
     def end_string(self, events: list[Event]) -> None:
         pending = self.pending
-        if self.joined or len(pending) != 1:
-            string = self._extend()
-        else:  # the whole string arrived in one piece: the common case for short strings
-            string = pending[0]
-            pending.clear()
-        self.joined = ""
-        self.stale = False
-        if self.string_attached:
-            self.set_slot(string)
+        string = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        containers = self.containers
+        joined = self.joined
+        if joined:  # it grew over several deltas: extend what was shown, in place
+            self.joined = ""
+            if string:
+                if self.string_attached:
+                    self.set_slot("")
+                joined += string
+            string = joined
+        if containers:
+            top = containers[-1]
+            if self.string_attached or type(top) is dict:
+                top[self.keys[-1]] = string
+            else:
+                top.append(string)
         else:
-            self.attach(string)
+            self.root = string
         events.append(String(self.string_path, string))
 
     def end_key(self, events: list[Event]) -> None:
         pending = self.pending
         key = pending[0] if len(pending) == 1 else "".join(pending)
         pending.clear()
-        self.key(key, events)
-
-    def grew(self, seen: int, events: list[Event]) -> None:
-        """The delta ended inside a string value: report its new text, mark its slot stale.
-
-        ``seen`` is how many pending pieces earlier deltas already reported.
-        """
-        pending = self.pending
-        fragment = "".join(pending[seen:])
-        del pending[seen:]
-        pending.append(fragment)
-        events.append(StringFragment(self.string_path, fragment))
-        self.stale = self.partial_strings
-
-    def refresh(self) -> None:
-        """Bring the growing string's slot up to date, in O(new text).
-
-        The hot path of a live form's read: :meth:`_extend` inlined (see there why the slot and
-        the attribute let go of the string before it grows).
-        """
-        self.stale = False
-        pending = self.pending
-        if not pending:
-            return
-        tail = pending[0] if len(pending) == 1 else "".join(pending)
-        pending.clear()
-        joined = self.joined
-        self.joined = ""
-        if self.containers:
-            top = self.containers[-1]
-            key = self.keys[-1]
-            top[key] = ""
-            joined += tail
-            top[key] = joined
-        else:
-            self.root = ""
-            joined += tail
-            self.root = joined
-        self.joined = joined
-
-    def _extend(self) -> str:
-        """``joined`` plus the pending pieces, appended in place when CPython can.
-
-        CPython resizes a ``str`` in place on ``s += t`` when nothing else references ``s``:
-        so the slot and the attribute let go of it first. A caller still holding the string
-        (a previous read) only costs a copy, never a wrong value.
-        """
-        pending = self.pending
-        if not pending:
-            return self.joined
-        tail = pending[0] if len(pending) == 1 else "".join(pending)
-        pending.clear()
-        joined = self.joined
-        self.joined = ""
-        if self.string_attached:
-            self.set_slot("")
-        joined += tail
-        self.joined = joined
-        return joined
+        keys = self.keys
+        keys[-1] = key
+        events.append(MapKey(tuple(keys[:-1]), key))
 
     # ------------------------------------------------------------------ the bulk path
 

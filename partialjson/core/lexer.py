@@ -18,20 +18,21 @@ from typing import Any, Callable, Final, Optional, cast
 from .builder import Boxed, Builder, Pairs, depth_of
 from .errors import IncompleteJSONError, ParseError
 from .eventlist import EventList
-from .events import Boolean, Event, Null, Number, StringFragment
+from .events import Boolean, Event, Null, Number
 
 __all__ = ["MAX_NUMBER_LENGTH", "STRING", "Lexer"]
 
 # States. Each names what the lexer expects next. (Module constants are Final: the compiled
 # build, mypyc, then inlines them rather than looking them up in the module's dict.)
-_VALUE: Final = 0  # any value: the root, after ':' or after ',' in an array
-_ARRAY_FIRST: Final = 1  # after '[': a value or ']'
-_OBJECT_FIRST: Final = 2  # after '{': a key or '}'
-_KEY: Final = 3  # after ',' in an object: a key
-_COLON: Final = 4  # after a key: ':'
-_AFTER_VALUE: Final = 5  # after a member: ',' or the closing bracket
-_STRING: Final = 6  # inside a string value
-_KEY_STRING: Final = 7  # inside a key
+# The scanner tests them in this order, most with one comparison (`state <= _KEY_STRING`).
+_STRING: Final = 0  # inside a string value
+_KEY_STRING: Final = 1  # inside a key
+_VALUE: Final = 2  # any value: the root, after ':' or after ',' in an array
+_ARRAY_FIRST: Final = 3  # after '[': a value or ']'
+_OBJECT_FIRST: Final = 4  # after '{': a key or '}'
+_KEY: Final = 5  # after ',' in an object: a key
+_COLON: Final = 6  # after a key: ':'
+_AFTER_VALUE: Final = 7  # after a member: ',' or the closing bracket
 _NUMBER: Final = 8  # inside a number (its text so far is kept)
 _LITERAL: Final = 9  # inside true / false / null (its text so far is carried)
 _END: Final = 10  # the root value is complete: only whitespace may follow
@@ -211,6 +212,7 @@ class Lexer:
         self.bulk_waste = 0  # characters the C scanner read in vain during this delta
         self.deferred = False  # this delta's events hold Deferred entries (the bulk path)
         self.bulk_refused = -1  # where in this delta the C scanner last failed
+        self.bulk_delta = -1  # the delta they are about (its end offset, self.fed)
 
     # ------------------------------------------------------------------ queries
 
@@ -233,24 +235,248 @@ class Lexer:
     # ------------------------------------------------------------------ feeding
 
     def feed(self, text: str) -> list[Event]:
-        """Consume a non-empty delta and return the events it caused."""
+        """Consume a non-empty delta and return the events it caused.
+
+        One loop over the delta, dispatching on the state. It is long on purpose: this is the
+        hot path, and keeping the common transitions inline, on local names, is what keeps a
+        token-sized delta near a microsecond. Rare transitions are methods.
+        """
         max_size = self.max_size
         if max_size is not None and self.fed + len(text) > max_size:
             return self._refuse_oversize(text, max_size)
         events: list[Event] = []
         base = self.fed
-        self.fed += len(text)
-        self.bulk_waste = 0
-        self.bulk_refused = -1
+        self.fed = base + len(text)
         try:
-            self._scan(text, base, events)
+            builder = self.builder
+            closers = self.closers
+            pending = builder.pending
+            state = self.state
+            buf = text
+            i = 0
+            if state == _NUMBER:
+                i = self._continue_number(text, base, events)
+                state = self.state
+            elif self.carry:
+                buf = self.carry + text
+                base -= len(self.carry)
+                self.carry = ""
+            n = len(buf)
+            string_new = False
+            decode_in_c = True  # until the C decoder makes no progress in this delta
+            try:
+                while i < n:
+                    if state <= _KEY_STRING:  # _STRING or _KEY_STRING
+                        j = _plain_run(buf, i).end()
+                        if j > i:
+                            pending.append(buf[i:j])
+                            i = j
+                            if i == n:
+                                break
+                        c = buf[i]
+                        if c == '"':
+                            i += 1
+                            if state == _KEY_STRING:
+                                builder.end_key(events)
+                                # Take the usual `": "` at once rather than by another dispatch.
+                                if i < n and buf[i] == ":":
+                                    i += 1
+                                    state = _VALUE
+                                    if i < n and buf[i] == " ":
+                                        i += 1
+                                else:
+                                    state = _COLON
+                                continue
+                            string_new = False
+                            builder.end_string(events)
+                            state = _AFTER_VALUE if closers else self._after_root()
+                        elif c == "\\":
+                            if decode_in_c and n - i >= _BULK_MIN:
+                                # Much text (with escapes) left: the stdlib's C decoder takes it.
+                                j = self._decode_run(buf, i)
+                                if j > i:
+                                    i = j
+                                    continue
+                                decode_in_c = False  # no progress: not again in this delta
+                            j = self._unescape(buf, i, base)
+                            if j < 0:
+                                self.carry = buf[i:]
+                                break
+                            i = j
+                        else:
+                            raise self._fail(
+                                f"Invalid control character {_describe(c)} in string", buf, i, base
+                            )
+                        continue
+
+                    # Every other state skips whitespace first (a carried literal never starts
+                    # with it, and prose skipped in lenient mode may lose it harmlessly).
+                    c = buf[i]
+                    if c in " \n\t\r":
+                        i = _whitespace(buf, i).end()
+                        if i == n:
+                            break
+                        c = buf[i]
+
+                    if state == _AFTER_VALUE:
+                        i += 1
+                        if c == ",":
+                            # Take the usual `, "` (or `, `) at once, not by another dispatch.
+                            if i < n and buf[i] == " ":
+                                i += 1
+                            if closers[-1] == "]":
+                                builder.next_index()
+                                state = _VALUE
+                            elif i < n and buf[i] == '"':
+                                self.token_start = base + i
+                                i += 1
+                                state = _KEY_STRING
+                            else:
+                                state = _KEY
+                        elif c == closers[-1]:
+                            closers.pop()
+                            builder.close(events)
+                            state = _AFTER_VALUE if closers else self._after_root()
+                        else:
+                            raise self._fail(
+                                f"Expecting ',' delimiter or '{closers[-1]}', found {_describe(c)}",
+                                buf,
+                                i - 1,
+                                base,
+                            )
+                        continue
+
+                    if state <= _ARRAY_FIRST or state == _LITERAL:  # (not a string state here)
+                        # A value starts here, or a literal carried from the last delta goes on
+                        # (then c is its first character, never whitespace).
+                        if c == '"':
+                            # A string value starts: it appears at once, as "", and grows.
+                            self.token_start = base + i
+                            i += 1
+                            builder.start_string()
+                            string_new = True
+                            state = _STRING
+                        elif c == "{" or c == "[":
+                            if len(closers) >= self.max_depth:
+                                raise self._fail(
+                                    f"Nesting deeper than max_depth={self.max_depth}", buf, i, base
+                                )
+                            if n - i >= _BULK_MIN and self.scan_once is not None:
+                                j = self._bulk(buf, i, events)
+                                if j > 0:
+                                    i = j
+                                    state = _AFTER_VALUE if closers else self._after_root()
+                                    continue
+                            i += 1
+                            builder.open(c == "{", events)
+                            if c == "{":
+                                closers.append("}")
+                                state = _OBJECT_FIRST
+                            else:
+                                closers.append("]")
+                                state = _ARRAY_FIRST
+                        elif c in "-0123456789tfn":
+                            m = _whole_scalar(buf, i)
+                            kind = m.lastindex if m else None
+                            j = m.end() if m else n
+                            if (
+                                kind is None
+                                or (kind <= 3 and (j == n or buf[j] in "0123456789.eE+-"))
+                                or j - i > MAX_NUMBER_LENGTH
+                            ):
+                                # Unfinished (or invalid): carried to the next delta, or an error.
+                                if c in "tfn":
+                                    state, i = self._scan_literal(buf, i, base, events)
+                                else:
+                                    state, i = self._scan_number(buf, i, base, events)
+                                continue
+                            if kind == 1:
+                                try:
+                                    value: Any = self.parse_int(buf[i:j])
+                                except ValueError as exc:  # e.g. more digits than int() converts
+                                    raise self._unconvertible(exc, buf, i, base) from None
+                                builder.scalar(value, Number, events)
+                            elif kind <= 3:
+                                try:
+                                    value = self.parse_float(buf[i:j])
+                                except ValueError as exc:
+                                    raise self._unconvertible(exc, buf, i, base) from None
+                                builder.scalar(value, Number, events)
+                            elif kind == 6:
+                                builder.scalar(None, Null, events)
+                            else:
+                                builder.scalar(kind == 4, Boolean, events)
+                            i = j
+                            state = _AFTER_VALUE if closers else self._after_root()
+                        elif c == "]" and state == _ARRAY_FIRST:
+                            i += 1
+                            closers.pop()
+                            builder.close(events)
+                            state = _AFTER_VALUE if closers else self._after_root()
+                        else:
+                            if c == "\ufeff" and base + i == 0:
+                                raise self._fail(
+                                    "Unexpected UTF-8 BOM (decode using utf-8-sig)", buf, i, base
+                                )
+                            raise self._fail(f"Expecting value, found {_describe(c)}", buf, i, base)
+                        continue
+
+                    if state == _KEY or state == _OBJECT_FIRST:
+                        if c == '"':
+                            self.token_start = base + i
+                            i += 1
+                            state = _KEY_STRING
+                        elif c == "}" and state == _OBJECT_FIRST:
+                            i += 1
+                            closers.pop()
+                            builder.close(events)
+                            state = _AFTER_VALUE if closers else self._after_root()
+                        else:
+                            raise self._fail(
+                                "Expecting property name enclosed in double quotes, found "
+                                + _describe(c),
+                                buf,
+                                i,
+                                base,
+                            )
+                        continue
+
+                    if state == _COLON:
+                        if c != ":":
+                            raise self._fail(
+                                f"Expecting ':' delimiter, found {_describe(c)}", buf, i, base
+                            )
+                        i += 1
+                        state = _VALUE
+                        continue
+
+                    if state == _END:
+                        raise self._fail(
+                            f"Extra data after the root value: {_describe(c)}", buf, i, base
+                        )
+                    elif state == _SEEK:
+                        state, i = self._seek_root(buf, i)
+                    elif state == _THINK:
+                        j = buf.find(_THINK_CLOSE, i)
+                        if j < 0:
+                            self.carry = _tail_prefix_of(buf, i, _THINK_CLOSE)
+                            break
+                        state, i = _SEEK, j + len(_THINK_CLOSE)
+                    else:  # _TRAILER
+                        break
+                if state == _NUMBER and self.partial_numbers:
+                    self._show_number()
+            finally:
+                self.state = state
+                if state == _STRING and (string_new or pending):
+                    builder.grew(events)  # report the open string's new text and show it
         except ParseError as error:
             error.events = self._deliver(events)
             raise
         finally:
             if "\n" in text:
                 self.lines += text.count("\n")
-                self.last_newline = base + text.rfind("\n")
+                self.last_newline = self.fed - len(text) + text.rfind("\n")
         return self._deliver(events) if self.deferred else events
 
     def _deliver(self, events: list[Event]) -> list[Event]:
@@ -267,10 +493,9 @@ class Lexer:
         if max_size is not None and self.fed + len(text) > max_size:
             return self._refuse_oversize(text, max_size)
         self.fed += len(text)
-        builder = self.builder
-        builder.pending.append(text)
-        builder.stale = builder.partial_strings
-        return [StringFragment(builder.string_path, text)]
+        events: list[Event] = []
+        self.builder.grow(text, events)
+        return events
 
     def finish(self) -> None:
         """End of input: complete a trailing number, or raise what is missing."""
@@ -290,240 +515,6 @@ class Lexer:
         raise error
 
     # ------------------------------------------------------------------ the scanner
-
-    def _scan(self, text: str, base: int, events: list[Event]) -> None:
-        # One loop over the delta, dispatching on the state. It is long on purpose: this is the
-        # hot path, and keeping the common transitions inline, on local names, is what keeps a
-        # token-sized delta near a microsecond. Rare transitions are methods.
-        builder = self.builder
-        closers = self.closers
-        pending = builder.pending
-        state = self.state
-        buf = text
-        i = 0
-        if state == _NUMBER:
-            i = self._continue_number(text, base, events)
-            state = self.state
-        elif self.carry:
-            buf = self.carry + text
-            base -= len(self.carry)
-            self.carry = ""
-        n = len(buf)
-        seen = len(pending)  # pieces of the open string already reported
-        string_new = False
-        decode_in_c = self.scanstring is not None
-        try:
-            while i < n:
-                if state == _STRING or state == _KEY_STRING:
-                    j = _plain_run(buf, i).end()
-                    if j > i:
-                        pending.append(buf[i:j])
-                        i = j
-                        if i == n:
-                            break
-                    c = buf[i]
-                    if c == '"':
-                        i += 1
-                        if state == _KEY_STRING:
-                            builder.end_key(events)
-                            # Take the usual `": "` at once rather than by another dispatch.
-                            if i < n and buf[i] == ":":
-                                i += 1
-                                state = _VALUE
-                                if i < n and buf[i] == " ":
-                                    i += 1
-                            else:
-                                state = _COLON
-                            continue
-                        string_new = False
-                        builder.end_string(events)
-                        state = _AFTER_VALUE if closers else self._after_root()
-                    elif c == "\\":
-                        if decode_in_c and n - i >= _BULK_MIN:
-                            # Much text (with escapes) left: the stdlib's C decoder takes it.
-                            j = self._decode_run(buf, i)
-                            if j > i:
-                                i = j
-                                continue
-                            decode_in_c = False  # no progress: not again in this delta
-                        j = self._unescape(buf, i, base)
-                        if j < 0:
-                            self.carry = buf[i:]
-                            break
-                        i = j
-                    else:
-                        raise self._fail(
-                            f"Invalid control character {_describe(c)} in string", buf, i, base
-                        )
-                    continue
-
-                # Every other state skips whitespace first (a carried literal never starts
-                # with it, and prose skipped in lenient mode may lose it harmlessly).
-                c = buf[i]
-                if c == " " or c == "\n" or c == "\t" or c == "\r":
-                    i = _whitespace(buf, i).end()
-                    if i == n:
-                        break
-                    c = buf[i]
-
-                if state == _AFTER_VALUE:
-                    i += 1
-                    if c == ",":
-                        # Take the usual `, "` (or `, `) at once rather than by another dispatch.
-                        if i < n and buf[i] == " ":
-                            i += 1
-                        if closers[-1] == "]":
-                            builder.next_index()
-                            state = _VALUE
-                        elif i < n and buf[i] == '"':
-                            self.token_start = base + i
-                            i += 1
-                            state = _KEY_STRING
-                        else:
-                            state = _KEY
-                    elif c == closers[-1]:
-                        closers.pop()
-                        builder.close(events)
-                        state = _AFTER_VALUE if closers else self._after_root()
-                    else:
-                        raise self._fail(
-                            f"Expecting ',' delimiter or '{closers[-1]}', found {_describe(c)}",
-                            buf,
-                            i - 1,
-                            base,
-                        )
-                    continue
-
-                if state <= _ARRAY_FIRST or state == _LITERAL:
-                    # A value starts here, or a literal carried from the last delta goes on
-                    # (then c is its first character, never whitespace).
-                    if c == '"':
-                        # A string value starts: it appears at once, as "", and grows.
-                        self.token_start = base + i
-                        i += 1
-                        builder.start_string()
-                        string_new = True
-                        seen = 0
-                        state = _STRING
-                    elif c == "{" or c == "[":
-                        if len(closers) >= self.max_depth:
-                            raise self._fail(
-                                f"Nesting deeper than max_depth={self.max_depth}", buf, i, base
-                            )
-                        if (
-                            n - i >= _BULK_MIN
-                            and self.bulk_waste < _BULK_WASTE * n
-                            and self.scan_once is not None
-                        ):
-                            j = self._bulk(buf, i, events)
-                            if j > 0:
-                                i = j
-                                state = _AFTER_VALUE if closers else self._after_root()
-                                continue
-                        i += 1
-                        builder.open(c == "{", events)
-                        if c == "{":
-                            closers.append("}")
-                            state = _OBJECT_FIRST
-                        else:
-                            closers.append("]")
-                            state = _ARRAY_FIRST
-                    elif c in "-0123456789tfn":
-                        m = _whole_scalar(buf, i)
-                        kind = m.lastindex if m else None
-                        j = m.end() if m else n
-                        if (
-                            kind is None
-                            or (kind <= 3 and (j == n or buf[j] in "0123456789.eE+-"))
-                            or j - i > MAX_NUMBER_LENGTH
-                        ):
-                            # Unfinished (or invalid): carried to the next delta, or an error.
-                            if c in "tfn":
-                                state, i = self._scan_literal(buf, i, base, events)
-                            else:
-                                state, i = self._scan_number(buf, i, base, events)
-                            continue
-                        if kind == 1:
-                            try:
-                                value: Any = self.parse_int(buf[i:j])
-                            except ValueError as exc:  # e.g. more digits than int() converts
-                                raise self._unconvertible(exc, buf, i, base) from None
-                            builder.scalar(value, Number, events)
-                        elif kind <= 3:
-                            try:
-                                value = self.parse_float(buf[i:j])
-                            except ValueError as exc:
-                                raise self._unconvertible(exc, buf, i, base) from None
-                            builder.scalar(value, Number, events)
-                        elif kind == 6:
-                            builder.scalar(None, Null, events)
-                        else:
-                            builder.scalar(kind == 4, Boolean, events)
-                        i = j
-                        state = _AFTER_VALUE if closers else self._after_root()
-                    elif c == "]" and state == _ARRAY_FIRST:
-                        i += 1
-                        closers.pop()
-                        builder.close(events)
-                        state = _AFTER_VALUE if closers else self._after_root()
-                    else:
-                        if c == "\ufeff" and base + i == 0:
-                            raise self._fail(
-                                "Unexpected UTF-8 BOM (decode using utf-8-sig)", buf, i, base
-                            )
-                        raise self._fail(f"Expecting value, found {_describe(c)}", buf, i, base)
-                    continue
-
-                if state == _KEY or state == _OBJECT_FIRST:
-                    if c == '"':
-                        self.token_start = base + i
-                        i += 1
-                        state = _KEY_STRING
-                    elif c == "}" and state == _OBJECT_FIRST:
-                        i += 1
-                        closers.pop()
-                        builder.close(events)
-                        state = _AFTER_VALUE if closers else self._after_root()
-                    else:
-                        raise self._fail(
-                            "Expecting property name enclosed in double quotes, found "
-                            + _describe(c),
-                            buf,
-                            i,
-                            base,
-                        )
-                    continue
-
-                if state == _COLON:
-                    if c != ":":
-                        raise self._fail(
-                            f"Expecting ':' delimiter, found {_describe(c)}", buf, i, base
-                        )
-                    i += 1
-                    state = _VALUE
-                    continue
-
-                if state == _END:
-                    raise self._fail(
-                        f"Extra data after the root value: {_describe(c)}", buf, i, base
-                    )
-                elif state == _SEEK:
-                    state, i = self._seek_root(buf, i)
-                elif state == _THINK:
-                    j = buf.find(_THINK_CLOSE, i)
-                    if j < 0:
-                        self.carry = _tail_prefix_of(buf, i, _THINK_CLOSE)
-                        break
-                    state, i = _SEEK, j + len(_THINK_CLOSE)
-                else:  # _TRAILER
-                    break
-            if state == _NUMBER and self.partial_numbers:
-                self._show_number()
-        finally:
-            self.state = state
-            if state == _STRING and (string_new or len(pending) > seen):
-                # Report the open string's new text, and mark its slot stale.
-                builder.grew(seen, events)
 
     # ------------------------------------------------------------------ transitions
 
@@ -549,7 +540,11 @@ class Lexer:
         """
         scan_once = self.scan_once
         assert scan_once is not None
-        if i == self.bulk_refused:
+        if self.bulk_delta != self.fed:  # the first offer in this delta
+            self.bulk_delta = self.fed
+            self.bulk_waste = 0
+            self.bulk_refused = -1
+        if self.bulk_waste >= _BULK_WASTE * len(buf) or i == self.bulk_refused:
             return -1
         # Only whitespace may follow the root: unless the delta ends with its closing bracket,
         # it is not whole here (or is invalid), and reading it would be wasted.
@@ -611,7 +606,8 @@ class Lexer:
         the delta.
         """
         scanstring = self.scanstring
-        assert scanstring is not None
+        if scanstring is None:
+            return i
         pending = self.builder.pending
         if _closing_quote(buf, i) >= 0:  # the string ends in this delta: decode it in place
             try:

@@ -26,18 +26,22 @@ decided yet: the first characters of ``true`` / ``false`` / ``null``, of an esca
 new text alone is scanned: a number fed one character at a time costs O(length).
 
 When a delta holds whole values (a 64 KiB network chunk), each container that starts in it is
-first offered to the stdlib's C scanner (``json.scanner``); if it reads the container whole,
-the builder walks the result once to emit exactly the events the token-by-token path would
-have. If it cannot (the container is cut by the end of the delta, invalid, or too deep), the
-token-by-token path takes over at that bracket, with its exact events and error positions, and
-offers the members in turn; what failed offers may cost is bounded by a small multiple of the
-delta.
+first offered to the stdlib's C scanner (``json.scanner``); if it reads the container whole, the
+value is attached as it is, and so are the array members after it that the scanner reads whole,
+one C call each. Their events, exactly those the token-by-token path would have emitted, are
+built from those values only when the list ``feed()`` returned is first used
+(:mod:`partialjson.core.eventlist`): a caller who only reads the value never pays for them. If
+the scanner cannot read a container (it is cut by the end of the delta, invalid, or too deep),
+the token-by-token path takes over at that bracket, with its exact events and error positions,
+and offers the members in turn; what failed offers may cost is bounded by a small multiple of
+the delta. Long string text with escapes goes to the stdlib's C decoder
+(``json.decoder.scanstring``) in the same way, up to an escape the end of the delta may cut.
 
-The partial value is *live*: objects and arrays are built in place as they arrive, so reading
-:attr:`Parser.value` costs nothing but appending the new text of the one string still growing
-to its slot (in place: CPython resizes a string nothing else references). The flip side is
-that the value returned is mutated by later feeds; take ``copy.deepcopy(parser.value)`` for a
-snapshot.
+The partial value is *live*: objects and arrays are built in place as they arrive, and the feed
+that extends the one string still growing appends the new text to its slot (in place: CPython
+resizes a string nothing else references), so reading :attr:`Parser.value` costs nothing. The
+flip side is that the value returned is mutated by later feeds; take
+``copy.deepcopy(parser.value)`` for a snapshot.
 
 The partial value only grows. A container appears as soon as it opens, a key as soon as its
 value starts; a string appears at its opening quote and grows, but never shows half an escape;
@@ -63,6 +67,10 @@ from .events import Event
 from .lexer import STRING, Lexer
 
 __all__ = ["Parser", "loads"]
+
+
+class _Undecided:
+    """No delta has this type: until the first one, feed() checks every delta."""
 
 
 class Parser:
@@ -123,6 +131,7 @@ class Parser:
             multiple_values=multiple_values,
         )
         self._input: Optional[type] = None  # str or bytes, fixed by the first non-empty feed
+        self._plain_text: type = _Undecided  # str once it is fixed to str: taken as it is
         self._decoder: Optional[codecs.IncrementalDecoder] = None
         self._error: Optional[ParseError] = None
         self._closed = False
@@ -135,12 +144,9 @@ class Parser:
         """The best-effort value of everything received so far (``None`` before it starts).
 
         A live view: objects and arrays are updated in place by later feeds. Reading it costs
-        O(text received since the last read).
+        O(1): each feed has already put its text in place.
         """
-        builder = self._builder
-        if builder.stale:
-            builder.refresh()
-        return builder.root
+        return self._builder.root
 
     @property
     def done(self) -> bool:
@@ -164,7 +170,8 @@ class Parser:
         """
         if self._halted:
             self._refuse()
-        text = delta if type(delta) is str and self._input is str else self._text_of(delta)
+        # A str once the input is fixed to str (no cast() call: this runs for every delta).
+        text: str = delta if type(delta) is self._plain_text else self._text_of(delta)  # type: ignore[assignment]
         if not text:
             return []
         lexer = self._lexer
@@ -222,6 +229,8 @@ class Parser:
             return ""
         if self._input is None:
             self._input = kind
+            if kind is str:
+                self._plain_text = str
         elif kind is not self._input:
             raise TypeError(
                 f"feed() got {kind.__name__} after {self._input.__name__}: feed one parser "

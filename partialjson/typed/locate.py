@@ -3,9 +3,11 @@
 Theory of operation
 ===================
 
-:class:`TextLog` keeps what was received, decoded, in a few large chunks (small deltas are
-joined in batches, so a stream of tiny deltas costs about its own size). :meth:`TypedParser.finish`
-validates that text, exactly as received.
+:class:`TextLog` keeps what was received as UTF-8 bytes, in a few large chunks (small deltas are
+joined in batches, so a stream of tiny deltas costs about its own size; UTF-8 takes one byte per
+ASCII character, where a ``str`` with one emoji in it takes four per character).
+:meth:`TypedParser.finish` validates those bytes, exactly as received; the text is decoded only
+to locate an error.
 
 :class:`Locator` answers "at which character does the value at this path start?" — only when
 there is an error to report, never on the hot path. It navigates the text from the root: inside a
@@ -47,18 +49,29 @@ _scan_once = json.scanner.make_scanner(json.JSONDecoder(parse_constant=str))  # 
 
 
 class TextLog:
-    """The decoded text received so far, in chunks."""
+    """What was received so far, as UTF-8 bytes in chunks; decoded only when asked.
+
+    One log takes ``str`` deltas (appended to :attr:`tail`, encoded a batch at a time) or bytes
+    deltas (kept as received; a leading BOM is dropped, as the core parser drops it) — the core
+    parser has already refused a mix of both, and bytes that are not UTF-8.
+    """
+
+    __slots__ = ("_bytes_fed", "_chunks", "_surrogates", "_text", "_text_size", "tail")
 
     def __init__(self) -> None:
-        self._chunks: list[str] = []
-        self.tail: list[str] = []  # the latest deltas, not joined yet
-        self._decoder: Optional[codecs.IncrementalDecoder] = None
+        self._chunks: list[bytes] = []
+        self.tail: list[Any] = []  # the latest deltas, not joined yet
+        self._bytes_fed = False
+        #: Lone surrogates were received (a str that is no UTF-8, or bytes encoding them):
+        #: :meth:`data` cannot stand for the text, which is validated instead.
+        self._surrogates = False
+        self._text = ""  # the decoded text, as of ``_text_size`` bytes
+        self._text_size = 0
 
     def add(self, delta: Union[str, bytes, bytearray, memoryview]) -> None:
         if not isinstance(delta, str):
-            if self._decoder is None:
-                self._decoder = codecs.getincrementaldecoder("utf-8-sig")("surrogatepass")
-            delta = self._decoder.decode(bytes(delta))
+            self._bytes_fed = True
+            delta = bytes(delta)
         tail = self.tail
         tail.append(delta)
         if len(tail) >= BATCH:
@@ -66,21 +79,68 @@ class TextLog:
 
     def flush(self) -> None:
         """Join the latest deltas into one chunk."""
-        self._chunks.append("".join(self.tail))
-        self.tail.clear()
+        tail = self.tail
+        if self._bytes_fed:
+            self._chunks.append(b"".join(tail))
+        else:
+            text = "".join(tail)
+            try:
+                self._chunks.append(text.encode())
+            except UnicodeEncodeError:
+                self._surrogates = True
+                self._chunks.append(text.encode("utf-8", "surrogatepass"))
+        tail.clear()
+        self._text, self._text_size = "", 0  # a decoded copy is kept only until more arrives
+
+    def data(self) -> bytes:
+        """Everything received, as one ``bytes`` (joined once, then kept joined)."""
+        if self.tail:
+            self.flush()
+        chunks = self._chunks
+        if len(chunks) > 1:
+            chunks[:] = [b"".join(chunks)]
+        if not chunks:
+            return b""
+        if self._bytes_fed and chunks[0][:3] == _BOM:
+            chunks[0] = chunks[0][3:]
+        return chunks[0]
+
+    @property
+    def validated_as_text(self) -> bool:
+        """Whether :meth:`finish <partialjson.TypedParser.finish>` must validate the decoded
+        text: lone surrogates, which pydantic reads differently in bytes and in a str."""
+        data = self.data()  # flushed first: the last batch may hold the surrogate
+        return self._surrogates or (self._bytes_fed and _encoded_surrogate(data) is not None)
 
     @property
     def cut_character(self) -> bool:
         """Whether the bytes received end inside a multi-byte UTF-8 character."""
-        return self._decoder is not None and bool(self._decoder.getstate()[0])
+        return self._bytes_fed and _cut_at_end(self.data()) > 0
 
     def text(self) -> str:
-        """Everything received, as one string (joined once, then kept joined)."""
-        if self.tail:
-            self.flush()
-        if len(self._chunks) > 1:
-            self._chunks[:] = ["".join(self._chunks)]
-        return self._chunks[0] if self._chunks else ""
+        """Everything received, decoded (a character cut at the end is left out)."""
+        data = self.data()
+        if len(data) != self._text_size:
+            whole = len(data) - _cut_at_end(data) if self._bytes_fed else len(data)
+            self._text = data[:whole].decode("utf-8", "surrogatepass")
+            self._text_size = len(data)
+        return self._text
+
+
+_BOM = codecs.BOM_UTF8
+_encoded_surrogate = re.compile(rb"\xed[\xa0-\xbf]").search
+
+
+def _cut_at_end(data: bytes) -> int:
+    """How many bytes of an unfinished UTF-8 character end ``data`` (0: none)."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return 0
+        if byte >= 0xC0:  # the lead byte: it announces its character's length
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if back < length else 0
+    return 0
 
 
 def root_start(text: str, lenient: bool) -> Optional[int]:

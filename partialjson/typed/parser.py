@@ -478,18 +478,23 @@ class TypedParser(Generic[T]):
         if not self._started and value is not None:
             # A bare number at the root ends with the input: close() completed it, silently.
             self._complete((), _plain_number(value))
-        text = self._log.text()
-        root = root_start(text, self._lenient) or 0
+        log = self._log
+        document: Union[str, bytes]
         if self._lenient:  # validate the JSON found in the text: its exact slice
+            text = log.text()
+            root = root_start(text, True) or 0
             end = skip_value(text, root)
-            text_or_value = text[root:end] if end is not None else to_json(value).decode()
+            document = text[root:end] if end is not None else to_json(value).decode()
+        elif log.validated_as_text:
+            document = log.text()
         else:
-            text_or_value = text
+            document = log.data()  # the bytes as received: nothing decoded, nothing encoded
         try:
-            self._final = adapter_of(self.type).validate_json(text_or_value)
+            self._final = adapter_of(self.type).validate_json(document)
         except ValidationError as error:
+            text = log.text()
             known = {issue.path: issue.position for issue in self._issues}
-            _add_positions(error, text, root, self._locator, known)
+            _add_positions(error, text, root_start(text, self._lenient) or 0, self._locator, known)
             raise
         return self._final  # type: ignore[no-any-return]
 

@@ -335,8 +335,6 @@ class PatchEncoder:
                 return
             live, moderated = shown, True
         if isinstance(live, str) and isinstance(mirror, str):
-            if live is mirror:
-                return
             sent = len(mirror)
             if len(live) > sent and (
                 # a moderator may rewrite any part of the text (and already paid O(n) for
@@ -347,10 +345,18 @@ class PatchEncoder:
             ):
                 tail = live[sent:]
                 ops.append({"op": "append", "path": pointer(path), "value": clean_text(tail)})
-                parent[key] = live
+                # The mirror grows its own copy of the text, in place: holding the view's
+                # string instead would keep the view from growing it in place (an O(length)
+                # copy per delta, both sides).
+                grown: str = mirror
+                mirror = parent[key] = None  # ``grown`` is now its only reference
+                grown += tail
+                parent[key] = grown if grown is not live else _own(live)  # "" + live is live
                 return
-            if len(live) == sent and (live == mirror or clean_text(live) == mirror):
-                parent[key] = live
+            if len(live) == sent and live == mirror:
+                return
+            if len(live) == sent and clean_text(live) == mirror:
+                parent[key] = _own(live)  # what was sent, raw: later tails are checked on it
                 return
         elif isinstance(mirror, (dict, list)):
             if isinstance(live, list) == isinstance(mirror, list) and _is_container(live):
@@ -440,11 +446,12 @@ _HOLD: Any = object()
 
 
 def _share(live: Any, plain: Any) -> Any:
-    """What the mirror keeps: the live string itself when it went out unchanged (appends are
-    then checked against it without a copy), else a copy of the plain value sent (never the
-    sent containers themselves: an operation may still be waiting to be serialized)."""
+    """What the mirror keeps: a string of its own when the live one went out unchanged (appends
+    are then checked against it, and it grows with them), else a copy of the plain value sent
+    (never the sent containers themselves: an operation may still be waiting to be
+    serialized)."""
     if isinstance(live, str) and live == plain:
-        return live
+        return _own(live)
     if not isinstance(plain, (dict, list)):
         return plain
     root: list[Any] = [None]
@@ -461,6 +468,12 @@ def _share(live: Any, plain: Any) -> Any:
             copied = node
         parent[key] = copied
     return root[0]
+
+
+def _own(text: str) -> str:
+    """A copy of ``text`` that nothing else holds (``str`` operations return the string itself
+    when they can), for the mirror to grow in place."""
+    return text[:1] + text[1:] if len(text) > 1 else text
 
 
 def _can_add(mirror: Any, key: Union[str, int]) -> bool:
