@@ -134,7 +134,9 @@ position=23, field_path=('vip',))]
 # How a frame follows its container.
 _OBJECT, _LIST, _DICT, _RAW, _UNION, _SKIP = range(6)
 # How a value is put in its parent.
-_TO_MODEL, _TO_ITEM, _TO_EXTRA, _NOWHERE, _TO_ROOT = range(5)
+_TO_MODEL, _TO_ITEM, _TO_EXTRA, _NOWHERE, _TO_ROOT, _COLLECT = range(6)
+# _COLLECT: inside a raw value the view does not show (an ``AliasPath`` head): kept whole for
+# the fields it feeds, never reported as a change.
 
 
 class _Place:
@@ -157,6 +159,15 @@ class _Place:
         self.slot = slot
         self.priority = priority
         self.targets = targets  # AliasPath targets fed by this raw value
+
+
+def _shown_key(frame: _Frame, attribute: str) -> str:
+    """The key under which a model's ``attribute`` is dumped (its serialization alias)."""
+    if frame.shape.is_dict:
+        return attribute
+    info = getattr(type(frame.node), "model_fields", {}).get(attribute)
+    alias = None if info is None else info.serialization_alias or info.alias
+    return alias if isinstance(alias, str) else attribute
 
 
 class _Frame:
@@ -570,7 +581,9 @@ class TypedParser(Generic[T]):
             return _Place(_TO_ITEM, frame.node, key, frame.shape.value)
         if mode == _SKIP:
             return _Place(_NOWHERE, None, key, None)
-        return _Place(_TO_ITEM, frame.node, key, None)  # inside a raw value
+        # inside a raw value: shown with it, or only kept when it is not shown itself
+        hidden = frame.place.how == _NOWHERE or frame.place.how == _COLLECT
+        return _Place(_COLLECT if hidden else _TO_ITEM, frame.node, key, None)
 
     def _put(self, place: _Place, value: Any) -> bool:
         """Put ``value`` in the view at ``place``; whether that changed what the view shows.
@@ -601,6 +614,13 @@ class TypedParser(Generic[T]):
             changed = not _same(container[key], value)
             container[key] = value
             return changed
+        if how == _COLLECT:
+            container, key = place.node, place.key
+            if type(container) is list and key == len(container):
+                container.append(value)
+            else:
+                container[key] = value
+            return False
         if how == _TO_ROOT:
             root = place.node
             changed = not (self._root_shown and _same(root[0], value))
@@ -613,7 +633,7 @@ class TypedParser(Generic[T]):
         """A string starts: shown from now on if its place shows text (it appears as ``""``)."""
         place = self._place(path)
         slot = place.slot
-        shown = place.how != _NOWHERE and self._show_strings
+        shown = place.how != _NOWHERE and place.how != _COLLECT and self._show_strings
         if slot is not None and not slot.leaf.streams_text:
             shown = False
         if not shown:
@@ -674,6 +694,7 @@ class TypedParser(Generic[T]):
         ):
             place = self._place(path)
             variant = True  # the view shows the variant's (empty) model now
+            self._changed.append(frame.path)  # with its defaults: the whole node changed
         if place.how == _NOWHERE:
             changed = self._nowhere_done(place, path, value)
         elif place.slot is None:
@@ -707,8 +728,8 @@ class TypedParser(Generic[T]):
         return False
 
     def _distribute(self, frame: _Frame, place: _Place, path: Path, value: Any) -> bool:
-        """An ``AliasPath`` head is complete: give each field its value found along the path."""
-        changed = False
+        """An ``AliasPath`` head is complete: give each field its value found along the path.
+        The fields it changed are reported under their own keys; the head, not shown, never."""
         for target in place.targets or ():
             found = value
             for part in target.rest:
@@ -728,8 +749,9 @@ class TypedParser(Generic[T]):
                 if frame.priorities.get(target.attribute, target.priority) >= target.priority:
                     frame.priorities[target.attribute] = target.priority
                     if self._put(into, self._coerce(into, (*path, *target.rest), found)):
-                        changed = True
-        return changed
+                        # the field it fed changed, under its key in the dumped view
+                        self._changed.append((*frame.path, _shown_key(frame, target.attribute)))
+        return False
 
     def _open(self, path: Path, is_object: bool) -> bool:
         """A container opens: it appears in the view at once, empty (unless it has no place)."""

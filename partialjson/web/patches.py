@@ -226,6 +226,24 @@ def _child(node: Any, key: Union[str, int]) -> Any:
 
 
 @functools.lru_cache(maxsize=1024)
+def _dumped_keys(cls: type[BaseModel]) -> dict[str, str]:
+    """Every name a model's field is read by (its attribute, alias, validation aliases) mapped
+    to the key it is dumped under, which the mirror uses (``populate_by_name``, ``AliasChoices``:
+    the JSON may have used any of them)."""
+    keys: dict[str, str] = {}
+    for name, info in cls.model_fields.items():
+        alias = info.serialization_alias or info.alias
+        dumped = alias if isinstance(alias, str) else name
+        names = [name, dumped]
+        choices = info.validation_alias
+        for choice in getattr(choices, "choices", [choices]):
+            if isinstance(choice, str):
+                names.append(choice)
+        keys.update(dict.fromkeys(names, dumped))
+    return keys
+
+
+@functools.lru_cache(maxsize=1024)
 def _attributes(cls: type[BaseModel]) -> dict[str, str]:
     """A model's JSON keys (serialization aliases) and the attributes that hold them. A path
     the relay cannot follow into a view (a key it does not find) is re-sent from its parent:
@@ -298,6 +316,10 @@ class PatchEncoder:
         mirror_key: Union[str, int] = 0
         for depth, key in enumerate(path):
             mirror = mirror_parent[mirror_key]
+            if type(key) is str and _is_model(type(live)):
+                shown = _dumped_keys(live.__class__).get(key, key)
+                if shown != key:  # the JSON used another of the field's names
+                    key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
             live_child = _child(live, key)
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
                 self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
@@ -360,10 +382,54 @@ class PatchEncoder:
                 return
         elif isinstance(mirror, (dict, list)):
             if isinstance(live, list) == isinstance(mirror, list) and _is_container(live):
-                return  # its members are changed paths of their own
+                # The container itself was reported (members it got at once: defaults filled
+                # when an object closed, a union's variant chosen): send what differs.
+                self._sync(parent, key, live, path, ops, complete)
+                return
         elif type(live) is type(mirror) and live == mirror:
             return
         self._set(parent, key, live, path, ops, complete, moderated)
+
+    def _sync(
+        self,
+        parent: Any,
+        key: Union[str, int],
+        live: Any,
+        path: Path,
+        ops: list[Op],
+        complete: bool,
+    ) -> None:
+        """Bring the mirror's container at ``parent[key]`` to the live one: add the members it
+        lacks, replace those that differ, append to strings that grew (no recursion)."""
+        plain = self.outgoing(live, path, complete)
+        if plain is _HOLD:
+            return
+        stack: list[tuple[Any, Any, Any, Path]] = [(parent, key, plain, path)]
+        while stack:
+            holder, at, new, where = stack.pop()
+            old = holder[at]
+            if type(old) is dict and type(new) is dict and old.keys() <= new.keys():
+                for k, v in new.items():
+                    if k in old:
+                        stack.append((old, k, v, (*where, k)))
+                    else:
+                        ops.append({"op": "add", "path": pointer((*where, k)), "value": v})
+                        old[k] = _share(v, v)
+            elif type(old) is list and type(new) is list and len(new) >= len(old):
+                for i, v in enumerate(new):
+                    if i < len(old):
+                        stack.append((old, i, v, (*where, i)))
+                    else:
+                        ops.append({"op": "add", "path": pointer((*where, i)), "value": v})
+                        old.append(_share(v, v))
+            elif type(old) is str and type(new) is str and new.startswith(old):
+                if len(new) > len(old):
+                    tail = new[len(old) :]
+                    ops.append({"op": "append", "path": pointer(where), "value": tail})
+                    holder[at] = _own(new)
+            elif not (type(old) is type(new) and old == new):
+                ops.append({"op": "replace", "path": pointer(where), "value": new})
+                holder[at] = _share(new, new)
 
     def _set(
         self,
