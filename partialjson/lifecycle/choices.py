@@ -152,18 +152,22 @@ class TextPieces:
 
     def __init__(self) -> None:
         self._joined = ""
-        self._new: list[str] = []
+        self._new: Optional[list[str]] = None  # made at the first piece: most never get one
         self._received = False  # a piece came, even an empty one (an empty refusal refuses)
 
     def append(self, piece: str) -> None:
-        self._new.append(piece)
+        if self._new is None:
+            self._new = [piece]
+        else:
+            self._new.append(piece)
         self._received = True
 
     def joined(self) -> str:
-        if self._new:
+        new = self._new
+        if new:
             joined, self._joined = self._joined, ""  # one reference left: += extends in place
-            joined += "".join(self._new)
-            self._new.clear()
+            joined += "".join(new)
+            new.clear()
             self._joined = joined
         return self._joined
 
@@ -183,6 +187,30 @@ class ChoiceResult:
     >>> [(choice.index, choice.final, choice.state.value) for choice in response.choices]
     [(0, [1], 'completed'), (1, 'two', 'completed')]
     """
+
+    __slots__ = (  # one per choice of every open stream: no instance dict
+        "_calls",
+        "_channel",
+        "_final",
+        "_items_path",
+        "_new_raw_items",
+        "_open_string",
+        "_options",
+        "_raw_items",
+        "_reasoning",
+        "_refusal",
+        "_status",
+        "_text",
+        "_type",
+        "citations",
+        "error",
+        "finish_reason",
+        "index",
+        "reason",
+        "reasoning_signature",
+        "state",
+        "tool_calls",
+    )
 
     def __init__(self, index: int, type_: Any, options: dict[str, Any], items: Any = None) -> None:
         self.index = index

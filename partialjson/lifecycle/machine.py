@@ -190,7 +190,8 @@ class Lifecycle:
         self.last_sequence_number: Optional[int] = None
         self._began = False
         self._last_kind = "-"
-        self._call_ids: set[str] = set()
+        self._call_ids: Optional[set[str]] = None  # made at the first tool call (an empty set
+        # is 216 bytes, and most answers have no call)
 
     # -- what a caller reads ------------------------------------------------------------
 
@@ -567,8 +568,10 @@ class Lifecycle:
         problem = None
         if not call.call_id:
             problem = "missing_id"
-        elif call.call_id in self._call_ids:
+        elif self._call_ids is not None and call.call_id in self._call_ids:
             problem = "duplicate_id"
+        if self._call_ids is None:
+            self._call_ids = set()
         self._call_ids.add(call.call_id)
         if problem is not None:
             logger.warning(
