@@ -291,63 +291,35 @@ class Builder:
         frames = [root]
         while frames:
             container, path, items, is_object = frames[-1]
-            if is_object:
-                for key, child in items:
+            for key, child in items:
+                if is_object:
                     append(MapKey(path, key))
-                    t = type(child)
-                    if t is str:
-                        append(String((*path, key), child))
-                    elif t is int or t is float:
-                        append(Number((*path, key), child))
-                    elif t is Pairs or t is list:
-                        if len(frames) >= room:
-                            del events[mark:]
-                            return False
-                        frame = _open_node(child, (*path, key), events)
-                        if frame is None:
-                            del events[mark:]
-                            return False
-                        container[key] = frame[0]
-                        frames.append(frame)
-                        break
-                    elif child is None:
-                        append(Null((*path, key)))
-                    elif t is bool:
-                        append(Boolean((*path, key), child))
-                    else:  # Boxed
-                        container[key] = child = child.number
-                        append(Number((*path, key), child))
-                else:
-                    frames.pop()
-                    append(EndMap(path))
+                t = type(child)
+                if t is str:
+                    append(String((*path, key), child))
+                elif t is int or t is float:
+                    append(Number((*path, key), child))
+                elif t is Pairs or t is list:
+                    if len(frames) >= room:
+                        del events[mark:]
+                        return False
+                    frame = _open_node(child, (*path, key), events)
+                    if frame is None:
+                        del events[mark:]
+                        return False
+                    container[key] = frame[0]
+                    frames.append(frame)
+                    break
+                elif child is None:
+                    append(Null((*path, key)))
+                elif t is bool:
+                    append(Boolean((*path, key), child))
+                else:  # Boxed
+                    container[key] = child = child.number
+                    append(Number((*path, key), child))
             else:
-                for index, child in items:
-                    t = type(child)
-                    if t is str:
-                        append(String((*path, index), child))
-                    elif t is int or t is float:
-                        append(Number((*path, index), child))
-                    elif t is Pairs or t is list:
-                        if len(frames) >= room:
-                            del events[mark:]
-                            return False
-                        frame = _open_node(child, (*path, index), events)
-                        if frame is None:
-                            del events[mark:]
-                            return False
-                        container[index] = frame[0]
-                        frames.append(frame)
-                        break
-                    elif child is None:
-                        append(Null((*path, index)))
-                    elif t is bool:
-                        append(Boolean((*path, index), child))
-                    else:  # Boxed
-                        container[index] = child = child.number
-                        append(Number((*path, index), child))
-                else:
-                    frames.pop()
-                    append(EndArray(path))
+                frames.pop()
+                append(EndMap(path) if is_object else EndArray(path))
         self.attach(root[0])
         return True
 
