@@ -64,6 +64,9 @@ T = TypeVar("T")
 
 _MISSING: Any = object()
 _INTEGER = re.compile(r"-?[0-9]+").fullmatch
+#: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
 
 
 class FieldStatus(str, enum.Enum):
@@ -171,7 +174,7 @@ def _shown_key(frame: _Frame, attribute: str) -> str:
 
 
 class _Frame:
-    __slots__ = ("items", "mode", "node", "path", "place", "priorities", "shape")
+    __slots__ = ("hidden", "items", "mode", "node", "path", "place", "priorities", "shape")
 
     def __init__(self, mode: int, path: Path, place: _Place, shape: Any, node: Any) -> None:
         self.mode = mode
@@ -181,6 +184,8 @@ class _Frame:
         self.node = node
         self.priorities: Optional[dict[str, int]] = None
         self.items = False  # the ``items=`` array
+        #: A raw value that may hold a secret: its members are kept (not shown) until it closes.
+        self.hidden = False
 
 
 class _OpenString:
@@ -318,6 +323,11 @@ class TypedParser(Generic[T]):
         self._slot = slot_of(type_)  # a type pydantic cannot validate: pydantic's error, here
         self._show_strings = options.get("partial_strings", True) is not False
         self._lenient = bool(options.get("lenient"))
+        if self._lenient and self._slot.leaf.scalar_only:
+            raise TypeError(
+                f"lenient=True finds the first object or array in the text; {type_!r} is "
+                "neither: drop lenient, or extract the JSON yourself"
+            )
         self._log = TextLog()
         self._locator = Locator()
         self._root_place = _Place(_TO_ROOT, [None], 0, self._slot)
@@ -582,7 +592,7 @@ class TypedParser(Generic[T]):
         if mode == _SKIP:
             return _Place(_NOWHERE, None, key, None)
         # inside a raw value: shown with it, or only kept when it is not shown itself
-        hidden = frame.place.how == _NOWHERE or frame.place.how == _COLLECT
+        hidden = frame.hidden or frame.place.how == _NOWHERE or frame.place.how == _COLLECT
         return _Place(_COLLECT if hidden else _TO_ITEM, frame.node, key, None)
 
     def _put(self, place: _Place, value: Any) -> bool:
@@ -674,6 +684,8 @@ class TypedParser(Generic[T]):
             fragment = fragment.lower()
         elif string.upper:
             fragment = fragment.upper()
+        if not fragment.isascii():
+            fragment = _shown_text(fragment)
         key = string.key
         text = container[key]  # grown in place, as in feed()
         container[key] = None
@@ -698,15 +710,25 @@ class TypedParser(Generic[T]):
         if place.how == _NOWHERE:
             changed = self._nowhere_done(place, path, value)
         elif place.slot is None:
-            changed = self._put(place, value)  # raw: kept as JSON
+            changed = self._put(place, self._raw(place, path, value))  # raw: kept as JSON
         else:
             changed = self._put(place, self._coerce(place, path, value))
         if frame is not None and frame.items:
             self._item_done(path)
         return changed or variant
 
+    def _raw(self, place: _Place, path: Path, value: Any) -> Any:
+        """A complete scalar inside a raw value, as shown (a lone surrogate: an issue, U+FFFD)."""
+        if type(value) is str and not value.isascii() and _SURROGATE.search(value):
+            self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
+            return _shown_text(value)
+        return value
+
     def _coerce(self, place: _Place, path: Path, value: Any) -> Any:
         assert place.slot is not None
+        if type(value) is str and not value.isascii() and _SURROGATE.search(value):
+            self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
+            return None
         try:
             return place.slot.leaf.coerce(value)
         except ValidationError as error:
@@ -774,7 +796,13 @@ class TypedParser(Generic[T]):
         else:  # shown raw while it streams, validated whole when it closes
             frame = _Frame(_RAW, path, place, None, {} if is_object else [])
         self._frames.append(frame)
-        return place.how != _NOWHERE and self._put(place, frame.node)
+        if place.how == _NOWHERE:
+            return False
+        raw = frame.mode == _RAW or frame.mode == _UNION
+        if raw and slot is not None and slot.leaf.holds_secret:
+            frame.hidden = True  # a secret's text must not show raw: an empty stand-in
+            return self._put(place, {} if is_object else [])
+        return self._put(place, frame.node)
 
     def _close(self) -> bool:
         """A container closes: a raw one is validated whole, an object gets its defaults."""
@@ -804,6 +832,7 @@ class TypedParser(Generic[T]):
             frame.mode = _RAW  # an unknown tag: validated whole, and reported, at the close
             return False
         frame.mode = _OBJECT
+        frame.hidden = False  # followed field by field: a secret field masks itself
         frame.shape = variant
         frame.node = variant.new()
         if frame.place.how != _NOWHERE:
@@ -845,6 +874,8 @@ class TypedParser(Generic[T]):
         return (*(frame.place.key for frame in self._frames[1:]), key)
 
     def _item_done(self, path: Path) -> None:
+        if self._invalid and self._field_path(path[-1]) in self._invalid:
+            return  # the element itself failed as a leaf: reported once, already
         assert self._items_slot is not None
         raw = self._parser.value
         for part in path:
@@ -929,6 +960,13 @@ class TypedParser(Generic[T]):
         return error
 
 
+def _shown_text(value: Any) -> Any:
+    """``value``, with any lone surrogate shown as U+FFFD (the view must serialize)."""
+    if type(value) is str and not value.isascii():
+        return _SURROGATE.sub("\ufffd", value)
+    return value
+
+
 def _same(old: Any, new: Any) -> bool:
     """Whether ``new`` shows exactly as ``old`` (same type, same JSON), to skip a non-change.
 
@@ -951,14 +989,20 @@ def _same(old: Any, new: Any) -> bool:
 def _child_of(node: Any, slot: Optional[Slot], part: Any) -> tuple[Any, Any, Optional[Slot]]:
     """(key in the view, child, child's slot) for a path part; key ``_MISSING`` if absent."""
     shape = getattr(type(node), "__partial_shape__", None)
-    if shape is None and slot is not None and isinstance(node, dict):
-        shape = slot.object
+    members: Any = ()
+    if shape is None and slot is not None:
+        shape = _shape_for(node, slot.object, slot.members)
+        members = slot.members or (shape.variants.values() if isinstance(shape, UnionShape) else ())
     if isinstance(shape, ObjectShape):
         key = shape.attribute(part)
         if key is not None:
-            present = key in node if shape.is_dict else key in node.__pydantic_fields_set__
+            if shape.is_dict:
+                present = key in node
+            else:  # a partial model, or the validated model a raw union became
+                received = getattr(node, "__pydantic_fields_set__", None)
+                present = hasattr(node, key) if received is None else key in received
             if present:
-                child = node[key] if shape.is_dict else node.__dict__.get(key)
+                child = node[key] if shape.is_dict else getattr(node, key)
                 return key, child, shape.attributes[key]
         extra = getattr(node, "__pydantic_extra__", None)
         if extra and part in extra:
@@ -969,10 +1013,52 @@ def _child_of(node: Any, slot: Optional[Slot], part: Any) -> tuple[Any, Any, Opt
             return _MISSING, None, None
         item = None if slot is None or slot.array is None else slot.array.item
         return part, node[part], item
-    if isinstance(node, dict) and isinstance(part, str) and part in node:
-        value = shape.value if isinstance(shape, DictShape) else None
-        return part, node[part], value
+    if isinstance(node, dict) and isinstance(part, str):
+        if part in node:
+            value = shape.value if isinstance(shape, DictShape) else None
+            return part, node[part], value
+        for variant in members:  # a union, raw until it closes: a field by name, or a key
+            attribute = variant.attribute(part)
+            if attribute is not None:
+                for key, target in variant.keys.items():
+                    if target.attribute == attribute and key in node:
+                        return key, node[key], None
+        return _MISSING, None, None
+    if shape is None:  # a validated model the view holds whole (a plain union's member)
+        name = _field_named(type(node), part)
+        if name is not None:
+            received = getattr(node, "__pydantic_fields_set__", None)
+            if received is None or name in received:
+                return name, getattr(node, name), None
     return _MISSING, None, None
+
+
+def _shape_for(node: Any, shape: Any, members: tuple[ObjectShape, ...]) -> Any:
+    """The shape to read ``node`` with: the slot's, or the member a raw union validated to."""
+    if isinstance(node, (dict, list)):
+        return shape
+    if isinstance(shape, ObjectShape):
+        return shape if shape.cls is type(node) else None
+    if isinstance(shape, UnionShape):
+        members = tuple(shape.variants.values())
+    for member in members:
+        if member.cls is type(node):
+            return member
+    return None
+
+
+def _field_named(cls: type, part: Any) -> Optional[str]:
+    """The field of a pydantic model or dataclass ``part`` names (by name or by alias)."""
+    fields = getattr(cls, "__pydantic_fields__", None)
+    if not isinstance(fields, dict) or not isinstance(part, str):
+        return None
+    if part in fields:
+        return part
+    for name, info in fields.items():
+        aliases = (info.alias, info.validation_alias)
+        if part in aliases or part in getattr(info.validation_alias, "choices", ()):
+            return str(name)
+    return None
 
 
 def _same_field(node: Any, slot: Optional[Slot], part: Any, key: Any) -> bool:

@@ -36,6 +36,7 @@ from typing import Any, Optional, Union
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
+from pydantic.types import _SecretBase
 from pydantic_core import SchemaValidator, to_json
 
 __all__ = [
@@ -76,6 +77,7 @@ class Leaf:
         self.schema = schema
         self.config = config
         self._definitions = walker.definitions
+        self._walker_resolve = walker.resolve
         inner = _unwrap(schema, walker, ("default", "nullable"))
         kind = inner.get("type")
         self.nullable = _is_nullable(schema, walker)
@@ -96,12 +98,26 @@ class Leaf:
         elif kind == "int" and not _has(inner, _NUMBER_CHECKS):
             self._identity = (int,)
         elif kind == "float" and not _has(inner, _NUMBER_CHECKS):
-            self._identity = (float,)
+            # ``allow_inf_nan=False`` in the config: a 1e400 (inf) must fail here as it will there
+            finite = inner.get("allow_inf_nan", config.get("allow_inf_nan", True)) is False
+            self._identity = () if finite else (float,)
         elif kind == "bool":
             self._identity = (bool,)
         self._literals: frozenset[str] = frozenset()
         if kind == "literal" and not strict:
             self._literals = frozenset(v for v in inner["expected"] if type(v) is str)
+
+    @functools.cached_property
+    def scalar_only(self) -> bool:
+        """Whether only a JSON scalar (never an object or an array) can validate here."""
+        return _scalar_only(self.schema, self._walker_resolve)
+
+    @functools.cached_property
+    def holds_secret(self) -> bool:
+        """Whether a secret (``SecretStr``, ``SecretBytes``, ``Secret[...]``) can stand anywhere in
+        a value here. A value shown raw while it streams (an undecided union, a tuple, a dict
+        with non-str keys) is then kept out of the view until it validates, masked."""
+        return _reaches_secret(self.schema, self._definitions)
 
     @functools.cached_property
     def validator(self) -> SchemaValidator:
@@ -153,8 +169,9 @@ class ObjectShape:
         self.attributes: dict[str, Slot] = {}
         self.key_of: dict[str, str] = {}  # any accepted key -> attribute
         self.multi_keyed = False  # some attribute has several keys: priorities matter
-        #: attribute -> (default, is a factory) for the fields pydantic fills when absent.
-        self.defaults: dict[str, tuple[Any, bool]] = {}
+        #: attribute -> (default, is a factory, the leaf that validates it under
+        #: ``validate_default``) for the fields pydantic fills when absent.
+        self.defaults: dict[str, tuple[Any, bool, Optional[Leaf]]] = {}
         self.extra = "ignore"
         self._partial_cls: Optional[type[BaseModel]] = None
 
@@ -183,9 +200,14 @@ class ObjectShape:
             return False
         values, received = node.__dict__, node.__pydantic_fields_set__
         changed = False
-        for attribute, (default, factory) in self.defaults.items():
+        for attribute, (default, factory, validated) in self.defaults.items():
             if attribute not in received:
                 value = default() if factory else _copy(default)
+                if validated is not None:  # ``validate_default``: as pydantic fills it
+                    try:
+                        value = validated.validator.validate_python(value)
+                    except pydantic.ValidationError:
+                        continue  # the final value fails here: the view shows nothing
                 if value is not values.get(attribute):
                     values[attribute] = value
                     changed = True
@@ -224,17 +246,20 @@ Shape = Union[ObjectShape, ListShape, DictShape, UnionShape]
 class Slot:
     """A place for a value: its leaf, and the shapes followed when an object or array opens."""
 
-    __slots__ = ("array", "leaf", "object")
+    __slots__ = ("array", "leaf", "members", "object")
 
     def __init__(
         self,
         leaf: Leaf,
         object_: Union[ObjectShape, DictShape, UnionShape, None],
         array: Optional[ListShape],
+        members: tuple[ObjectShape, ...] = (),
     ) -> None:
         self.leaf = leaf
         self.object = object_
         self.array = array
+        #: The objects a plain union of several could be (shown raw): for ``status()`` only.
+        self.members = members
 
 
 def slot_of(type_: Any) -> Slot:
@@ -302,12 +327,15 @@ class _Walker:
         leaf = Leaf(schema, config, self)
         object_: Union[ObjectShape, DictShape, UnionShape, None] = None
         array: Optional[ListShape] = None
+        members: list[ObjectShape] = []
         for shape in self._shapes(schema, config):
             if isinstance(shape, ListShape):
                 array = shape if array is None else None
             else:
                 object_ = shape if object_ is None else None
-        return Slot(leaf, object_, array)
+                if isinstance(shape, ObjectShape):
+                    members.append(shape)
+        return Slot(leaf, object_, array, tuple(members) if len(members) > 1 else ())
 
     def _shapes(self, schema: CoreSchema, config: dict[str, Any]) -> list[Shape]:
         """The shapes a value here can be followed with (one per JSON kind, or none)."""
@@ -335,9 +363,10 @@ class _Walker:
             return [ListShape(self.slot(item, config))]
         if kind == "dict":
             keys = self.resolve(schema.get("keys_schema", {"type": "str"}))
-            if keys.get("type") in ("str", "any") and len(keys) <= 2:
+            plain = keys.get("type") == "any" or not _has(config, (*_STR_CONFIG, "str_max_length"))
+            if keys.get("type") in ("str", "any") and len(keys) <= 2 and plain:
                 return [DictShape(self.slot(schema.get("values_schema", {"type": "any"}), config))]
-            return []
+            return []  # keys that validation changes (``str_to_lower``...): validated whole
         if kind == "tagged-union":
             union = self._tagged_union(schema, config)
             return [] if union is None else [union]
@@ -379,10 +408,15 @@ class _Walker:
             slot = self.slot(field["schema"], config)
             shape.attributes[name] = slot
             default = self.resolve(field["schema"])
+            validated = None
+            if default.get("type") == "default" and default.get(
+                "validate_default", config.get("validate_default", False)
+            ):
+                validated = Leaf(default["schema"], config, self)
             if default.get("type") == "default" and "default" in default:
-                shape.defaults[name] = (default["default"], False)
+                shape.defaults[name] = (default["default"], False, validated)
             elif default.get("type") == "default" and not default.get("default_factory_takes_data"):
-                shape.defaults[name] = (default["default_factory"], True)
+                shape.defaults[name] = (default["default_factory"], True, validated)
             keys = _keys_of(name, field.get("validation_alias"), by_alias, by_name)
             shape.multi_keyed |= len(keys) > 1
             for priority, path in enumerate(keys):
@@ -447,6 +481,60 @@ def _copy(value: Any) -> Any:
 
 def _has(mapping: dict[str, Any], keys: tuple[str, ...]) -> bool:
     return any(mapping.get(k) is not None and mapping.get(k) is not False for k in keys)
+
+
+_SCALARS = frozenset(
+    ("none", "bool", "int", "float", "decimal", "str", "bytes", "date", "time", "datetime",
+     "timedelta", "uuid", "url", "multi-host-url", "complex")
+)  # fmt: skip
+
+
+def _scalar_only(schema: CoreSchema, resolve: Any) -> bool:
+    schema = resolve(schema)
+    kind = schema.get("type")
+    if kind in _PASS_THROUGH or (kind == "model" and schema.get("root_model")):
+        return _scalar_only(schema["schema"], resolve)
+    if kind == "lax-or-strict":
+        return _scalar_only(schema["lax_schema"], resolve)
+    if kind == "json-or-python":
+        return _scalar_only(schema["json_schema"], resolve)
+    if kind == "union":
+        choices = [c[0] if isinstance(c, tuple) else c for c in schema["choices"]]
+        return all(_scalar_only(choice, resolve) for choice in choices)
+    if kind == "literal":
+        return all(not isinstance(v, (dict, list)) for v in schema["expected"])
+    return kind in _SCALARS or kind == "enum"
+
+
+def _is_secret(node: CoreSchema) -> bool:
+    function = node.get("function")
+    if isinstance(function, dict):
+        function = function.get("function")
+    if isinstance(function, type) and issubclass(function, _SecretBase):
+        return True
+    serializer = node.get("serialization")
+    named = getattr(serializer.get("function"), "__name__", "") if serializer else ""
+    return isinstance(named, str) and named.startswith("_serialize_secret")
+
+
+def _reaches_secret(schema: CoreSchema, definitions: dict[str, CoreSchema]) -> bool:
+    """Whether a secret type stands anywhere in ``schema`` (through refs, once each)."""
+    seen: set[str] = set()
+    stack: list[Any] = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("type"), str) and _is_secret(node):
+                return True
+            if node.get("type") == "definition-ref":
+                ref = node["schema_ref"]
+                if ref not in seen and ref in definitions:
+                    seen.add(ref)
+                    stack.append(definitions[ref])
+            stack.extend(v for k, v in node.items() if k not in ("metadata", "serialization"))
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
+    return False
 
 
 def _collect_definitions(root: CoreSchema, into: dict[str, CoreSchema]) -> None:
