@@ -7,7 +7,16 @@ import enum
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field, RootModel, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    RootModel,
+    SecretStr,
+    ValidationError,
+    computed_field,
+    field_serializer,
+)
 from typing_extensions import Annotated, Literal
 
 import partialjson
@@ -254,3 +263,41 @@ def test_a_lone_surrogate_is_an_issue_and_the_view_still_serializes(text: str) -
         parser.partial.model_dump_json()
         with pytest.raises(ValidationError, match="json_invalid"):
             parser.finish()
+
+
+# --------------------------------------------------------------------- serializers in the view
+
+
+class Priced(BaseModel):
+    a: int
+    label: str = ""
+    when: Optional[datetime.date] = None
+
+    @field_serializer("a")
+    def in_cents(self, value: int) -> int:
+        return value * 100
+
+    @field_serializer("label", mode="wrap")
+    def shouted(self, value: str, handler: Any, info: Any) -> str:
+        return str(handler(value)).upper()
+
+    @field_serializer("when", when_used="json")
+    def day(self, value: Optional[datetime.date]) -> Optional[str]:
+        return None if value is None else value.strftime("%d/%m/%Y")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def double(self) -> int:
+        return self.a * 2
+
+
+def test_field_serializers_and_computed_fields_show_in_the_view_dump() -> None:
+    text = '{"a": 3, "label": "ab", "when": "2024-05-01"}'
+    parser = check_law(Priced, text, list(text), paths=((), "a", "label"))
+    final = parser.finish()
+    assert parser.partial.model_dump() == final.model_dump()
+    assert parser.partial.model_dump_json() == final.model_dump_json()
+    halfway = TypedParser(Priced)
+    halfway.feed('{"label": "x')  # serializers and computed fields that cannot run yet
+    assert halfway.partial.model_dump() == {"a": None, "label": "X", "when": None, "double": None}
+    assert "double" in repr(parser.partial)

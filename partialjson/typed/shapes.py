@@ -36,6 +36,7 @@ from typing import Any, Optional, Union
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
+from pydantic._internal._decorators import inspect_field_serializer
 from pydantic.types import _SecretBase
 from pydantic_core import SchemaValidator, to_json
 
@@ -619,7 +620,59 @@ def _partial_model(shape: ObjectShape) -> type[BaseModel]:
         __doc__=f"A partial {shape.name}, for display while it streams.",
         __module__=getattr(cls, "__module__", __name__),
         __config__=partial_config,
+        __validators__=_serializers_of(cls, shape),
         **fields,
     )
     model.__partial_shape__ = shape  # type: ignore[attr-defined]
     return model
+
+
+def _serializers_of(cls: Any, shape: ObjectShape) -> dict[str, Any]:
+    """The model's field serializers and computed fields, for its partial class.
+
+    They run on what has arrived: a serializer or a computed field that fails on partial data
+    (``None`` for a field not received yet) shows the value as it is, or ``None``.
+    """
+    decorators = getattr(cls, "__pydantic_decorators__", None)
+    if decorators is None:
+        return {}
+    carried: dict[str, Any] = {}
+    for name, decorator in decorators.field_serializers.items():
+        info = decorator.info
+        fields = [f for f in info.fields if f == "*" or f in shape.attributes]
+        if fields:
+            method, _ = inspect_field_serializer(decorator.func, info.mode)
+            serializer: Any = pydantic.field_serializer  # its mode is read, not a literal
+            carried[name] = serializer(
+                *fields, mode=info.mode, when_used=info.when_used, return_type=Any,
+                check_fields=False,
+            )(_forgiving(decorator.func, 1 if method else 0))  # fmt: skip
+    for name, decorator in decorators.computed_fields.items():
+        info = decorator.info
+        getter = _forgiving_getter(decorator.func)
+        carried[name] = pydantic.computed_field(  # type: ignore[call-overload]
+            property(getter), alias=info.alias, repr=info.repr, return_type=Any
+        )
+    return carried
+
+
+def _forgiving(serializer: Any, value_at: int) -> Any:
+    @functools.wraps(serializer)
+    def serialize(*args: Any) -> Any:
+        try:
+            return serializer(*args)
+        except Exception:  # partial data the serializer cannot take: shown as it is
+            return args[value_at]
+
+    return serialize
+
+
+def _forgiving_getter(getter: Any) -> Any:
+    @functools.wraps(getter)
+    def compute(self: Any) -> Any:
+        try:
+            return getter(self)
+        except Exception:  # not computable from what has arrived yet
+            return None
+
+    return compute
