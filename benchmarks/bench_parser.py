@@ -39,106 +39,19 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import partialjson
+from benchmarks import workloads
+from benchmarks.workloads import KB, chunks, token_deltas
 
-KB = 1024
-WORDS = [
-    "the",
-    "of",
-    "and",
-    "to",
-    "in",
-    "is",
-    "was",
-    "for",
-    "on",
-    "that",
-    "with",
-    "as",
-    "by",
-    "at",
-    "from",
-    "lorem",
-    "ipsum",
-    "dolor",
-    "sit",
-    "amet",
-]
+# The documents and their cutting are the suite's (benchmarks/workloads.py), plus one long string.
+WORKLOADS: list[str] = [*workloads.WORKLOADS, "string"]
 
 
-def _prose(rng: random.Random, size: int) -> str:
-    out: list[str] = []
-    length = 0
-    while length < size:
-        word = rng.choice(WORDS)
-        out.append(word)
-        length += len(word) + 1
-    return " ".join(out)[:size]
-
-
-def form(size: int, rng: random.Random) -> Any:
-    fields = max(1, size // 2000)
-    return {
-        "title": "Quarterly report",
-        "author": {
-            "name": "Zoë Ångström",
-            "email": "zoe@example.com",
-            "address": {"city": "Malmö"},
-        },
-        "approved": True,
-        "score": 0.93,
-        "reviewer": None,
-        "sections": [{"heading": f"Section {i}", "body": _prose(rng, 1800)} for i in range(fields)],
-    }
-
-
-def records(size: int, rng: random.Random) -> Any:
-    names = ["Zoë", "Åsa", "李雷", "Renée", "Ólafur", "José 🎉", 'Bob "the builder"', "C:\\path"]
-    return [
-        {
-            "id": i,
-            "name": rng.choice(names),
-            "note": f"line one\nline two \u00e9 {i}",
-            "score": round(rng.random() * 100, 3),
-            "active": i % 3 == 0,
-            "tags": ["a", "b\t"],
-            "parent": None,
-        }
-        for i in range(max(1, size // 150))
-    ]
-
-
-def nested(size: int, rng: random.Random) -> Any:
-    depth = 120  # levels of alternating objects and arrays, over a list of small leaves
-    leaves = max(1, (size - depth * 20) // 24)
-    node: Any = [{"k": i, "v": "leaf"} for i in range(leaves)]
-    for level in range(depth):
-        node = {"level": level, "child": node} if level % 2 else [node, level]
-    return node
-
-
-def string(size: int, rng: random.Random) -> Any:
-    return {"answer": _prose(rng, size)}
-
-
-WORKLOADS: dict[str, Callable[[int, random.Random], Any]] = {
-    "form": form,
-    "records": records,
-    "nested": nested,
-    "string": string,
-}
-
-
-def token_deltas(text: str, rng: random.Random) -> list[str]:
-    out, i = [], 0
-    while i < len(text):
-        k = rng.randint(1, 8)
-        out.append(text[i : i + k])
-        i += k
-    return out
-
-
-def chunks(text: str, size: int = 64 * KB) -> list[str]:
-    return [text[i : i + size] for i in range(0, len(text), size)]
+def document(workload: str, size: int) -> str:
+    """The JSON text of ``workload`` at about ``size`` characters (the suite's documents)."""
+    if workload == "string":
+        rng = random.Random(f"20261201:string:{size}")
+        return json.dumps({"answer": workloads.prose(rng, size)})
+    return workloads.document(workload, size)
 
 
 # Each runner feeds the deltas, reading the value after every one, and returns the last value.
@@ -260,11 +173,11 @@ def machine() -> dict[str, str]:
     }
 
 
-def cases(sizes: list[int], rng: random.Random) -> Iterator[tuple[str, int, str, list[str]]]:
-    for workload, build in WORKLOADS.items():
+def cases(sizes: list[int]) -> Iterator[tuple[str, int, str, list[str]]]:
+    for workload in WORKLOADS:
         for size in sizes:
-            text = json.dumps(build(size, rng), ensure_ascii=rng.random() < 0.5)
-            yield workload, size, "tokens", token_deltas(text, rng)
+            text = document(workload, size)
+            yield workload, size, "tokens", token_deltas(text)
             if size >= 100 * KB:
                 yield workload, size, "64KiB", chunks(text)
 
@@ -285,7 +198,6 @@ def main() -> int:
     args = cli.parse_args()
     sizes_kb = args.sizes or ([1, 10] if args.quick else [1, 10, 100, 1024])
     repeat = 3 if args.quick else args.repeat
-    rng = random.Random(20261124)
     facts = machine()
     print("machine:", ", ".join(f"{k} {v}" for k, v in facts.items()))
     results: list[dict[str, Any]] = []
@@ -295,7 +207,7 @@ def main() -> int:
     )
     print(header)
     print("-" * len(header))
-    for workload, size, cut, deltas in cases([kb * KB for kb in sizes_kb], rng):
+    for workload, size, cut, deltas in cases([kb * KB for kb in sizes_kb]):
         total_chars = sum(map(len, deltas))
         expected = json.loads("".join(deltas))
         for name, runner in RUNNERS.items():

@@ -45,6 +45,7 @@ __all__ = ["COMPILED_MODULES", "STAMP", "compiled", "stamp"]
 #: The modules the compiled build compiles, one extension module each.
 COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.core.builder",
+    "partialjson.core.events",
     "partialjson.core.lexer",
     "partialjson.core.parser",
 )

@@ -260,12 +260,13 @@ class Builder:
         returns builds them (exactly those of the token-by-token path) when first used.
         """
         keys = self.keys
+        # Cast to Any, not Event: the compiled build checks a cast to its (compiled) Event class.
         if not keys:
-            events.append(cast(Event, Deferred(values, (), None)))
+            events.append(cast(Any, Deferred(values, (), None)))
             self.root = values[0]
             return
         first = keys[-1]
-        events.append(cast(Event, Deferred(values, tuple(keys[:-1]), first)))
+        events.append(cast(Any, Deferred(values, tuple(keys[:-1]), first)))
         top = self.containers[-1]
         if type(top) is dict:
             top[first] = values[0]

@@ -1,6 +1,6 @@
 """Change events emitted by :class:`partialjson.Parser`.
 
-Each event is a small frozen dataclass carrying the *path* of the value it concerns: a tuple of
+Each event is a small immutable object carrying the *path* of the value it concerns: a tuple of
 object keys (``str``) and array indices (``int``) that indexes into :attr:`Parser.value`.
 
 The vocabulary is ijson's (``start_map``, ``map_key``, ``end_map``, ``start_array``,
@@ -19,8 +19,8 @@ the path of its own value. Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
-from typing import Any, ClassVar, Tuple, Union
+from dataclasses import FrozenInstanceError
+from typing import Any, Callable, ClassVar, NoReturn, Tuple, Union
 
 from typing_extensions import TypeAlias
 
@@ -53,32 +53,67 @@ def ijson_prefix(path: Path) -> str:
     return ".".join("item" if isinstance(part, int) else part for part in path)
 
 
-# Events are frozen dataclasses with __slots__ and a hand-written __init__ that stores fields
-# through the slot descriptors: the generated frozen __init__ goes through object.__setattr__
-# and costs about twice as much, and the parser emits an event for nearly every delta.
+# Events are small immutable classes with __slots__, frozen like dataclasses(frozen=True) and
+# compared, hashed, printed and pickled by their fields the way dataclasses do it. They are not
+# dataclasses because the compiled build (mypyc) compiles this module too, and mypyc turns the
+# ClassVars of a compiled dataclass into fields. Their __init__ stores the fields through the slot
+# descriptors (the setters at the end of this module): object.__setattr__ costs about a third
+# more per field, and the parser builds an event for nearly every delta.
 
 
-@dataclass(frozen=True, init=False)
 class Event:
     """Base class of all change events; ``kind`` is the ijson event name.
 
-    >>> from partialjson import Event, Parser
+    >>> from partialjson import Event, MapKey, Parser
     >>> events = Parser().feed('{"a": ')
     >>> events
     [StartMap(path=()), MapKey(path=(), key='a')]
     >>> all(isinstance(event, Event) for event in events), events[1].kind
     (True, 'map_key')
+
+    Events are immutable, equal when their class and fields are, and hashable:
+
+    >>> events[1] == MapKey((), "a"), events[1].key
+    (True, 'a')
+    >>> events[1].key = "b"
+    Traceback (most recent call last):
+    ...
+    dataclasses.FrozenInstanceError: cannot assign to field 'key'
     """
 
     __slots__ = ("path",)
     kind: ClassVar[str] = ""
+    #: The names of the fields, in order (the constructor's arguments).
+    _fields: ClassVar[Tuple[str, ...]] = ("path",)
     path: Path
 
     def __init__(self, path: Path) -> None:
         _set_path(self, path)
 
+    def _values(self) -> tuple[Any, ...]:
+        return tuple([getattr(self, name) for name in self._fields])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, Event)
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in self._fields])
+        return f"{type(self).__name__}({shown})"
+
+    def __setattr__(self, name: str, value: object) -> NoReturn:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> NoReturn:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
+
     def __reduce__(self) -> tuple[Any, ...]:
-        return type(self), tuple(getattr(self, f.name) for f in fields(self))
+        return type(self), self._values()
 
     @property
     def value(self) -> Any:
@@ -90,7 +125,6 @@ class Event:
         return (ijson_prefix(self.path), self.kind, self.value)
 
 
-@dataclass(frozen=True, init=False)
 class StartMap(Event):
     """An object opened at ``path`` (it now appears in the partial value as ``{}``).
 
@@ -103,7 +137,6 @@ class StartMap(Event):
     kind: ClassVar[str] = "start_map"
 
 
-@dataclass(frozen=True, init=False)
 class EndMap(Event):
     """The object at ``path`` closed: it is complete.
 
@@ -116,7 +149,6 @@ class EndMap(Event):
     kind: ClassVar[str] = "end_map"
 
 
-@dataclass(frozen=True, init=False)
 class StartArray(Event):
     """An array opened at ``path`` (it now appears in the partial value as ``[]``).
 
@@ -129,7 +161,6 @@ class StartArray(Event):
     kind: ClassVar[str] = "start_array"
 
 
-@dataclass(frozen=True, init=False)
 class EndArray(Event):
     """The array at ``path`` closed: it is complete.
 
@@ -142,7 +173,6 @@ class EndArray(Event):
     kind: ClassVar[str] = "end_array"
 
 
-@dataclass(frozen=True, init=False)
 class MapKey(Event):
     """A complete key of the object at ``path`` (the key's value has not started yet).
 
@@ -152,6 +182,7 @@ class MapKey(Event):
     """
 
     __slots__ = ("key",)
+    _fields: ClassVar[Tuple[str, ...]] = ("path", "key")
     kind: ClassVar[str] = "map_key"
     key: str
 
@@ -164,7 +195,6 @@ class MapKey(Event):
         return self.key
 
 
-@dataclass(frozen=True, init=False)
 class StringFragment(Event):
     """Text appended to the still-open string at ``path`` by one delta.
 
@@ -181,6 +211,7 @@ class StringFragment(Event):
     """
 
     __slots__ = ("fragment",)
+    _fields: ClassVar[Tuple[str, ...]] = ("path", "fragment")
     kind: ClassVar[str] = "string_fragment"
     fragment: str
 
@@ -193,7 +224,6 @@ class StringFragment(Event):
         return self.fragment
 
 
-@dataclass(frozen=True, init=False)
 class String(Event):
     """A complete string value.
 
@@ -205,6 +235,7 @@ class String(Event):
     """
 
     __slots__ = ("string",)
+    _fields: ClassVar[Tuple[str, ...]] = ("path", "string")
     kind: ClassVar[str] = "string"
     string: str
 
@@ -217,7 +248,6 @@ class String(Event):
         return self.string
 
 
-@dataclass(frozen=True, init=False)
 class Number(Event):
     """A complete number (``int``, ``float`` or what ``parse_int``/``parse_float`` returned).
 
@@ -232,6 +262,7 @@ class Number(Event):
     """
 
     __slots__ = ("number",)
+    _fields: ClassVar[Tuple[str, ...]] = ("path", "number")
     kind: ClassVar[str] = "number"
     number: Any
 
@@ -244,7 +275,6 @@ class Number(Event):
         return self.number
 
 
-@dataclass(frozen=True, init=False)
 class Boolean(Event):
     """A complete ``true`` or ``false``.
 
@@ -254,6 +284,7 @@ class Boolean(Event):
     """
 
     __slots__ = ("boolean",)
+    _fields: ClassVar[Tuple[str, ...]] = ("path", "boolean")
     kind: ClassVar[str] = "boolean"
     boolean: bool
 
@@ -266,7 +297,6 @@ class Boolean(Event):
         return self.boolean
 
 
-@dataclass(frozen=True, init=False)
 class Null(Event):
     """A complete ``null``.
 
@@ -279,9 +309,9 @@ class Null(Event):
     kind: ClassVar[str] = "null"
 
 
-_set_path = Event.__dict__["path"].__set__
-_set_key = MapKey.__dict__["key"].__set__
-_set_fragment = StringFragment.__dict__["fragment"].__set__
-_set_string = String.__dict__["string"].__set__
-_set_number = Number.__dict__["number"].__set__
-_set_boolean = Boolean.__dict__["boolean"].__set__
+_set_path: Callable[[Event, Path], None] = vars(Event)["path"].__set__
+_set_key: Callable[[Event, str], None] = vars(MapKey)["key"].__set__
+_set_fragment: Callable[[Event, str], None] = vars(StringFragment)["fragment"].__set__
+_set_string: Callable[[Event, str], None] = vars(String)["string"].__set__
+_set_number: Callable[[Event, Any], None] = vars(Number)["number"].__set__
+_set_boolean: Callable[[Event, bool], None] = vars(Boolean)["boolean"].__set__
