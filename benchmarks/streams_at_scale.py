@@ -31,7 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import heapq
 import json
+import math
 import os
 import random
 import subprocess
@@ -49,6 +51,10 @@ from .measure import percentile
 _ROOT = Path(__file__).resolve().parent.parent
 RATE = 50.0  # deltas per second per stream
 TARGET_P99 = 0.010  # seconds
+TICK = 0.0005  # seconds: the simulated network delivers what became due in each tick at once
+#: ``"network"``: a read wakes by its future, arrivals grouped per tick (see :class:`_Network`);
+#: ``"timers"``: a timer per stream per delta (``asyncio.sleep``).
+SIMULATION = os.environ.get("PARTIALJSON_SCALE_SIMULATION", "network")
 VARIANTS = 8  # distinct documents shared by the streams (memory measures the streams, not data)
 
 
@@ -73,28 +79,87 @@ class _Clock:
         self.index = -1
 
 
+class _Network:
+    """The upstream connections, simulated as a server's network delivers data: a read that
+    waits is woken by one event (``set_result`` on the future it waits on, as asyncio's
+    transports wake a reader), not by a timer of its own. Arrivals are grouped in ticks of
+    ``TICK`` seconds — as an event loop's poll returns every socket that became readable — by
+    one timer for all the streams; a delta due within a tick is delivered at the tick's end
+    (never before it was due: the wait counts in its latency).
+
+    A timer per stream per delta (``asyncio.sleep``) costs the simulation several µs per delta
+    (a heap of timer handles compared in Python), which no real server pays:
+    ``SIMULATION = "timers"`` measures that way."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._slots: dict[int, list[asyncio.Future[None]]] = {}
+        self._heap: list[int] = []  # the slots that have readers waiting, earliest first
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._armed = 0  # the slot the timer rings for
+
+    def until(self, due: float) -> asyncio.Future[None]:
+        """A future that is done once ``due`` (on the loop's clock) has passed."""
+        slot = math.ceil(due / TICK)
+        waiters = self._slots.get(slot)
+        if waiters is None:
+            waiters = self._slots[slot] = []
+            heapq.heappush(self._heap, slot)
+            if self._timer is None or slot < self._armed:
+                self._arm(slot)
+        future: asyncio.Future[None] = self._loop.create_future()
+        waiters.append(future)
+        return future
+
+    def _arm(self, slot: int) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._armed = slot
+        self._timer = self._loop.call_at(slot * TICK, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        heap = self._heap
+        while heap and heap[0] * TICK <= now + 1e-9:
+            for future in self._slots.pop(heapq.heappop(heap)):
+                if not future.done():  # cancelled if its stream was stopped at the cap
+                    future.set_result(None)
+        if heap:
+            self._arm(heap[0])
+
+
 async def _source(
-    events: list[bytes], start: float, clock: _Clock, counts: list[int]
+    events: list[bytes], start: float, clock: _Clock, counts: list[int], network: _Network
 ) -> AsyncIterator[bytes]:
     loop = asyncio.get_running_loop()
     interval = 1.0 / RATE
+    timers = SIMULATION == "timers"
     for index, event in enumerate(events):
         due = start + index * interval
         delay = due - loop.time()
         if delay > 0:
-            await asyncio.sleep(delay)
+            if timers:
+                await asyncio.sleep(delay)
+            else:
+                await network.until(due)
         clock.due, clock.index = due, index
         counts[0] += 1  # delivered (counted here, so a run stopped at the cap counts too)
         yield event
 
 
 async def _one(
-    events: list[bytes], start: float, latencies: list[float], counts: list[int], bare: bool
+    events: list[bytes],
+    start: float,
+    latencies: list[float],
+    counts: list[int],
+    bare: bool,
+    network: _Network,
 ) -> None:
     loop = asyncio.get_running_loop()
     clock = _Clock()
     seen = -1
-    source = _source(events, start, clock, counts)
+    source = _source(events, start, clock, counts, network)
     chunks = source if bare else partialjson.arelay(partialjson.stream(source, w.Form))
     async for chunk in chunks:
         if clock.index != seen:
@@ -127,10 +192,18 @@ async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[s
 
     watcher = asyncio.ensure_future(monitor())
     begin = loop.time() + 0.05
+    network = _Network(loop)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     tasks = [
         asyncio.ensure_future(
-            _one(variants[i % VARIANTS], begin + rng.random() / RATE, latencies, counts, bare)
+            _one(
+                variants[i % VARIANTS],
+                begin + rng.random() / RATE,
+                latencies,
+                counts,
+                bare,
+                network,
+            )
         )
         for i in range(n)
     ]

@@ -94,6 +94,15 @@ class _EventReader:
     def _all_data(self, events: list[Any]) -> list[Mapping[str, Any]]:
         out: list[Mapping[str, Any]] = []
         for event in events:
+            text = event.data
+            if type(text) is str and text.startswith("{"):  # the usual: one JSON object
+                try:
+                    parsed = from_json(text)
+                except Exception:  # refused: decided below, as by json.loads
+                    parsed = None
+                if type(parsed) is dict:
+                    out.append(parsed)
+                    continue
             data = self._sse_data(event)
             if data is None:
                 break

@@ -244,6 +244,16 @@ def _dumped_keys(cls: type[BaseModel]) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1024)
+def _model_names(cls: type[BaseModel]) -> dict[str, tuple[str, str]]:
+    """Every name a model's field is read by, mapped to the key it is dumped under and the
+    attribute that holds it: one look-up per level of a changed path."""
+    attributes = _attributes(cls)
+    return {
+        name: (shown, attributes.get(shown, shown)) for name, shown in _dumped_keys(cls).items()
+    }
+
+
+@functools.lru_cache(maxsize=1024)
 def _attributes(cls: type[BaseModel]) -> dict[str, str]:
     """A model's JSON keys (serialization aliases) and the attributes that hold them. A path
     the relay cannot follow into a view (a key it does not find) is re-sent from its parent:
@@ -316,11 +326,17 @@ class PatchEncoder:
         mirror_key: Union[str, int] = 0
         for depth, key in enumerate(path):
             mirror = mirror_parent[mirror_key]
-            if type(key) is str and _is_model(type(live)):
-                shown = _dumped_keys(live.__class__).get(key, key)
+            cls = type(live)
+            if type(key) is str and cls is not dict and _is_model(cls):
+                names = _model_names(live.__class__).get(key)
+                if names is None:
+                    names = (key, _attributes(live.__class__).get(key, key))
+                shown, attribute = names
                 if shown != key:  # the JSON used another of the field's names
                     key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
-            live_child = _child(live, key)
+                live_child = live.__dict__.get(attribute, _ABSENT)
+            else:
+                live_child = _child(live, key)
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
                 self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return

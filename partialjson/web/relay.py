@@ -144,6 +144,14 @@ class RelayWriter:
         """The events to send for one update (none while a coalesced batch waits)."""
         if self.ended:
             return []
+        if type(update) is PartialUpdate and not self._interval and not self._ops:
+            # The usual update, sent at once: its patch alone (``_others`` is empty when a
+            # batch is not held back).
+            if update.choice != self._choice:
+                return []
+            self._live = update.value
+            ops = self._encoder.encode(update.value, update.changed)
+            return [self._event("patch", ops)] if ops else []
         payloads = self._payloads(update)
         if not payloads:
             return []
@@ -154,6 +162,8 @@ class RelayWriter:
             else:
                 self._others.append((name, data))
                 terminal = terminal or name in TERMINAL_EVENTS
+        if not self._interval:  # nothing is held back: no clock to read
+            return self._flush(0.0)
         now = self._clock()
         pending = len(self._ops) + len(self._others)
         if terminal or now >= self._next_flush or pending >= self._max_pending:
@@ -616,17 +626,30 @@ async def _arelay(
                     await store.append(key, event)
 
 
+class _Writer(Protocol):
+    """What :class:`_AsyncPump` drives: a :class:`RelayWriter`, or a protocol encoder (see
+    :mod:`partialjson.web.protocols`), whose events are bytes."""
+
+    @property
+    def ended(self) -> bool: ...
+
+    def feed(self, update: Any) -> list[Any]: ...
+
+    def end(self, error: Optional[BaseException] = None) -> list[Any]: ...
+
+
 class _AsyncPump:
     """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
     empties, waiting with a timeout. One task per response, not one per update, and one
-    wake-up of the sender per read (however many updates it brought)."""
+    wake-up of the sender per read (however many updates it brought). Used by :func:`arelay`
+    and the protocol encoders' ``adrive``."""
 
-    def __init__(self, updates: AsyncIterator[Update], writer: RelayWriter, size: int = 64):
+    def __init__(self, updates: AsyncIterator[Any], writer: _Writer, size: int = 64):
         self._updates = updates
         self._writer = writer
         self._size = size
-        self._outbox: list[RelayEvent] = []
+        self._outbox: list[Any] = []
         self._done = False
         self._error: Optional[BaseException] = None
         self._loop = asyncio.get_running_loop()
@@ -663,7 +686,7 @@ class _AsyncPump:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def take(self, timeout: Optional[float]) -> Optional[list[RelayEvent]]:
+    async def take(self, timeout: Optional[float]) -> Optional[list[Any]]:
         """The events made since the last call; once the updates ran dry, the writer's end; or
         None if nothing came within ``timeout`` seconds."""
         if not self._outbox and not self._done:

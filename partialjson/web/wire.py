@@ -60,15 +60,7 @@ class RelayEvent:
 
     def encode(self) -> bytes:
         """The event as server-sent-event bytes (data never contains a line break)."""
-        return (
-            b"id: "
-            + self.id.encode()
-            + b"\nevent: "
-            + self.event.encode()
-            + b"\ndata: "
-            + self.data
-            + b"\n\n"
-        )
+        return f"id: {self.id}\nevent: {self.event}\ndata: ".encode() + self.data + b"\n\n"
 
     def json(self) -> Any:
         return json.loads(self.data)
