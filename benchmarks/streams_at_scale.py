@@ -8,11 +8,16 @@ read the way a backend relays an answer to a browser::
         ...  # would be written to the browser's response
 
 — SSE bytes → SSE decoder → provider adapter → lifecycle → typed view → relay. Starts are spread
-over the first 20 ms. Measured:
+over the first 20 ms. A source waits for its next delta the way a read on a server's network
+does: woken by one event when data arrives, arrivals grouped per 0.5 ms tick as an event loop's
+poll returns the sockets that became readable (:class:`_Network`; a delta is never delivered
+before it is due, and the wait for the tick counts in its latency). The older simulation, a
+timer per stream per delta, costs several µs per delta that no server pays
+(``PARTIALJSON_SCALE_SIMULATION=timers`` measures that way). Measured:
 
 * **CPU per delta** — process CPU time over the run / deltas delivered; and apart, what the
-  simulation costs alone (the same streams read bare, no partialjson: asyncio's timers and task
-  switches) and the difference, what partialjson's path costs;
+  simulation costs alone (the same streams read bare, no partialjson: the network's wake-ups and
+  asyncio's task switches) and the difference, what partialjson's path costs;
 * **core load** — CPU time / wall time (1.0: the core is saturated);
 * **memory per stream** — resident memory at the busiest moment (sampled every 50 ms) minus
   before the streams started, / N;
@@ -55,6 +60,7 @@ TICK = 0.0005  # seconds: the simulated network delivers what became due in each
 #: ``"network"``: a read wakes by its future, arrivals grouped per tick (see :class:`_Network`);
 #: ``"timers"``: a timer per stream per delta (``asyncio.sleep``).
 SIMULATION = os.environ.get("PARTIALJSON_SCALE_SIMULATION", "network")
+LOOP = os.environ.get("PARTIALJSON_SCALE_LOOP", "asyncio")
 VARIANTS = 8  # distinct documents shared by the streams (memory measures the streams, not data)
 
 
@@ -221,6 +227,7 @@ async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[s
     cpu_per_delta = cpu / max(1, delivered)
     return {
         "section": "scale",
+        "simulation": SIMULATION,
         "streams": n,
         "deltas_per_stream": sum(map(len, variants)) / VARIANTS,
         "deltas": delivered,
@@ -242,7 +249,18 @@ async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[s
 
 def run(n: int, seconds: float = 4.0, cap: float = 60.0, bare: bool = False) -> dict[str, Any]:
     """One harness run of ``n`` streams of ``seconds`` each, in a fresh event loop (``bare``:
-    the simulation alone, the sources read with no partialjson at all)."""
+    the simulation alone, the sources read with no partialjson at all). The event loop is the
+    standard library's, or uvloop's with ``PARTIALJSON_SCALE_LOOP=uvloop`` (an extra row: the
+    main figures stay on the standard loop)."""
+    if LOOP == "uvloop":
+        import uvloop  # not a dependency: installed by hand for that row
+
+        loop = uvloop.new_event_loop()
+        try:
+            row = loop.run_until_complete(_run(n, seconds, cap, bare))
+        finally:
+            loop.close()
+        return {**row, "loop": "uvloop"}
     return asyncio.run(_run(n, seconds, cap, bare))
 
 

@@ -154,7 +154,6 @@ class _IdleTimeout(Exception):
 
 
 _STOP: Any = object()
-_INTERRUPTED: Any = object()
 
 
 def _uncancel(task: asyncio.Task[Any]) -> int:
@@ -528,7 +527,7 @@ class AsyncResponseStream(_Results):
     ) -> None:
         super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._pending: Optional[asyncio.Future[Any]] = None
-        self._reading: Optional[asyncio.Task[Any]] = None  # the task waiting in _read
+        self._reading: Optional[asyncio.Task[Any]] = None  # the task waiting for the source
         self._interrupting = False  # cancel() cancelled that task to interrupt its read
         self._iterating = False
 
@@ -544,9 +543,19 @@ class AsyncResponseStream(_Results):
             while not self._cancel_updates:
                 try:
                     if self._idle_timeout is None:
-                        item = await self._read(items)
-                        if item is _INTERRUPTED:
+                        # The next item, read in the consuming task itself (no task per read:
+                        # a read costs what the source costs). cancel() from another task
+                        # interrupts a read that waits by cancelling this task once; that one
+                        # cancellation is taken back here.
+                        task = self._reading = asyncio.current_task()
+                        try:
+                            item = await items.__anext__()
+                        except BaseException as exc:
+                            if not self._taken_back(task, exc):
+                                raise
                             break
+                        finally:
+                            self._reading = None
                     else:
                         self._pending = pending = asyncio.ensure_future(items.__anext__())
                         done, _ = await asyncio.wait({pending}, timeout=self._idle_timeout)
@@ -590,22 +599,13 @@ class AsyncResponseStream(_Results):
         for update in self._cancel_updates:
             yield update
 
-    async def _read(self, items: AsyncIterator[Any]) -> Any:
-        """The next item, read in the consuming task itself (no task per read: a read costs
-        what the source costs). :meth:`cancel` from another task interrupts a read that waits
-        by cancelling the reading task once; that one cancellation is taken back here."""
-        task = asyncio.current_task()
-        self._reading = task
-        try:
-            return await items.__anext__()
-        except BaseException as error:  # the source may turn the cancellation into its own error
-            if self._interrupting and task is not None:
-                self._interrupting = False
-                if _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError):
-                    return _INTERRUPTED
-            raise
-        finally:
-            self._reading = None
+    def _taken_back(self, task: Optional[asyncio.Task[Any]], error: BaseException) -> bool:
+        """Whether ``error`` ended a read because :meth:`cancel` interrupted it (that one
+        cancellation is then taken back): the source may turn it into an error of its own."""
+        if self._interrupting and task is not None:
+            self._interrupting = False
+            return _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError)
+        return False
 
     def _apply(self, events: list[Mapping[str, Any]]) -> list[Update]:
         updates = [u for data in events for u in self._machine.handle(data)]
