@@ -226,8 +226,9 @@ class ChoiceResult:
         # string at most is open), so that its closing quote is not mistaken for a change.
         self._open_string: Optional[tuple[Path, int]] = None
         # Typed answers: the paths shown by updates whose values are not complete yet (made at
-        # the first update): a value that then fails validation changes what was shown.
-        self._shown: Optional[set[Path]] = None
+        # the first update; as many as the nesting is deep, so a list is smaller than a set):
+        # a value that then fails validation changes what was shown.
+        self._shown: Optional[list[Path]] = None
         self._text = TextPieces()
         self._refusal = TextPieces()
         self._reasoning = TextPieces()

@@ -456,15 +456,19 @@ class Lifecycle:
             # now); one that replaced nothing did not.
             hidden = {issue.path for issue in issues[issues_before:]}
             paths = [p for p in paths if p not in hidden or (shown is not None and p in shown)]
+        completed = channel.completed
+        # A complete value cannot fail any more: only the open ones are kept, O(depth) paths.
+        done = completed if len(completed) < 8 else set(completed)  # a big chunk: many
         if paths:  # a key alone, a closing bracket, or a value kept out changes nothing shown
             changed = tuple(dict.fromkeys(paths)) if len(paths) > 1 else (paths[0],)
             updates.append(PartialUpdate(channel.partial, changed, index))
             if shown is None:
-                shown = choice._shown = set()
-            shown.update(changed)
-        completed = channel.completed
-        if completed and shown:  # a complete value cannot fail any more: O(depth) are kept
-            shown.difference_update(completed)
+                shown = choice._shown = []
+            for path in changed:
+                if path not in done and path not in shown:
+                    shown.append(path)
+        if completed and shown:
+            shown[:] = [path for path in shown if path not in done]
         new_items = channel.new_items
         if completed or new_items:
             self._completions(choice, completed, new_items, updates)

@@ -280,6 +280,11 @@ class PatchEncoder:
         self._filtering = moderate is not None or self._holding
 
     @property
+    def filtering(self) -> bool:
+        """Whether a moderator or held fields may change what goes out."""
+        return self._filtering
+
+    @property
     def value(self) -> Any:
         """The value as the patches sent so far rebuild it."""
         return self._root[0]

@@ -152,6 +152,11 @@ class RelayWriter:
             self._live = update.value
             ops = self._encoder.encode(update.value, update.changed)
             return [self._event("patch", ops)] if ops else []
+        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
+            if update.choice != self._choice:  # nothing held or moderated: no patch to add
+                return []
+            data = {"path": pointer(update.path), "choice": update.choice}
+            return [self._event("field_completed", data)]
         payloads = self._payloads(update)
         if not payloads:
             return []
