@@ -39,6 +39,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring as _quoted
 from typing import Any, Optional, Union
 
 from pydantic import BaseModel
@@ -47,7 +48,15 @@ from pydantic_core import PydanticSerializationError, to_json, to_jsonable_pytho
 from ..core.events import Path
 from .moderation import HeldFields, Moderator
 
-__all__ = ["PatchEncoder", "apply_patch", "dumps", "jsonable", "merge_ops", "pointer"]
+__all__ = [
+    "PatchEncoder",
+    "apply_patch",
+    "dumps",
+    "dumps_ops",
+    "jsonable",
+    "merge_ops",
+    "pointer",
+]
 
 Op = dict[str, Any]
 
@@ -84,6 +93,8 @@ def _unpointer(ptr: str) -> list[str]:
 
 def clean_text(text: str) -> str:
     """``text`` with lone surrogates (which UTF-8 cannot carry) replaced by U+FFFD."""
+    if text.isascii():  # the usual: no surrogate can be there (a scan in C, no regex)
+        return text
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
@@ -149,6 +160,27 @@ def dumps(value: Any) -> bytes:
         return to_json(plain)
     except (PydanticSerializationError, RecursionError, ValueError):
         return _dumps_deep(plain)
+
+
+def dumps_ops(ops: list[Op]) -> bytes:
+    """A patch as :func:`dumps` writes it. The usual one, a single ``append`` (a string grew),
+    is written directly: the standard library's string encoder escapes as pydantic-core does
+    (quotes, backslashes, control characters; the rest as UTF-8), at a fraction of the cost.
+
+    >>> dumps_ops([{"op": "append", "path": "/a", "value": "é 1"}])
+    b'[{"op":"append","path":"/a","value":"\\xc3\\xa9 1"}]'
+    """
+    if len(ops) == 1:
+        op = ops[0]
+        if op["op"] == "append" and len(op) == 3:
+            path, value = op["path"], op["value"]
+            if type(path) is str and type(value) is str:
+                text = f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]'
+                try:
+                    return text.encode()
+                except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+                    pass
+    return dumps(ops)
 
 
 def _dumps_deep(value: Any) -> bytes:

@@ -76,7 +76,7 @@ from ..lifecycle.updates import (
     Update,
 )
 from .moderation import Moderator
-from .patches import PatchEncoder, clean_text, dumps, merge_ops, pointer
+from .patches import PatchEncoder, clean_text, dumps, dumps_ops, merge_ops, pointer
 from .store import ReplayStore
 from .wire import TERMINAL_EVENTS, RelayEvent
 
@@ -227,7 +227,7 @@ class RelayWriter:
 
     def _event(self, name: str, data: Any) -> RelayEvent:
         self._seq += 1
-        return RelayEvent(str(self._seq), name, dumps(data))
+        return RelayEvent(str(self._seq), name, dumps_ops(data) if name == "patch" else dumps(data))
 
     def _payloads(self, update: Update) -> list[Payload]:
         """The events an update becomes, as (name, data); none for what browsers must not see
