@@ -58,21 +58,12 @@ class _EventReader:
         self.error: Optional[ProtocolError] = None
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
-        if type(item) is not bytes and isinstance(item, Mapping):  # bytes: the usual, first
+        if type(item) is bytes:  # the usual: the next chunk of an HTTP body
+            return self._feed(item)
+        if type(item) is not dict and isinstance(item, (bytearray, memoryview, str)):
+            return self._feed(item if isinstance(item, str) else bytes(item))
+        if isinstance(item, Mapping):
             return [item]
-        if isinstance(item, (bytes, bytearray, memoryview, str)):
-            if self._sse is None:
-                self._sse = SSEDecoder(
-                    max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
-                )
-            try:
-                events = self._sse.feed(bytes(item) if not isinstance(item, str) else item)
-            except EventTooLarge as error:
-                events = error.events
-                self.error = ProtocolError(str(error), "sse")
-            except TypeError as error:  # str and bytes mixed in one body
-                events, self.error = [], ProtocolError(str(error), "sse")
-            return self._all_data(events)
         if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
             return self._all_data([item])
         dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
@@ -82,6 +73,21 @@ class _EventReader:
                 return [data]
         self.error = ProtocolError(f"cannot read a provider event from {type(item).__name__}")
         return []
+
+    def _feed(self, chunk: Union[bytes, str]) -> list[Mapping[str, Any]]:
+        sse = self._sse
+        if sse is None:
+            sse = self._sse = SSEDecoder(
+                max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
+            )
+        try:
+            events = sse.feed(chunk)
+        except EventTooLarge as error:
+            events = error.events
+            self.error = ProtocolError(str(error), "sse")
+        except TypeError as error:  # str and bytes mixed in one body
+            events, self.error = [], ProtocolError(str(error), "sse")
+        return self._all_data(events)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -608,6 +614,8 @@ class AsyncResponseStream(_Results):
         return False
 
     def _apply(self, events: list[Mapping[str, Any]]) -> list[Update]:
+        if len(events) == 1 and self._reader.error is None:  # the usual: one event per item
+            return self._machine.handle(events[0])
         updates = [u for data in events for u in self._machine.handle(data)]
         if self._reader.error is not None:
             updates += self._machine.protocol_error(self._reader.error)
