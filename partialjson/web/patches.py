@@ -52,6 +52,7 @@ __all__ = [
     "PatchEncoder",
     "apply_patch",
     "dumps",
+    "dumps_completed",
     "dumps_ops",
     "jsonable",
     "merge_ops",
@@ -101,6 +102,13 @@ def clean_text(text: str) -> str:
 def jsonable(value: Any) -> Any:
     """``value`` (a partial view, a model, plain data) as JSON-ready plain data: dicts, lists,
     ``str``, ``int``, finite ``float``, ``bool``, ``None`` — always encodable."""
+    kind = type(value)
+    if kind is str:  # the usual leaves, as pydantic-core would give them, without the call
+        return clean_text(value)
+    if value is None or kind is bool or kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     try:
         plain = to_jsonable_python(value, inf_nan_mode="null")
     except (PydanticSerializationError, RecursionError, ValueError):
@@ -181,6 +189,21 @@ def dumps_ops(ops: list[Op]) -> bytes:
                 except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
                     pass
     return dumps(ops)
+
+
+def dumps_completed(path: str, choice: int) -> bytes:
+    """A ``field_completed`` event's data, as :func:`dumps` writes it (directly: it is sent for
+    every value that completes).
+
+    >>> dumps_completed("/a", 0)
+    b'{"path":"/a","choice":0}'
+    """
+    if type(choice) is int:
+        try:
+            return f'{{"path":{_quoted(path)},"choice":{choice}}}'.encode()
+        except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+            pass
+    return dumps({"path": path, "choice": choice})
 
 
 def _dumps_deep(value: Any) -> bytes:

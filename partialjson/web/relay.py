@@ -76,7 +76,15 @@ from ..lifecycle.updates import (
     Update,
 )
 from .moderation import Moderator
-from .patches import PatchEncoder, clean_text, dumps, dumps_ops, merge_ops, pointer
+from .patches import (
+    PatchEncoder,
+    clean_text,
+    dumps,
+    dumps_completed,
+    dumps_ops,
+    merge_ops,
+    pointer,
+)
 from .store import ReplayStore
 from .wire import TERMINAL_EVENTS, RelayEvent
 
@@ -155,8 +163,9 @@ class RelayWriter:
         if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
             if update.choice != self._choice:  # nothing held or moderated: no patch to add
                 return []
-            data = {"path": pointer(update.path), "choice": update.choice}
-            return [self._event("field_completed", data)]
+            self._seq += 1
+            data = dumps_completed(pointer(update.path), update.choice)
+            return [RelayEvent(str(self._seq), "field_completed", data)]
         payloads = self._payloads(update)
         if not payloads:
             return []
