@@ -198,7 +198,9 @@ async def adrive(
     pump = _AsyncPump(updates.__aiter__(), writer)
     last_sent = time.monotonic()
     try:
-        while not writer.ended:
+        # Not ``while not writer.ended``: the pump may end the writer while this generator
+        # waits for its reader to take a chunk, with the last chunks still in the outbox.
+        while not (writer.ended and pump.empty):
             chunks: Optional[list[bytes]] = await pump.take(wait_time(writer, heartbeat, last_sent))
             if chunks is None:  # a timeout: a coalesced value is due, or a heartbeat
                 due = writer.due()

@@ -695,6 +695,11 @@ class _AsyncPump:
             self._done = True
             self._wake()
 
+    @property
+    def empty(self) -> bool:
+        """Whether every event made so far was taken."""
+        return not self._outbox
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
