@@ -41,6 +41,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
+from ._frozen import fast_init
+
 __all__ = ["DEFAULT_MAX_SIZE", "EventTooLarge", "SSEDecoder", "ServerSentEvent"]
 
 #: The default limit on one line and on one event's data, in characters (16 MiB).
@@ -67,6 +69,7 @@ class EventTooLarge(ValueError):
         self.events: list[ServerSentEvent] = []
 
 
+@fast_init  # made on every delta
 @dataclass(frozen=True)
 class ServerSentEvent:
     """One dispatched event.
