@@ -8,11 +8,16 @@ read the way a backend relays an answer to a browser::
         ...  # would be written to the browser's response
 
 — SSE bytes → SSE decoder → provider adapter → lifecycle → typed view → relay. Starts are spread
-over the first 20 ms. Measured:
+over the first 20 ms. A source waits for its next delta the way a read on a server's network
+does: woken by one event when data arrives, arrivals grouped per 0.5 ms tick as an event loop's
+poll returns the sockets that became readable (:class:`_Network`; a delta is never delivered
+before it is due, and the wait for the tick counts in its latency). The older simulation, a
+timer per stream per delta, costs several µs per delta that no server pays
+(``PARTIALJSON_SCALE_SIMULATION=timers`` measures that way). Measured:
 
 * **CPU per delta** — process CPU time over the run / deltas delivered; and apart, what the
-  simulation costs alone (the same streams read bare, no partialjson: asyncio's timers and task
-  switches) and the difference, what partialjson's path costs;
+  simulation costs alone (the same streams read bare, no partialjson: the network's wake-ups and
+  asyncio's task switches) and the difference, what partialjson's path costs;
 * **core load** — CPU time / wall time (1.0: the core is saturated);
 * **memory per stream** — resident memory at the busiest moment (sampled every 50 ms) minus
   before the streams started, / N;
@@ -31,7 +36,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import heapq
 import json
+import math
 import os
 import random
 import subprocess
@@ -49,6 +56,11 @@ from .measure import percentile
 _ROOT = Path(__file__).resolve().parent.parent
 RATE = 50.0  # deltas per second per stream
 TARGET_P99 = 0.010  # seconds
+TICK = 0.0005  # seconds: the simulated network delivers what became due in each tick at once
+#: ``"network"``: a read wakes by its future, arrivals grouped per tick (see :class:`_Network`);
+#: ``"timers"``: a timer per stream per delta (``asyncio.sleep``).
+SIMULATION = os.environ.get("PARTIALJSON_SCALE_SIMULATION", "network")
+LOOP = os.environ.get("PARTIALJSON_SCALE_LOOP", "asyncio")
 VARIANTS = 8  # distinct documents shared by the streams (memory measures the streams, not data)
 
 
@@ -73,28 +85,87 @@ class _Clock:
         self.index = -1
 
 
+class _Network:
+    """The upstream connections, simulated as a server's network delivers data: a read that
+    waits is woken by one event (``set_result`` on the future it waits on, as asyncio's
+    transports wake a reader), not by a timer of its own. Arrivals are grouped in ticks of
+    ``TICK`` seconds — as an event loop's poll returns every socket that became readable — by
+    one timer for all the streams; a delta due within a tick is delivered at the tick's end
+    (never before it was due: the wait counts in its latency).
+
+    A timer per stream per delta (``asyncio.sleep``) costs the simulation several µs per delta
+    (a heap of timer handles compared in Python), which no real server pays:
+    ``SIMULATION = "timers"`` measures that way."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._slots: dict[int, list[asyncio.Future[None]]] = {}
+        self._heap: list[int] = []  # the slots that have readers waiting, earliest first
+        self._timer: Optional[asyncio.TimerHandle] = None
+        self._armed = 0  # the slot the timer rings for
+
+    def until(self, due: float) -> asyncio.Future[None]:
+        """A future that is done once ``due`` (on the loop's clock) has passed."""
+        slot = math.ceil(due / TICK)
+        waiters = self._slots.get(slot)
+        if waiters is None:
+            waiters = self._slots[slot] = []
+            heapq.heappush(self._heap, slot)
+            if self._timer is None or slot < self._armed:
+                self._arm(slot)
+        future: asyncio.Future[None] = self._loop.create_future()
+        waiters.append(future)
+        return future
+
+    def _arm(self, slot: int) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._armed = slot
+        self._timer = self._loop.call_at(slot * TICK, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        now = self._loop.time()
+        heap = self._heap
+        while heap and heap[0] * TICK <= now + 1e-9:
+            for future in self._slots.pop(heapq.heappop(heap)):
+                if not future.done():  # cancelled if its stream was stopped at the cap
+                    future.set_result(None)
+        if heap:
+            self._arm(heap[0])
+
+
 async def _source(
-    events: list[bytes], start: float, clock: _Clock, counts: list[int]
+    events: list[bytes], start: float, clock: _Clock, counts: list[int], network: _Network
 ) -> AsyncIterator[bytes]:
     loop = asyncio.get_running_loop()
     interval = 1.0 / RATE
+    timers = SIMULATION == "timers"
     for index, event in enumerate(events):
         due = start + index * interval
         delay = due - loop.time()
         if delay > 0:
-            await asyncio.sleep(delay)
+            if timers:
+                await asyncio.sleep(delay)
+            else:
+                await network.until(due)
         clock.due, clock.index = due, index
         counts[0] += 1  # delivered (counted here, so a run stopped at the cap counts too)
         yield event
 
 
 async def _one(
-    events: list[bytes], start: float, latencies: list[float], counts: list[int], bare: bool
+    events: list[bytes],
+    start: float,
+    latencies: list[float],
+    counts: list[int],
+    bare: bool,
+    network: _Network,
 ) -> None:
     loop = asyncio.get_running_loop()
     clock = _Clock()
     seen = -1
-    source = _source(events, start, clock, counts)
+    source = _source(events, start, clock, counts, network)
     chunks = source if bare else partialjson.arelay(partialjson.stream(source, w.Form))
     async for chunk in chunks:
         if clock.index != seen:
@@ -127,10 +198,18 @@ async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[s
 
     watcher = asyncio.ensure_future(monitor())
     begin = loop.time() + 0.05
+    network = _Network(loop)
     cpu0, wall0 = time.process_time(), time.perf_counter()
     tasks = [
         asyncio.ensure_future(
-            _one(variants[i % VARIANTS], begin + rng.random() / RATE, latencies, counts, bare)
+            _one(
+                variants[i % VARIANTS],
+                begin + rng.random() / RATE,
+                latencies,
+                counts,
+                bare,
+                network,
+            )
         )
         for i in range(n)
     ]
@@ -148,6 +227,7 @@ async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[s
     cpu_per_delta = cpu / max(1, delivered)
     return {
         "section": "scale",
+        "simulation": SIMULATION,
         "streams": n,
         "deltas_per_stream": sum(map(len, variants)) / VARIANTS,
         "deltas": delivered,
@@ -169,7 +249,18 @@ async def _run(n: int, seconds: float, cap: float, bare: bool = False) -> dict[s
 
 def run(n: int, seconds: float = 4.0, cap: float = 60.0, bare: bool = False) -> dict[str, Any]:
     """One harness run of ``n`` streams of ``seconds`` each, in a fresh event loop (``bare``:
-    the simulation alone, the sources read with no partialjson at all)."""
+    the simulation alone, the sources read with no partialjson at all). The event loop is the
+    standard library's, or uvloop's with ``PARTIALJSON_SCALE_LOOP=uvloop`` (an extra row: the
+    main figures stay on the standard loop)."""
+    if LOOP == "uvloop":
+        import uvloop  # not a dependency: installed by hand for that row
+
+        loop = uvloop.new_event_loop()
+        try:
+            row = loop.run_until_complete(_run(n, seconds, cap, bare))
+        finally:
+            loop.close()
+        return {**row, "loop": "uvloop"}
     return asyncio.run(_run(n, seconds, cap, bare))
 
 

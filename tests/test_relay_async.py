@@ -194,3 +194,52 @@ def test_async_a_reader_that_dies_of_a_cancellation_ends_the_relay_instead_of_ha
         return await asyncio.wait_for(collect(arelay(source(), heartbeat=0.05)), 5)
 
     assert decoded(asyncio.run(main()))[-1] == ("failed", {"reason": "interrupted"})
+
+
+class _EchoWriter:
+    """A protocol writer (as ``adrive`` runs one): a chunk per update, ``b"end"`` at the end."""
+
+    def __init__(self) -> None:
+        self.ended = False
+
+    def feed(self, update: Any) -> list[bytes]:
+        if update == "last":
+            self.ended = True
+            return [b"last", b"end"]
+        return [str(update).encode()]
+
+    def end(self, error: Optional[BaseException] = None) -> list[bytes]:
+        if self.ended:
+            return []
+        self.ended = True
+        return [b"end"]
+
+    def cancel(self) -> list[bytes]:
+        self.ended = True
+        return []
+
+    def due(self) -> Optional[float]:
+        return None
+
+    def flush_due(self) -> list[bytes]:
+        return []
+
+
+def test_adrive_sends_what_the_writer_made_after_it_ended_while_the_reader_waited() -> None:
+    # The pump reads the stream in a task of its own: it may end the writer while the reader
+    # of adrive() is busy with the chunk before; the last chunks must still go out.
+    from partialjson.web.protocols import adrive
+
+    async def updates() -> AsyncIterator[str]:
+        yield "first"
+        await asyncio.sleep(0)
+        yield "last"
+
+    async def main() -> list[bytes]:
+        sent = []
+        async for chunk in adrive(_EchoWriter(), updates(), heartbeat=15.0):
+            sent.append(chunk)
+            await asyncio.sleep(0)  # the browser's socket takes its time
+        return sent
+
+    assert asyncio.run(main()) == [b"first", b"last", b"end"]

@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, Field
 
 import partialjson
 from partialjson import (
@@ -147,3 +148,79 @@ def test_a_value_kept_out_as_an_issue_is_not_a_change() -> None:
     assert [issue.path for issue in response.issues] == [("quantity",)]
     assert all("('quantity',)" not in changed for changed in per_delta)
     assert len(per_delta) == 2  # the "," that completed the bad 0 showed nothing new
+
+
+class _Titled(BaseModel):
+    """A string field whose complete value may fail (more than 5 characters)."""
+
+    title: str = Field(max_length=5)
+    note: str = ""
+
+
+def _titled(title_pieces: list[str]) -> list[dict[str, Any]]:
+    return chat('{"title": "', *title_pieces, '", "note": "n"}')
+
+
+def test_a_failed_value_that_replaces_shown_text_is_a_change() -> None:
+    response = partialjson.stream(_titled(["Abc", "defgh"]), _Titled)
+    changes: list[tuple[tuple[Any, ...], ...]] = []
+    shown: list[Any] = []
+    for update in response:
+        if isinstance(update, PartialUpdate):
+            changes.append(update.changed)
+            shown.append(update.value.title)
+    # "Abc", then "Abcdefgh" were shown; the closing quote failed the value: the view shows
+    # nothing there now, and the update says so.
+    assert shown[:3] == ["", "Abc", "Abcdefgh"]
+    assert ("title",) in changes[3] and shown[3] is None
+    assert [issue.path for issue in response.issues] == [("title",)]
+    assert response.state is ResponseState.FAILED  # the final value does not validate
+
+
+def test_a_failed_value_that_replaced_nothing_shown_is_not_a_change() -> None:
+    response = partialjson.stream(chat('{"title": "Abcdefgh"', ', "note": "n"}'), _Titled)
+    changes = [u.changed for u in response if isinstance(u, PartialUpdate)]
+    assert all(("title",) not in changed for changed in changes)
+    assert [issue.path for issue in response.issues] == [("title",)]
+
+
+def _relayed_value(chunks: list[dict[str, Any]]) -> list[Any]:
+    """The value a browser rebuilds from the relay's patches, after each patch event."""
+    from partialjson.web.patches import apply_patch
+
+    value: Any = None
+    seen = []
+    for raw in partialjson.relay(partialjson.stream(chunks, _Titled), heartbeat=None):
+        lines = raw.decode().splitlines()
+        if "event: patch" in lines:
+            data = next(line[6:] for line in lines if line.startswith("data: "))
+            value = apply_patch(value, json.loads(data))
+            seen.append(copy.deepcopy(value))
+    return seen
+
+
+def test_the_relay_takes_shown_text_back_when_its_value_fails() -> None:
+    seen = _relayed_value(_titled(["Abc", "defgh"]))
+    assert [v.get("title") for v in seen[:3]] == ["", "Abc", "Abcdefgh"]
+    assert seen[-1]["title"] is None  # not the stale "Abcdefgh"
+    assert seen[-1]["note"] == "n"
+
+
+def test_the_relay_sends_nothing_for_a_failed_value_never_shown() -> None:
+    seen = _relayed_value(chat('{"title": "Abcdefgh"', ', "note": "n"}'))
+    assert all(v.get("title") is None for v in seen)
+
+
+def test_the_async_relay_takes_shown_text_back_too() -> None:
+    import asyncio
+
+    async def source() -> Any:
+        for chunk in _titled(["Abc", "defgh"]):
+            yield chunk
+
+    async def main() -> list[bytes]:
+        response = partialjson.stream(source(), _Titled)
+        return [raw async for raw in partialjson.arelay(response)]
+
+    events = b"".join(asyncio.run(main())).decode()
+    assert '{"op":"replace","path":"/title","value":null}' in events

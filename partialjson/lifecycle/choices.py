@@ -199,6 +199,7 @@ class ChoiceResult:
         "_raw_items",
         "_reasoning",
         "_refusal",
+        "_shown",
         "_status",
         "_text",
         "_type",
@@ -224,6 +225,10 @@ class ChoiceResult:
         # Untyped answers: the open string's path and how much of it the value shows (one
         # string at most is open), so that its closing quote is not mistaken for a change.
         self._open_string: Optional[tuple[Path, int]] = None
+        # Typed answers: the paths shown by updates whose values are not complete yet (made at
+        # the first update; as many as the nesting is deep, so a list is smaller than a set):
+        # a value that then fails validation changes what was shown.
+        self._shown: Optional[list[Path]] = None
         self._text = TextPieces()
         self._refusal = TextPieces()
         self._reasoning = TextPieces()
@@ -281,6 +286,12 @@ class ChoiceResult:
         """The elements of the ``items=`` array completed so far, in order."""
         channel = self._channel
         return list(channel.items) if isinstance(channel, TypedParser) else list(self._raw_items)
+
+    @property
+    def item_count(self) -> int:
+        """How many ``items=`` elements completed so far (no copy of them)."""
+        channel = self._channel
+        return len(channel.items) if isinstance(channel, TypedParser) else len(self._raw_items)
 
     @property
     def partial(self) -> Any:

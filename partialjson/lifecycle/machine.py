@@ -54,6 +54,7 @@ from typing import Any, Callable, Optional
 from pydantic import ValidationError
 
 from ..core.errors import ParseError
+from ..core.events import Path
 from ..core.parser import Parser
 from ..providers.detect import adapter_for, detect
 from ..providers.signals import (
@@ -236,7 +237,7 @@ class Lifecycle:
             return []
         self.metrics.events += 1
         updates: list[Update] = []
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # dict: the usual, fast
             return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
         kind = data.get("type", "chunk")
         self._last_kind = kind  # cleaned when it is logged
@@ -422,27 +423,71 @@ class Lifecycle:
 
     def _text(self, index: int, text: str, updates: list[Update]) -> None:
         self._count_delta(text)
-        choice = self._choice(index)
-        issues_before = len(choice.issues)
+        choice = self._choices.get(index) or self._choice(index)
+        channel = choice._channel
+        issues = channel.issues if isinstance(channel, TypedParser) else None
+        issues_before = len(issues) if issues is not None else 0
         events = choice.text_delta(text)
         if not events:
             return
+        channel = choice._channel
+        if isinstance(channel, TypedParser):  # the typed view says what changed: no copies
+            self._typed_changes(choice, channel, issues_before, index, updates)
+            return
         paths = choice.visible_changes(events)
-        issues = choice.issues
-        if len(issues) > issues_before:  # values kept out of the view change nothing shown
-            hidden = {issue.path for issue in issues[issues_before:]}
-            paths = [path for path in paths if path not in hidden]
-        if paths:  # a key alone, a closing bracket, or a value kept out changes nothing shown
+        if paths:  # a key alone, a closing bracket changes nothing shown
             changed = tuple(dict.fromkeys(paths)) if len(paths) > 1 else (paths[0],)
             updates.append(PartialUpdate(choice.partial, changed, index))
-        completed = choice.completed_paths(events)
+        self._completions(choice, choice.completed_paths(events), choice.new_items(), updates)
+
+    def _typed_changes(
+        self,
+        choice: ChoiceResult,
+        channel: TypedParser[Any],
+        issues_before: int,
+        index: int,
+        updates: list[Update],
+    ) -> None:
+        paths = channel.changed
+        issues = channel.issues
+        shown = choice._shown  # paths shown by earlier updates whose values are still open
+        if len(issues) > issues_before and paths:  # values kept out of the view (issues)
+            # One that replaced something shown changed the view (it shows nothing there
+            # now); one that replaced nothing did not.
+            hidden = {issue.path for issue in issues[issues_before:]}
+            paths = [p for p in paths if p not in hidden or (shown is not None and p in shown)]
+        completed = channel.completed
+        # A complete value cannot fail any more: only the open ones are kept, O(depth) paths.
+        done = completed if len(completed) < 8 else set(completed)  # a big chunk: many
+        if paths:  # a key alone, a closing bracket, or a value kept out changes nothing shown
+            changed = tuple(dict.fromkeys(paths)) if len(paths) > 1 else (paths[0],)
+            updates.append(PartialUpdate(channel.partial, changed, index))
+            if shown is None:
+                shown = choice._shown = []
+            for path in changed:
+                if path not in done and path not in shown:
+                    shown.append(path)
+        if completed and shown:
+            shown[:] = [path for path in shown if path not in done]
+        new_items = channel.new_items
+        if completed or new_items:
+            self._completions(choice, completed, new_items, updates)
+
+    def _completions(
+        self,
+        choice: ChoiceResult,
+        completed: list[Path],
+        new_items: list[Any],
+        updates: list[Update],
+    ) -> None:
+        """The fields and ``items=`` elements that the delta completed."""
+        index = choice.index
         if completed:
             if self.metrics.time_to_first_complete_field is None:
                 self.metrics.time_to_first_complete_field = self._clock() - self._started_at
             updates.extend([FieldCompleted(path, index) for path in completed])
-        new_items = choice.new_items()
         if new_items:
-            first = len(choice.items) - len(new_items)
+            first = choice.item_count - len(new_items)
             path = choice.items_path
             updates.extend(
                 ItemCompleted(item, first + i, (*path, first + i), index)

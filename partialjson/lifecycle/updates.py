@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from ..core.events import Path
+from ..providers._frozen import fast_init
 
 __all__ = [
     "Cancelled",
@@ -129,6 +130,7 @@ class Started(Update):
     model: Optional[str]
 
 
+@fast_init  # made on every delta
 @dataclass(frozen=True)
 class PartialUpdate(Update):
     """The answer's partial value changed; ``changed`` lists the paths that did (never empty).
@@ -152,6 +154,7 @@ class PartialUpdate(Update):
     choice: int = 0
 
 
+@fast_init  # made on every delta
 @dataclass(frozen=True)
 class FieldCompleted(Update):
     """A value of the answer is final: a UI can lock it. ``path`` is its place in the answer

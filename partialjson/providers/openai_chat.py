@@ -54,27 +54,42 @@ class OpenAIChat(Adapter):
         self._response_id: Optional[str] = None  # every chunk repeats it: Begin once per id
 
     def translate(self, data: Mapping[str, Any]) -> list[Signal]:
-        if data.get("done") is True:  # the [DONE] sentinel, as the stream layer passes it
+        # Paid on every chunk: fields of the usual types are read directly; any other goes
+        # through the accessors, which accept what they accept and name what they refuse.
+        get = data.get
+        if get("done") is True:  # the [DONE] sentinel, as the stream layer passes it
             return [StreamDone()]
-        if data.get("error"):
+        if get("error"):
             return [error_terminal(data["error"])]
         signals: list[Signal] = []
-        response_id = opt_str(data, "id")
+        response_id = get("id")
+        if response_id is not None and type(response_id) is not str:
+            response_id = opt_str(data, "id")
         if response_id and response_id != self._response_id:
             self._response_id = response_id
             signals.append(Begin(response_id, opt_str(data, "model")))
-        for i, choice in enumerate(maps(opt_list(data, "choices"), "choices")):
-            where, where_delta = _where(i)
-            index = opt_int(choice, "index", where) or 0
-            delta = opt_map(choice, "delta", where)
-            content = opt_str(delta, "content", where_delta)
+        choices = get("choices")
+        if type(choices) is not list:
+            choices = opt_list(data, "choices")
+        for i, choice in enumerate(maps(choices, "choices")):
+            index = choice.get("index")
+            if type(index) is not int:
+                index = opt_int(choice, "index", _where(i)[0])
+            delta = choice.get("delta")
+            if type(delta) is not dict:
+                delta = opt_map(choice, "delta", _where(i)[0])
+            content = delta.get("content")
+            if content is not None and type(content) is not str:
+                content = opt_str(delta, "content", _where(i)[1])
             if content:
-                signals.append(TextDelta(index, content))
+                signals.append(TextDelta(index or 0, content))
             if len(delta) > 1 or content is None:  # more than the text: look for the rest
-                self._others(index, delta, where_delta, signals)
-            reason = opt_str(choice, "finish_reason", where)
+                self._others(index or 0, delta, _where(i)[1], signals)
+            reason = choice.get("finish_reason")
+            if reason is not None and type(reason) is not str:
+                reason = opt_str(choice, "finish_reason", _where(i)[0])
             if reason:
-                signals.append(ChoiceFinish(index, clean(reason)))
+                signals.append(ChoiceFinish(index or 0, clean(reason)))
         return signals
 
     def _others(

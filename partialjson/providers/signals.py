@@ -26,6 +26,8 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Optional, Union
 
+from ._frozen import fast_init
+
 __all__ = [
     "Adapter",
     "Begin",
@@ -76,6 +78,7 @@ class Begin:
     model: Optional[str]
 
 
+@fast_init  # made on every delta
 @dataclass(frozen=True)
 class TextDelta:
     choice: int

@@ -41,6 +41,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional, Union
 
+from ._frozen import fast_init
+
 __all__ = ["DEFAULT_MAX_SIZE", "EventTooLarge", "SSEDecoder", "ServerSentEvent"]
 
 #: The default limit on one line and on one event's data, in characters (16 MiB).
@@ -67,6 +69,7 @@ class EventTooLarge(ValueError):
         self.events: list[ServerSentEvent] = []
 
 
+@fast_init  # made on every delta
 @dataclass(frozen=True)
 class ServerSentEvent:
     """One dispatched event.
@@ -119,6 +122,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         self._data_size = 0  # characters in the current event's data so far
         self._too_large: Optional[EventTooLarge] = None
         self._decoder: Optional[codecs.IncrementalDecoder] = None
+        self._undecoded = False  # the decoder holds the first bytes of a character
         self._text_input: Optional[bool] = None
         self._started = False  # the BOM check is done
         self._pending_cr = False  # the last chunk ended in CR: a LF next is part of it
@@ -147,7 +151,26 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         """
         if self._too_large is not None:
             raise EventTooLarge(self._too_large.what, self._too_large.limit)
-        return self._lines(self._text(chunk))
+        text = self._text(chunk)
+        if (  # the usual chunk, one whole event of one data line: dispatched without the loop
+            text.startswith("data: ")
+            and text.endswith("\n\n")
+            and self._started
+            and not self._partial
+            and not self._data
+            and not self._pending_cr
+            and text.find("\n") == len(text) - 2
+            and "\r" not in text
+            and len(text) - 2 <= self.max_line_size
+            and len(text) - 8 <= self.max_event_size
+        ):
+            event_type, self._event_type = self._event_type, ""
+            return [
+                ServerSentEvent(
+                    text[6:-2], event_type or "message", self._last_event_id, self._retry
+                )
+            ]
+        return self._lines(text)
 
     def close(self) -> list[ServerSentEvent]:
         """End of stream. An event not followed by a blank line is discarded, as the spec says
@@ -169,9 +192,16 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             raise TypeError("feed() got both str and bytes: one decoder decodes one kind of input")
         if isinstance(chunk, str):
             return chunk
+        if not self._undecoded:  # no character split across chunks waits: the usual, fast
+            try:
+                return chunk.decode("utf-8")
+            except UnicodeDecodeError:  # split at its end, or invalid: decoded piece by piece
+                pass
         if self._decoder is None:
             self._decoder = codecs.getincrementaldecoder("utf-8")("replace")
-        return self._decoder.decode(chunk)
+        text = self._decoder.decode(chunk)
+        self._undecoded = bool(self._decoder.getstate()[0])
+        return text
 
     def _lines(self, text: str) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []

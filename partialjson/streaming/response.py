@@ -58,21 +58,12 @@ class _EventReader:
         self.error: Optional[ProtocolError] = None
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
-        if type(item) is not bytes and isinstance(item, Mapping):  # bytes: the usual, first
+        if type(item) is bytes:  # the usual: the next chunk of an HTTP body
+            return self._feed(item)
+        if type(item) is not dict and isinstance(item, (bytearray, memoryview, str)):
+            return self._feed(item if isinstance(item, str) else bytes(item))
+        if isinstance(item, Mapping):
             return [item]
-        if isinstance(item, (bytes, bytearray, memoryview, str)):
-            if self._sse is None:
-                self._sse = SSEDecoder(
-                    max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
-                )
-            try:
-                events = self._sse.feed(bytes(item) if not isinstance(item, str) else item)
-            except EventTooLarge as error:
-                events = error.events
-                self.error = ProtocolError(str(error), "sse")
-            except TypeError as error:  # str and bytes mixed in one body
-                events, self.error = [], ProtocolError(str(error), "sse")
-            return self._all_data(events)
         if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
             return self._all_data([item])
         dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
@@ -82,6 +73,21 @@ class _EventReader:
                 return [data]
         self.error = ProtocolError(f"cannot read a provider event from {type(item).__name__}")
         return []
+
+    def _feed(self, chunk: Union[bytes, str]) -> list[Mapping[str, Any]]:
+        sse = self._sse
+        if sse is None:
+            sse = self._sse = SSEDecoder(
+                max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
+            )
+        try:
+            events = sse.feed(chunk)
+        except EventTooLarge as error:
+            events = error.events
+            self.error = ProtocolError(str(error), "sse")
+        except TypeError as error:  # str and bytes mixed in one body
+            events, self.error = [], ProtocolError(str(error), "sse")
+        return self._all_data(events)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -94,6 +100,15 @@ class _EventReader:
     def _all_data(self, events: list[Any]) -> list[Mapping[str, Any]]:
         out: list[Mapping[str, Any]] = []
         for event in events:
+            text = event.data
+            if type(text) is str and text.startswith("{"):  # the usual: one JSON object
+                try:
+                    parsed = from_json(text)
+                except Exception:  # refused: decided below, as by json.loads
+                    parsed = None
+                if type(parsed) is dict:
+                    out.append(parsed)
+                    continue
             data = self._sse_data(event)
             if data is None:
                 break
@@ -145,7 +160,6 @@ class _IdleTimeout(Exception):
 
 
 _STOP: Any = object()
-_INTERRUPTED: Any = object()
 
 
 def _uncancel(task: asyncio.Task[Any]) -> int:
@@ -519,7 +533,7 @@ class AsyncResponseStream(_Results):
     ) -> None:
         super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._pending: Optional[asyncio.Future[Any]] = None
-        self._reading: Optional[asyncio.Task[Any]] = None  # the task waiting in _read
+        self._reading: Optional[asyncio.Task[Any]] = None  # the task waiting for the source
         self._interrupting = False  # cancel() cancelled that task to interrupt its read
         self._iterating = False
 
@@ -535,9 +549,19 @@ class AsyncResponseStream(_Results):
             while not self._cancel_updates:
                 try:
                     if self._idle_timeout is None:
-                        item = await self._read(items)
-                        if item is _INTERRUPTED:
+                        # The next item, read in the consuming task itself (no task per read:
+                        # a read costs what the source costs). cancel() from another task
+                        # interrupts a read that waits by cancelling this task once; that one
+                        # cancellation is taken back here.
+                        task = self._reading = asyncio.current_task()
+                        try:
+                            item = await items.__anext__()
+                        except BaseException as exc:
+                            if not self._taken_back(task, exc):
+                                raise
                             break
+                        finally:
+                            self._reading = None
                     else:
                         self._pending = pending = asyncio.ensure_future(items.__anext__())
                         done, _ = await asyncio.wait({pending}, timeout=self._idle_timeout)
@@ -581,24 +605,17 @@ class AsyncResponseStream(_Results):
         for update in self._cancel_updates:
             yield update
 
-    async def _read(self, items: AsyncIterator[Any]) -> Any:
-        """The next item, read in the consuming task itself (no task per read: a read costs
-        what the source costs). :meth:`cancel` from another task interrupts a read that waits
-        by cancelling the reading task once; that one cancellation is taken back here."""
-        task = asyncio.current_task()
-        self._reading = task
-        try:
-            return await items.__anext__()
-        except BaseException as error:  # the source may turn the cancellation into its own error
-            if self._interrupting and task is not None:
-                self._interrupting = False
-                if _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError):
-                    return _INTERRUPTED
-            raise
-        finally:
-            self._reading = None
+    def _taken_back(self, task: Optional[asyncio.Task[Any]], error: BaseException) -> bool:
+        """Whether ``error`` ended a read because :meth:`cancel` interrupted it (that one
+        cancellation is then taken back): the source may turn it into an error of its own."""
+        if self._interrupting and task is not None:
+            self._interrupting = False
+            return _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError)
+        return False
 
     def _apply(self, events: list[Mapping[str, Any]]) -> list[Update]:
+        if len(events) == 1 and self._reader.error is None:  # the usual: one event per item
+            return self._machine.handle(events[0])
         updates = [u for data in events for u in self._machine.handle(data)]
         if self._reader.error is not None:
             updates += self._machine.protocol_error(self._reader.error)

@@ -39,6 +39,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
+from json.encoder import encode_basestring as _quoted
 from typing import Any, Optional, Union
 
 from pydantic import BaseModel
@@ -47,7 +48,16 @@ from pydantic_core import PydanticSerializationError, to_json, to_jsonable_pytho
 from ..core.events import Path
 from .moderation import HeldFields, Moderator
 
-__all__ = ["PatchEncoder", "apply_patch", "dumps", "jsonable", "merge_ops", "pointer"]
+__all__ = [
+    "PatchEncoder",
+    "apply_patch",
+    "dumps",
+    "dumps_completed",
+    "dumps_ops",
+    "jsonable",
+    "merge_ops",
+    "pointer",
+]
 
 Op = dict[str, Any]
 
@@ -84,12 +94,21 @@ def _unpointer(ptr: str) -> list[str]:
 
 def clean_text(text: str) -> str:
     """``text`` with lone surrogates (which UTF-8 cannot carry) replaced by U+FFFD."""
+    if text.isascii():  # the usual: no surrogate can be there (a scan in C, no regex)
+        return text
     return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 def jsonable(value: Any) -> Any:
     """``value`` (a partial view, a model, plain data) as JSON-ready plain data: dicts, lists,
     ``str``, ``int``, finite ``float``, ``bool``, ``None`` — always encodable."""
+    kind = type(value)
+    if kind is str:  # the usual leaves, as pydantic-core would give them, without the call
+        return clean_text(value)
+    if value is None or kind is bool or kind is int:
+        return value
+    if kind is float:
+        return value if math.isfinite(value) else None
     try:
         plain = to_jsonable_python(value, inf_nan_mode="null")
     except (PydanticSerializationError, RecursionError, ValueError):
@@ -149,6 +168,42 @@ def dumps(value: Any) -> bytes:
         return to_json(plain)
     except (PydanticSerializationError, RecursionError, ValueError):
         return _dumps_deep(plain)
+
+
+def dumps_ops(ops: list[Op]) -> bytes:
+    """A patch as :func:`dumps` writes it. The usual one, a single ``append`` (a string grew),
+    is written directly: the standard library's string encoder escapes as pydantic-core does
+    (quotes, backslashes, control characters; the rest as UTF-8), at a fraction of the cost.
+
+    >>> dumps_ops([{"op": "append", "path": "/a", "value": "é 1"}])
+    b'[{"op":"append","path":"/a","value":"\\xc3\\xa9 1"}]'
+    """
+    if len(ops) == 1:
+        op = ops[0]
+        if op["op"] == "append" and len(op) == 3:
+            path, value = op["path"], op["value"]
+            if type(path) is str and type(value) is str:
+                text = f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]'
+                try:
+                    return text.encode()
+                except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+                    pass
+    return dumps(ops)
+
+
+def dumps_completed(path: str, choice: int) -> bytes:
+    """A ``field_completed`` event's data, as :func:`dumps` writes it (directly: it is sent for
+    every value that completes).
+
+    >>> dumps_completed("/a", 0)
+    b'{"path":"/a","choice":0}'
+    """
+    if type(choice) is int:
+        try:
+            return f'{{"path":{_quoted(path)},"choice":{choice}}}'.encode()
+        except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+            pass
+    return dumps({"path": path, "choice": choice})
 
 
 def _dumps_deep(value: Any) -> bytes:
@@ -244,6 +299,16 @@ def _dumped_keys(cls: type[BaseModel]) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1024)
+def _model_names(cls: type[BaseModel]) -> dict[str, tuple[str, str]]:
+    """Every name a model's field is read by, mapped to the key it is dumped under and the
+    attribute that holds it: one look-up per level of a changed path."""
+    attributes = _attributes(cls)
+    return {
+        name: (shown, attributes.get(shown, shown)) for name, shown in _dumped_keys(cls).items()
+    }
+
+
+@functools.lru_cache(maxsize=1024)
 def _attributes(cls: type[BaseModel]) -> dict[str, str]:
     """A model's JSON keys (serialization aliases) and the attributes that hold them. A path
     the relay cannot follow into a view (a key it does not find) is re-sent from its parent:
@@ -268,6 +333,11 @@ class PatchEncoder:
         self._held = HeldFields(hold)
         self._holding = bool(self._held)
         self._filtering = moderate is not None or self._holding
+
+    @property
+    def filtering(self) -> bool:
+        """Whether a moderator or held fields may change what goes out."""
+        return self._filtering
 
     @property
     def value(self) -> Any:
@@ -316,11 +386,17 @@ class PatchEncoder:
         mirror_key: Union[str, int] = 0
         for depth, key in enumerate(path):
             mirror = mirror_parent[mirror_key]
-            if type(key) is str and _is_model(type(live)):
-                shown = _dumped_keys(live.__class__).get(key, key)
+            cls = type(live)
+            if type(key) is str and cls is not dict and _is_model(cls):
+                names = _model_names(live.__class__).get(key)
+                if names is None:
+                    names = (key, _attributes(live.__class__).get(key, key))
+                shown, attribute = names
                 if shown != key:  # the JSON used another of the field's names
                     key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
-            live_child = _child(live, key)
+                live_child = live.__dict__.get(attribute, _ABSENT)
+            else:
+                live_child = _child(live, key)
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
                 self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return

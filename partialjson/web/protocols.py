@@ -24,14 +24,13 @@ completes.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
 from .moderation import Moderator
-from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _cancel, wait_time
+from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _AsyncPump, _cancel, wait_time
 
 __all__ = [
     "PROTOCOLS",
@@ -47,8 +46,6 @@ __all__ = [
 
 #: The wire formats :func:`partialjson.relay` speaks.
 PROTOCOLS = ("partialjson", "ag-ui", "ai-sdk")
-
-_END: Any = object()
 
 
 class ProtocolWriter(Protocol):
@@ -195,17 +192,17 @@ async def adrive(
 ) -> AsyncIterator[bytes]:
     """The async twin of :func:`drive`: closing it early, or cancelling the task that reads
     it, cancels the response."""
-    iterator = updates.__aiter__()
-    pending: Optional[asyncio.Future[Any]] = None
+    # One task reads the stream for the whole response and feeds each update to the writer
+    # before it reads the next (an update's value is live); this one waits for the chunks
+    # with a timeout (heartbeats, coalesced values due): the relay's pump, not a task per update.
+    pump = _AsyncPump(updates.__aiter__(), writer)
     last_sent = time.monotonic()
     try:
-        while not writer.ended:
-            if pending is None:
-                pending = asyncio.ensure_future(_anext(iterator))
-            timeout = wait_time(writer, heartbeat, last_sent)
-            done, _ = await asyncio.wait({pending}, timeout=timeout)
-            chunks: list[bytes]
-            if not done:
+        # Not ``while not writer.ended``: the pump may end the writer while this generator
+        # waits for its reader to take a chunk, with the last chunks still in the outbox.
+        while not (writer.ended and pump.empty):
+            chunks: Optional[list[bytes]] = await pump.take(wait_time(writer, heartbeat, last_sent))
+            if chunks is None:  # a timeout: a coalesced value is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():
                     chunks = writer.flush_due()
@@ -213,30 +210,16 @@ async def adrive(
                     chunks = [HEARTBEAT]
                 else:
                     continue
-            else:
-                task, pending = pending, None
-                error = task.exception()
-                if error is not None:
-                    chunks = writer.end(error)
-                else:
-                    item = task.result()
-                    chunks = writer.end() if item is _END else writer.feed(item)
             for chunk in chunks:
                 last_sent = time.monotonic()
                 yield chunk
+            if not chunks and writer.ended:
+                break
     finally:
+        await pump.stop()
         if not writer.ended:  # the browser went away (closed, or the task was cancelled)
             await _acancel(updates)
             writer.cancel()
-        if pending is not None:
-            pending.cancel()
-
-
-async def _anext(iterator: AsyncIterator[Any]) -> Any:
-    try:
-        return await iterator.__anext__()
-    except StopAsyncIteration:
-        return _END
 
 
 def free_text_of(updates: Any) -> Optional[Callable[[], str]]:

@@ -76,7 +76,15 @@ from ..lifecycle.updates import (
     Update,
 )
 from .moderation import Moderator
-from .patches import PatchEncoder, clean_text, dumps, merge_ops, pointer
+from .patches import (
+    PatchEncoder,
+    clean_text,
+    dumps,
+    dumps_completed,
+    dumps_ops,
+    merge_ops,
+    pointer,
+)
 from .store import ReplayStore
 from .wire import TERMINAL_EVENTS, RelayEvent
 
@@ -144,6 +152,20 @@ class RelayWriter:
         """The events to send for one update (none while a coalesced batch waits)."""
         if self.ended:
             return []
+        if type(update) is PartialUpdate and not self._interval and not self._ops:
+            # The usual update, sent at once: its patch alone (``_others`` is empty when a
+            # batch is not held back).
+            if update.choice != self._choice:
+                return []
+            self._live = update.value
+            ops = self._encoder.encode(update.value, update.changed)
+            return [self._event("patch", ops)] if ops else []
+        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
+            if update.choice != self._choice:  # nothing held or moderated: no patch to add
+                return []
+            self._seq += 1
+            data = dumps_completed(pointer(update.path), update.choice)
+            return [RelayEvent(str(self._seq), "field_completed", data)]
         payloads = self._payloads(update)
         if not payloads:
             return []
@@ -154,6 +176,8 @@ class RelayWriter:
             else:
                 self._others.append((name, data))
                 terminal = terminal or name in TERMINAL_EVENTS
+        if not self._interval:  # nothing is held back: no clock to read
+            return self._flush(0.0)
         now = self._clock()
         pending = len(self._ops) + len(self._others)
         if terminal or now >= self._next_flush or pending >= self._max_pending:
@@ -212,7 +236,7 @@ class RelayWriter:
 
     def _event(self, name: str, data: Any) -> RelayEvent:
         self._seq += 1
-        return RelayEvent(str(self._seq), name, dumps(data))
+        return RelayEvent(str(self._seq), name, dumps_ops(data) if name == "patch" else dumps(data))
 
     def _payloads(self, update: Update) -> list[Payload]:
         """The events an update becomes, as (name, data); none for what browsers must not see
@@ -616,17 +640,30 @@ async def _arelay(
                     await store.append(key, event)
 
 
+class _Writer(Protocol):
+    """What :class:`_AsyncPump` drives: a :class:`RelayWriter`, or a protocol encoder (see
+    :mod:`partialjson.web.protocols`), whose events are bytes."""
+
+    @property
+    def ended(self) -> bool: ...
+
+    def feed(self, update: Any) -> list[Any]: ...
+
+    def end(self, error: Optional[BaseException] = None) -> list[Any]: ...
+
+
 class _AsyncPump:
     """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
     empties, waiting with a timeout. One task per response, not one per update, and one
-    wake-up of the sender per read (however many updates it brought)."""
+    wake-up of the sender per read (however many updates it brought). Used by :func:`arelay`
+    and the protocol encoders' ``adrive``."""
 
-    def __init__(self, updates: AsyncIterator[Update], writer: RelayWriter, size: int = 64):
+    def __init__(self, updates: AsyncIterator[Any], writer: _Writer, size: int = 64):
         self._updates = updates
         self._writer = writer
         self._size = size
-        self._outbox: list[RelayEvent] = []
+        self._outbox: list[Any] = []
         self._done = False
         self._error: Optional[BaseException] = None
         self._loop = asyncio.get_running_loop()
@@ -658,12 +695,17 @@ class _AsyncPump:
             self._done = True
             self._wake()
 
+    @property
+    def empty(self) -> bool:
+        """Whether every event made so far was taken."""
+        return not self._outbox
+
     def _wake(self) -> None:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def take(self, timeout: Optional[float]) -> Optional[list[RelayEvent]]:
+    async def take(self, timeout: Optional[float]) -> Optional[list[Any]]:
         """The events made since the last call; once the updates ran dry, the writer's end; or
         None if nothing came within ``timeout`` seconds."""
         if not self._outbox and not self._done:

@@ -31,6 +31,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ..providers._frozen import fast_init
 from .patches import _unpointer, apply_patch, dumps
 
 __all__ = ["TERMINAL_EVENTS", "RelayEvent", "ReplayState"]
@@ -39,6 +40,7 @@ __all__ = ["TERMINAL_EVENTS", "RelayEvent", "ReplayState"]
 TERMINAL_EVENTS = frozenset({"completed", "incomplete", "refused", "failed", "cancelled"})
 
 
+@fast_init  # made on every delta
 @dataclass(frozen=True)
 class RelayEvent:
     """One event of a relayed response: ``id`` (a decimal sequence number as text, increasing
@@ -60,15 +62,7 @@ class RelayEvent:
 
     def encode(self) -> bytes:
         """The event as server-sent-event bytes (data never contains a line break)."""
-        return (
-            b"id: "
-            + self.id.encode()
-            + b"\nevent: "
-            + self.event.encode()
-            + b"\ndata: "
-            + self.data
-            + b"\n\n"
-        )
+        return f"id: {self.id}\nevent: {self.event}\ndata: ".encode() + self.data + b"\n\n"
 
     def json(self) -> Any:
         return json.loads(self.data)
