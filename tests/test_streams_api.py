@@ -224,3 +224,46 @@ def test_the_async_relay_takes_shown_text_back_too() -> None:
 
     events = b"".join(asyncio.run(main())).decode()
     assert '{"op":"replace","path":"/title","value":null}' in events
+
+
+# A bare number at the root is the one value only the end of the input completes: the done
+# event's close reports it as every other completed value is reported.
+
+
+@pytest.mark.parametrize("type_", [int, float, None])
+def test_a_bare_number_at_the_root_is_reported_when_the_close_completes_it(type_: Any) -> None:
+    response = partialjson.stream(chat(" 4", "2"), type_)
+    updates = list(response)
+    kinds = [type(update).__name__ for update in updates]
+    assert kinds == ["Started", "PartialUpdate", "FieldCompleted", "Completed"]
+    assert updates[1].value == 42 and updates[1].changed == ((),)
+    assert updates[2].path == () and updates[3].value == 42
+    assert response.status() is partialjson.FieldStatus.COMPLETE
+
+
+@pytest.mark.parametrize("type_", [int, None])
+def test_a_bare_number_read_with_partial_numbers_is_sent_whole_at_the_close(type_: Any) -> None:
+    # Its unfinished digits make no update (no parse event): the close sends the whole number.
+    updates = list(partialjson.stream(chat("4", "2"), type_, partial_numbers=True))
+    shown = [update.value for update in updates if isinstance(update, partialjson.PartialUpdate)]
+    assert shown == [42]
+    completed = [u.path for u in updates if isinstance(u, partialjson.FieldCompleted)]
+    assert completed == [()]
+
+
+def test_a_bare_number_that_fails_its_type_is_not_completed() -> None:
+    updates = list(partialjson.stream(chat("4", ".5"), int))
+    assert not any(isinstance(update, partialjson.FieldCompleted) for update in updates)
+    assert isinstance(updates[-1], partialjson.Failed)
+
+
+def test_the_relay_sends_a_bare_number_at_the_root() -> None:
+    from partialjson.web.patches import apply_patch
+
+    value: Any = None
+    for raw in partialjson.relay(partialjson.stream(chat("1", "7"), int), heartbeat=None):
+        lines = raw.decode().splitlines()
+        if "event: patch" in lines:
+            data = next(line[6:] for line in lines if line.startswith("data: "))
+            value = apply_patch(value, json.loads(data))
+    assert value == 17

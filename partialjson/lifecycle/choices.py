@@ -5,6 +5,7 @@ this module keeps *what* has arrived, each channel parsed as it streams."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Hashable, Mapping
 from typing import Any, Optional, Union
 
@@ -21,6 +22,8 @@ __all__ = ["ChoiceResult"]
 logger = logging.getLogger("partialjson")
 
 _MISSING: Any = object()
+#: The answer is a bare number, the one value that only the end of the input completes.
+_BARE_NUMBER = re.compile(r"[ \t\n\r]*[-0-9]")
 _COMPLETIONS = frozenset({"string", "number", "boolean", "null", "end_map", "end_array"})
 #: Parser options that bound a tool call's arguments as they bound the answer.
 _LIMITS = ("max_size", "max_depth")
@@ -414,27 +417,39 @@ class ChoiceResult:
             return list(self._channel.completed)
         return [e.path for e in events if e.kind in _COMPLETIONS]
 
-    def finish_output(self) -> None:
-        """The done signal for the answer: compute the final value, or record why not."""
+    def finish_output(self) -> bool:
+        """The done signal for the answer: compute the final value, or record why not.
+
+        Returns whether this close completed the root: a bare number ends with the input, so
+        nothing else completes it (and no update has shown it whole)."""
         channel = self._channel
         if channel is None or self.error is not None:
-            return
+            return False
         try:
             self._final = channel.finish() if isinstance(channel, TypedParser) else channel.close()
         except (ParseError, ValidationError) as error:
             self.error = error
+            return False
+        if _BARE_NUMBER.match(self._text.joined()) is None:
+            return False
+        self._status[()] = FieldStatus.COMPLETE
+        return True
 
     def final_or_none(self) -> Any:
         return self._final if self._final is not _MISSING else None
 
-    def settle(self, state: ResponseState, reason: Optional[str]) -> None:
+    def settle(self, state: ResponseState, reason: Optional[str]) -> bool:
+        """End the answer as ``state``; a completed one computes its final value. Returns
+        whether that close completed the root (see :meth:`finish_output`)."""
         if self.state.terminal:
-            return
+            return False
         if state is ResponseState.COMPLETED and self._refusal:
             state = ResponseState.REFUSED
         self.state, self.reason = state, reason
-        if state is ResponseState.COMPLETED:
-            self.finish_output()
-            if self.error is not None and self._type is not None:
-                # A type was asked for and the text is not one: never dress it up as a value.
-                self.state, self.reason = ResponseState.FAILED, "invalid_output"
+        if state is not ResponseState.COMPLETED:
+            return False
+        closed_root = self.finish_output()
+        if self.error is not None and self._type is not None:
+            # A type was asked for and the text is not one: never dress it up as a value.
+            self.state, self.reason = ResponseState.FAILED, "invalid_output"
+        return closed_root

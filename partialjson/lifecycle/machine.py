@@ -636,9 +636,9 @@ class Lifecycle:
         for choice in self.choices:
             reason = choice.finish_reason
             if reason is None:
-                choice.settle(ResponseState.FAILED, "interrupted")
+                self._settle(choice, ResponseState.FAILED, "interrupted", updates)
             else:
-                choice.settle(_CUT_OFF.get(reason, ResponseState.COMPLETED), reason)
+                self._settle(choice, _CUT_OFF.get(reason, ResponseState.COMPLETED), reason, updates)
         first = self._choice(0)
         self._finish(first.state, first.reason, None, updates)
 
@@ -648,8 +648,21 @@ class Lifecycle:
         if state is ResponseState.FAILED:
             self._finish(state, signal.reason, signal.message, updates)
             return
-        choice.settle(state, signal.reason)
+        self._settle(choice, state, signal.reason, updates)
         self._finish(choice.state, choice.reason, None, updates)
+
+    def _settle(
+        self,
+        choice: ChoiceResult,
+        state: ResponseState,
+        reason: Optional[str],
+        updates: list[Update],
+    ) -> None:
+        """End a choice; a bare number at the root, completed by this close, is reported as
+        every completed value is: the view it completes, and ``FieldCompleted``."""
+        if choice.settle(state, reason):
+            updates.append(PartialUpdate(choice.partial, ((),), choice.index))
+            self._completions(choice, [()], [], updates)
 
     def _finish(
         self,
@@ -660,7 +673,9 @@ class Lifecycle:
         error: Optional[BaseException] = None,
     ) -> None:
         for choice in self.choices:
-            choice.settle(state, reason)  # those still open end as the response does
+            self._settle(
+                choice, state, reason, updates
+            )  # those still open end as the response does
         self.state = self.metrics.state = state
         self.reason, self.message = reason, message
         self.metrics.duration = self._clock() - self._started_at
