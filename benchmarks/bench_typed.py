@@ -214,6 +214,7 @@ def memory(big: bool) -> None:
     sizes = [100 * KB, 1024 * KB] + ([10 * 1024 * KB] if big else [])
     for name, make, type_ in (("invoice", invoice, Invoice), ("long string", long_string, Answer)):
         typed_sizes: list[float] = []
+        run_typed(type_, token_deltas(make(KB, rng), rng))  # first use: classes, validators
         for size in sizes:
             text = make(size, rng)
             deltas = token_deltas(text, rng)
