@@ -160,14 +160,20 @@ def per_delta(quick: bool) -> None:
             warm = run_typed(type_, deltas)
             assert warm.finish() == TypeAdapter(type_).validate_json(text)
             rounds = (3 if quick else 7) if size <= 100 * KB else 3
+            # A small document is streamed several times per sample, so that the garbage
+            # collections its objects cause are counted at their usual rate, not as one full
+            # collection landing (or not) inside a 1 ms sample.
+            repeat = max(1, 20_000 // len(deltas))
             runs = (run_parser_feed, run_parser_value, run_typed)
             per: dict[Any, list[float]] = {run: [] for run in runs}
             for _ in range(rounds):  # interleaved: a burst of load hits all three alike
                 for run in runs:
                     gc.collect()
                     start = time.perf_counter()
-                    run(type_, deltas)
-                    per[run].append((time.perf_counter() - start) / len(deltas) * 1e6)
+                    for _ in range(repeat):
+                        run(type_, deltas)
+                    seconds = time.perf_counter() - start
+                    per[run].append(seconds / (len(deltas) * repeat) * 1e6)
             feed, value, typed = (statistics.median(per[run]) for run in runs)
             ratios.append(typed / value)
             typed_costs.append(typed)
@@ -205,9 +211,10 @@ def memory(big: bool) -> None:
     rng = random.Random(11)
     print("\nMemory: peak traced bytes per input byte while streaming token deltas")
     print(f"{'document':>12} {'size':>7} {'Parser':>8} {'TypedParser':>12} {'+finish()':>10}")
-    sizes = [1024 * KB] + ([10 * 1024 * KB] if big else [])
-    worst = 0.0
+    sizes = [100 * KB, 1024 * KB] + ([10 * 1024 * KB] if big else [])
     for name, make, type_ in (("invoice", invoice, Invoice), ("long string", long_string, Answer)):
+        typed_sizes: list[float] = []
+        run_typed(type_, token_deltas(make(KB, rng), rng))  # first use: classes, validators
         for size in sizes:
             text = make(size, rng)
             deltas = token_deltas(text, rng)
@@ -221,13 +228,23 @@ def memory(big: bool) -> None:
                 return parser
 
             final = peak_bytes(finished) / length
-            worst = max(worst, typed)
+            typed_sizes.append(typed)
             print(f"{name:>12} {len(text) // KB:6}K {plain:8.1f} {typed:12.1f} {final:10.1f}")
-    target(
-        "typed parser memory while streaming <= ~6 B per input byte",
-        f"{worst:.1f} B/byte at worst",
-        worst <= 6.5,
-    )
+        worst = max(typed_sizes)
+        # (issue 8: "a few times its own size"; 5 for the invoice, 6.5 as before for the long
+        # string, which the view and the core's text of the open string both hold while it
+        # streams, as a str of 4 bytes per character: it holds a 𝄞.)
+        limit = 5.0 if name == "invoice" else 6.5
+        target(
+            f"{name}: typed parser memory while streaming <= {limit:g} B per input byte",
+            f"{worst:.1f} B/byte at worst",
+            worst <= limit,
+        )
+        target(
+            f"{name}: memory per input byte flat from {sizes[0] // KB} KB to {sizes[-1] // KB} KB",
+            f"{max(typed_sizes) / min(typed_sizes):.2f}x (most / least per byte)",
+            max(typed_sizes) <= 1.2 * min(typed_sizes),
+        )
 
 
 def damage(text: str) -> str:

@@ -252,11 +252,12 @@ class Note(BaseModel):
     ],
 )
 def test_a_lone_surrogate_is_an_issue_and_the_view_still_serializes(text: str) -> None:
-    for pieces in ([text], [text[:9], text[9:20], text[20:]]):
+    for pieces in ([text], [text[:9], text[9:20], text[20:]], list(text), [text[:8], text[8:]]):
         parser = TypedParser(Note)
         for piece in pieces:
             parser.feed(piece)
             jsonable(parser.partial)
+            parser.partial.model_dump_json()  # also while the string streams
         assert len(parser.issues) == 1
         assert "surrogate" in parser.issues[0].message
         assert parser.status(parser.issues[0].field_path) is FieldStatus.INVALID

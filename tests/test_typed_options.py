@@ -126,3 +126,24 @@ def test_lenient_finish_validates_the_exact_json_found_and_locates_errors_in_the
     parser = TypedParser(Price, lenient=True, parse_float=decimal.Decimal)
     parser.feed(text.replace("7", '"x"'))
     assert parser.finish() == Price(amount=0.1, label="x")
+
+
+class _Numbers(BaseModel):
+    i: int
+    f: float
+    d: decimal.Decimal
+
+
+@pytest.mark.parametrize("read_raw_first", [False, True])
+def test_number_hooks_that_change_values_shape_only_the_raw_value(read_raw_first: bool) -> None:
+    text = '{"i": 12345678901234567891, "f": 1.5, "d": 0.1}'
+    parser = TypedParser(_Numbers, parse_int=float, parse_float=lambda s: float(s) * 2)
+    if read_raw_first:  # the raw value is then parsed beside the view, from the first delta
+        assert parser.parser.value is None
+    for piece in [text[i : i + 4] for i in range(0, len(text), 4)]:
+        parser.feed(piece)
+    assert parser.issues == []
+    view = parser.partial
+    assert (view.i, view.f, view.d) == (12345678901234567891, 1.5, decimal.Decimal("0.1"))
+    assert parser.finish() == _Numbers(i=12345678901234567891, f=1.5, d=decimal.Decimal("0.1"))
+    assert parser.parser.value == {"i": float(12345678901234567891), "f": 3.0, "d": 0.2}

@@ -30,7 +30,7 @@ from .events import (
     StringFragment,
 )
 
-__all__ = ["Builder", "Pairs", "depth_of"]
+__all__ = ["Builder", "EventsBuilder", "Pairs", "depth_of"]
 
 
 #: A JSON object as the stdlib scanner read it, its ``(key, value)`` pairs in order (a ``list``
@@ -366,3 +366,77 @@ def depth_of(value: Any) -> int:
             if t is dict or t is list:
                 stack.append((child, level + 1))
     return deepest
+
+
+class EventsBuilder(Builder):
+    """The events-only builder: the same events as :class:`Builder`, and no value.
+
+    For a consumer that keeps its own view of the document (the typed layer): no container is
+    built and no string is put in a slot, so the parser's memory stays O(depth) plus the one
+    string still growing. Only a scalar root is kept as :attr:`root` (a number at the root
+    completes silently at the end of input). A second class rather than a flag, so that the
+    value-building path pays no test per token.
+    """
+
+    def __init__(self, *, partial_strings: bool, multiple_values: bool) -> None:
+        super().__init__(partial_strings=partial_strings, multiple_values=multiple_values)
+        if multiple_values:
+            self.root = None
+            self.containers[0] = False  # the list of roots: an array
+        #: ``containers`` holds, per open container, whether it is an object.
+
+    def attach(self, value: Any) -> None:
+        pass
+
+    def set_slot(self, value: Any) -> None:
+        pass
+
+    def clear_slot(self) -> None:
+        pass
+
+    def open(self, is_object: bool, events: list[Event]) -> None:
+        path = tuple(self.keys)
+        self.containers.append(is_object)
+        self.keys.append(None if is_object else 0)
+        events.append(StartMap(path) if is_object else StartArray(path))
+
+    def close(self, events: list[Event]) -> None:
+        is_object = self.containers.pop()
+        self.keys.pop()
+        path = tuple(self.keys)
+        events.append(EndMap(path) if is_object else EndArray(path))
+
+    def scalar(self, value: Any, kind: type[Event], events: list[Event]) -> None:
+        keys = self.keys
+        self.number_shown = False
+        if not self.containers:
+            self.root = value
+        path = tuple(keys)
+        events.append(Null(path) if kind is Null else kind(path, value))  # type: ignore[call-arg]
+
+    def start_string(self) -> None:
+        self.string_path = tuple(self.keys)
+        self.string_attached = False  # grow() only keeps the text for the String event
+
+    def end_string(self, events: list[Event]) -> None:
+        pending = self.pending
+        string = pending[0] if len(pending) == 1 else "".join(pending)
+        pending.clear()
+        joined = self.joined
+        if joined:  # it grew over several deltas
+            self.joined = ""
+            joined += string
+            string = joined
+        if not self.containers:
+            self.root = string
+        events.append(String(self.string_path, string))
+
+    def subtree(self, values: list[Any], events: list[Event]) -> None:
+        keys = self.keys
+        if not keys:
+            events.append(cast(Event, Deferred(values, (), None)))
+            return
+        first = keys[-1]
+        events.append(cast(Event, Deferred(values, tuple(keys[:-1]), first)))
+        if not self.containers[-1]:  # an array: its index moves past the members read
+            keys[-1] = first + len(values) - 1

@@ -61,7 +61,7 @@ from __future__ import annotations
 import codecs
 from typing import Any, Callable, Optional, Union
 
-from .builder import Builder
+from .builder import Builder, EventsBuilder
 from .errors import IncompleteJSONError, ParseError
 from .events import Event
 from .lexer import STRING, Lexer
@@ -102,6 +102,9 @@ class Parser:
     * ``multiple_values`` (default ``False``): accept several root values one after another (JSON
       Lines, concatenated JSON). :attr:`value` is then the list of roots so far, and every path
       starts with the index of its root.
+    * ``events_only`` (default ``False``): build no value, only the events, for a consumer that
+      keeps its own view (``TypedParser`` does): :attr:`value` stays ``None`` (or holds a
+      scalar root), and memory stays O(depth) whatever the document's size.
     """
 
     def __init__(
@@ -115,11 +118,13 @@ class Parser:
         max_size: Optional[int] = None,
         lenient: bool = False,
         multiple_values: bool = False,
+        events_only: bool = False,
     ) -> None:
         if max_depth < 1:
             raise ValueError("max_depth must be at least 1")
         self._multiple = multiple_values
-        self._builder = Builder(partial_strings=partial_strings, multiple_values=multiple_values)
+        builder = EventsBuilder if events_only else Builder
+        self._builder = builder(partial_strings=partial_strings, multiple_values=multiple_values)
         self._lexer = Lexer(
             self._builder,
             partial_numbers=partial_numbers,

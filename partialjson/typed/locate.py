@@ -26,9 +26,8 @@ import json.scanner
 import re
 from typing import Any, Callable, Optional, Union, cast
 
-__all__ = ["BATCH", "Locator", "TextLog", "root_start", "skip_value"]
+__all__ = ["Locator", "TextLog", "element_bounds", "root_start", "skip_value"]
 
-BATCH = 256  # deltas joined into one chunk
 _whitespace = cast(Callable[[str, int], "re.Match[str]"], re.compile(r"[ \t\n\r]*").match)
 _token = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.S)
 _string = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S).match
@@ -49,18 +48,21 @@ _scan_once = json.scanner.make_scanner(json.JSONDecoder(parse_constant=str))  # 
 
 
 class TextLog:
-    """What was received so far, as UTF-8 bytes in chunks; decoded only when asked.
+    """What was received so far, as UTF-8 bytes in one buffer; decoded only when asked.
 
-    One log takes ``str`` deltas (appended to :attr:`tail`, encoded a batch at a time) or bytes
-    deltas (kept as received; a leading BOM is dropped, as the core parser drops it) — the core
-    parser has already refused a mix of both, and bytes that are not UTF-8.
+    ``str`` deltas are encoded as they arrive (:attr:`buffer` ``+= delta.encode()``: a
+    ``bytearray`` grows in place, so the end of a stream has nothing left to join or encode);
+    bytes deltas are appended as received (a leading BOM is left out of :meth:`data`, as the
+    core parser drops it). The core parser has already refused a mix of both, and bytes that are
+    not UTF-8. UTF-8 takes one byte per ASCII character, where a ``str`` with one emoji in it
+    takes four per character.
     """
 
-    __slots__ = ("_bytes_fed", "_chunks", "_surrogates", "_text", "_text_size", "tail")
+    __slots__ = ("_bytes_fed", "_surrogates", "_text", "_text_size", "buffer")
 
     def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self.tail: list[Any] = []  # the latest deltas, not joined yet
+        #: Everything received, as UTF-8 (read it, do not keep it: it grows in place).
+        self.buffer = bytearray()
         self._bytes_fed = False
         #: Lone surrogates were received (a str that is no UTF-8, or bytes encoding them):
         #: :meth:`data` cannot stand for the text, which is validated instead.
@@ -69,69 +71,94 @@ class TextLog:
         self._text_size = 0
 
     def add(self, delta: Union[str, bytes, bytearray, memoryview]) -> None:
-        if not isinstance(delta, str):
-            self._bytes_fed = True
-            delta = bytes(delta)
-        tail = self.tail
-        tail.append(delta)
-        if len(tail) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        """Join the latest deltas into one chunk."""
-        tail = self.tail
-        if self._bytes_fed:
-            self._chunks.append(b"".join(tail))
-        else:
-            text = "".join(tail)
+        if isinstance(delta, str):
             try:
-                self._chunks.append(text.encode())
+                self.buffer += delta.encode()
             except UnicodeEncodeError:
                 self._surrogates = True
-                self._chunks.append(text.encode("utf-8", "surrogatepass"))
-        tail.clear()
-        self._text, self._text_size = "", 0  # a decoded copy is kept only until more arrives
-
-    def data(self) -> bytes:
-        """Everything received, as one ``bytes`` (joined once, then kept joined)."""
-        if self.tail:
-            self.flush()
-        chunks = self._chunks
-        if len(chunks) > 1:
-            chunks[:] = [b"".join(chunks)]
-        if not chunks:
-            return b""
-        if self._bytes_fed and chunks[0][:3] == _BOM:
-            chunks[0] = chunks[0][3:]
-        return chunks[0]
+                self.buffer += delta.encode("utf-8", "surrogatepass")
+        else:
+            self._bytes_fed = True
+            self.buffer += delta
 
     @property
-    def validated_as_text(self) -> bool:
-        """Whether :meth:`finish <partialjson.TypedParser.finish>` must validate the decoded
-        text: lone surrogates, which pydantic reads differently in bytes and in a str."""
-        data = self.data()  # flushed first: the last batch may hold the surrogate
-        return self._surrogates or (self._bytes_fed and _encoded_surrogate(data) is not None)
+    def size(self) -> int:
+        """How many bytes the buffer holds."""
+        return len(self.buffer)
+
+    def add_valid(self, delta: Union[str, bytes, bytearray, memoryview]) -> None:
+        """Add the part of a delta the core parser rejected that is valid UTF-8."""
+        self.add(delta)
+        if self._bytes_fed:  # (decoded whole, once: a stream fails only once)
+            start = self.start
+            try:
+                with memoryview(self.buffer) as view, view[start:] as added:
+                    str(added, "utf-8", "surrogatepass")
+            except UnicodeDecodeError as error:
+                del self.buffer[start + error.start :]
+
+    def truncate(self, size: int) -> None:
+        """Forget what was added after the buffer held ``size`` bytes."""
+        del self.buffer[size:]
+
+    @property
+    def bytes_fed(self) -> bool:
+        """Whether the deltas were bytes (else str)."""
+        return self._bytes_fed
+
+    def raw(self) -> bytes:
+        """The bytes as received, a leading BOM included."""
+        return bytes(self.buffer)
+
+    @property
+    def start(self) -> int:
+        """Where the document starts in the buffer: after a BOM that bytes began with."""
+        return 3 if self._bytes_fed and self.buffer[:3] == _BOM else 0
+
+    def document(self) -> Union[bytes, bytearray, str]:
+        """What :meth:`finish <partialjson.TypedParser.finish>` validates: the bytes as
+        received (the buffer itself: nothing decoded, nothing encoded, nothing joined), or the
+        decoded text if lone surrogates were received (pydantic reads them differently in
+        bytes and in a str)."""
+        buffer = self.buffer
+        if not self._bytes_fed:
+            return self.text() if self._surrogates else buffer
+        if _encoded_surrogate(buffer) is not None:
+            return self.text()
+        return bytes(buffer[3:]) if buffer[:3] == _BOM else buffer
+
+    def slice(self, start: int, end: int) -> Union[bytes, str]:
+        """The buffer's bytes ``start:end`` (as text if lone surrogates were received)."""
+        piece = bytes(self.buffer[start:end])
+        if self._surrogates:
+            return piece.decode("utf-8", "surrogatepass")
+        return piece
 
     @property
     def cut_character(self) -> bool:
         """Whether the bytes received end inside a multi-byte UTF-8 character."""
-        return self._bytes_fed and _cut_at_end(self.data()) > 0
+        return self._bytes_fed and _cut_at_end(self.buffer) > 0
 
     def text(self) -> str:
         """Everything received, decoded (a character cut at the end is left out)."""
-        data = self.data()
-        if len(data) != self._text_size:
-            whole = len(data) - _cut_at_end(data) if self._bytes_fed else len(data)
-            self._text = data[:whole].decode("utf-8", "surrogatepass")
-            self._text_size = len(data)
+        buffer = self.buffer
+        if len(buffer) != self._text_size:
+            whole = len(buffer) - _cut_at_end(buffer) if self._bytes_fed else len(buffer)
+            with memoryview(buffer) as view, view[self.start : whole] as text:
+                self._text = str(text, "utf-8", "surrogatepass")
+            self._text_size = len(buffer)
         return self._text
+
+    def offset(self, text: str, position: int) -> int:
+        """The buffer offset of the character at ``position`` in :meth:`text`."""
+        return self.start + len(text[:position].encode("utf-8", "surrogatepass"))
 
 
 _BOM = codecs.BOM_UTF8
 _encoded_surrogate = re.compile(rb"\xed[\xa0-\xbf]").search
 
 
-def _cut_at_end(data: bytes) -> int:
+def _cut_at_end(data: Union[bytes, bytearray]) -> int:
     """How many bytes of an unfinished UTF-8 character end ``data`` (0: none)."""
     for back in range(1, min(4, len(data)) + 1):
         byte = data[-back]
@@ -314,3 +341,42 @@ def _skip_slowly(text: str, i: int) -> Optional[int]:
             if not depth:
                 return token.end()
     return None
+
+
+# The same walk over UTF-8 bytes (a multi-byte character never holds a quote, a backslash or a
+# bracket byte), for the elements of an ``items=`` array, cut from the buffer as received.
+_STRING_BYTES = rb'"[^"\\]*(?:\\.[^"\\]*)*"'
+_string_bytes = re.compile(_STRING_BYTES, re.S).match
+_token_bytes = re.compile(_STRING_BYTES + rb"|[\[\]{}]", re.S)
+_flat_bytes = {
+    ord("{"): re.compile(rb"\{[^{}\[\]\"]*(?:" + _STRING_BYTES + rb"[^{}\[\]\"]*)*\}").match,
+    ord("["): re.compile(rb"\[[^{}\[\]\"]*(?:" + _STRING_BYTES + rb"[^{}\[\]\"]*)*\]").match,
+}
+_scalar_bytes = re.compile(rb"[^,\]}\s]+").match
+_separator_bytes = re.compile(rb"[ \t\n\r,]*").match
+_OPENING = frozenset(b"[{")
+
+
+def element_bounds(data: Union[bytes, bytearray], i: int) -> tuple[int, int]:
+    """(start, end) of the next array element at or after ``data[i]`` (past whitespace, a
+    comma), which must be complete and valid JSON (the core parser has
+    read it whole). Costs O(its length): one match for a flat element."""
+    i = _separator_bytes(data, i).end()  # type: ignore[union-attr]
+    first = data[i]
+    if first == 0x22:  # '"'
+        return i, _string_bytes(data, i).end()  # type: ignore[union-attr]
+    if first not in _OPENING:
+        return i, _scalar_bytes(data, i).end()  # type: ignore[union-attr]
+    match = _flat_bytes[first](data, i)
+    if match is not None:
+        return i, match.end()
+    depth = 0
+    for token in _token_bytes.finditer(data, i):
+        char = data[token.start()]
+        if char in _OPENING:
+            depth += 1
+        elif char != 0x22:
+            depth -= 1
+            if not depth:
+                return i, token.end()
+    raise ValueError("the element is not complete")  # the parser read it whole: never

@@ -22,8 +22,11 @@ Each event touches one place, so each delta costs the same however large the doc
   they close.
 
 The walk keeps one frame per open container (memory O(depth)) and no record per path: a path's
-status is read off the view and the open frames when asked. The received text is kept, in a
-few chunks, for :meth:`TypedParser.finish` and to locate issues.
+status is read off the view and the open frames when asked. The core parser reads the events
+only (``events_only=True``: the view is the value, the core builds none of its own). The
+received text is kept as UTF-8 in one growing buffer, for :meth:`TypedParser.finish` (which
+validates it as it is), for the elements of an ``items=`` array (each validated from its own
+JSON, cut from the buffer) and to locate issues.
 
 Nothing here is *the* value. :meth:`TypedParser.finish` is the done signal: it checks that the
 JSON is complete (a truncated stream raises :class:`~partialjson.IncompleteJSONError`), then
@@ -35,11 +38,12 @@ from __future__ import annotations
 
 import enum
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Generic, Optional, TypeVar, Union, overload
 
 from pydantic import ValidationError
-from pydantic_core import to_json
+from pydantic_core import SchemaValidator, to_json
 
 from ..core.errors import IncompleteJSONError, ParseError
 from ..core.events import (
@@ -55,7 +59,7 @@ from ..core.events import (
     StringFragment,
 )
 from ..core.parser import Parser
-from .locate import BATCH, Locator, TextLog, root_start, skip_value
+from .locate import Locator, TextLog, element_bounds, root_start, skip_value
 from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, adapter_of, slot_of
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
@@ -65,6 +69,8 @@ T = TypeVar("T")
 _MISSING: Any = object()
 _INTEGER = re.compile(r"-?[0-9]+").fullmatch
 #: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
+#: Options that change how the raw value reads numbers (the view reads them as JSON does).
+_NUMBER_HOOKS = frozenset({"parse_int", "parse_float"})
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
 
@@ -275,12 +281,17 @@ class TypedParser(Generic[T]):
 
     __slots__ = (
         "_changed",
+        "_closing",
         "_completed",
+        "_events_only",
+        "_failed",
+        "_fields_sets",
         "_final",
         "_frames",
         "_grown",
         "_invalid",
         "_issues",
+        "_item_next",
         "_items",
         "_items_path",
         "_items_slot",
@@ -288,13 +299,16 @@ class TypedParser(Generic[T]):
         "_locator",
         "_log",
         "_new_items",
+        "_options",
         "_parser",
+        "_raw_parser",
         "_root_place",
         "_root_shown",
         "_show_strings",
         "_slot",
         "_started",
         "_string",
+        "_validate",
         "type",
     )
 
@@ -318,9 +332,27 @@ class TypedParser(Generic[T]):
                 "TypedParser reads one JSON value: multiple_values cannot apply "
                 "(use one TypedParser per value, or Parser(multiple_values=True))"
             )
-        self._parser = Parser(**options)  # unknown options: TypeError, here
+        if "events_only" in options:
+            raise TypeError("TypedParser sets events_only itself: it cannot be an option")
+        # The core reads the events only: the view is the value (see the ``parser`` property).
+        # It reads numbers as JSON does: number hooks shape the raw value, never the view.
+        core = {name: option for name, option in options.items() if name not in _NUMBER_HOOKS}
+        self._parser = Parser(events_only=True, **core)  # unknown options: TypeError, here
+        self._events_only = True
+        self._raw_parser: Optional[Parser] = None  # with number hooks: the raw value's own parser
+        self._options = options
+        self._failed: Union[str, bytes, None] = None  # the delta that failed, if one did
+        self._closing = False  # finish() has called the core's close()
         self.type = type_
         self._slot = slot_of(type_)  # a type pydantic cannot validate: pydantic's error, here
+        adapter = adapter_of(type_)
+        validator = adapter.validator
+        # The adapter's own validator, called directly (what its validate_json() calls).
+        self._validate = (
+            validator.validate_json
+            if type(validator) is SchemaValidator
+            else adapter.validate_json  # (a plugin's wrapper, a deferred build)
+        )
         self._show_strings = options.get("partial_strings", True) is not False
         self._lenient = bool(options.get("lenient"))
         if self._lenient and self._slot.leaf.scalar_only:
@@ -344,6 +376,8 @@ class TypedParser(Generic[T]):
         self._new_items: list[Any] = []
         self._items_path: Optional[Path] = None
         self._items_slot: Optional[Slot] = None
+        self._fields_sets: dict[ObjectShape, set[str]] = {}  # see _share_fields_set()
+        self._item_next = 0  # where the next element of the items array starts, in the log
         if items is not None:
             self._items_path, self._items_slot = self._items_at(_parse_path(items))
         self._final: Any = _MISSING
@@ -352,8 +386,35 @@ class TypedParser(Generic[T]):
 
     @property
     def parser(self) -> Parser:
-        """The core parser underneath (its ``value`` is the raw JSON so far)."""
-        return self._parser
+        """The core parser underneath (its ``value`` is the raw JSON so far).
+
+        The typed parser reads only the core's events (the view is its value), so its core
+        parser builds no value of its own. Reading this property the first time gives it one:
+        the text received so far is parsed again, O(size of the text) once, and from then on
+        the core parser builds its value as deltas arrive, at its own cost in time and memory.
+        """
+        if self._events_only:
+            self._events_only = False
+            if _NUMBER_HOOKS.isdisjoint(self._options):
+                self._parser = self._replayed()  # the same events: one parser serves both
+            else:
+                self._raw_parser = self._replayed()  # fed beside the view's (which reads no hooks)
+        return self._raw_parser or self._parser
+
+    def _replayed(self) -> Parser:
+        """A core parser that builds its value, in the state the events-only one is in."""
+        parser = Parser(**self._options)
+        log = self._log
+        try:
+            if log.size:
+                parser.feed(log.raw() if log.bytes_fed else log.text())
+            if self._failed is not None:
+                parser.feed(self._failed)
+            if self._closing:
+                parser.close()
+        except ParseError:
+            pass  # the same error, recorded by the new parser as by the old one
+        return parser
 
     @property
     def partial(self) -> Any:
@@ -451,19 +512,31 @@ class TypedParser(Generic[T]):
         self._grown = None
         if self._new_items:
             self._new_items = []
+        if self._raw_parser is not None:
+            with suppress(ParseError):  # recorded there; the view's own reading raises below
+                self._raw_parser.feed(delta)
         try:
             events = self._parser.feed(delta)
         except ParseError as error:
-            for event in error.events:  # what came before the bad character still shows
-                self._apply(event)
+            if self._failed is None:  # (a later feed raises the same error: nothing new)
+                self._failed = delta if isinstance(delta, str) else bytes(delta)
+                log = self._log
+                size = log.size
+                log.add_valid(delta)  # for the items it completes; forgotten again after
+                try:
+                    for event in error.events:  # what came before the bad character shows
+                        self._apply(event)
+                finally:
+                    log.truncate(size)
             raise
+        log = self._log
         if type(delta) is str:
-            tail = self._log.tail
-            tail.append(delta)
-            if len(tail) >= BATCH:
-                self._log.flush()
+            try:
+                log.buffer += delta.encode()  # (a bytearray: extended in place)
+            except UnicodeEncodeError:
+                log.add(delta)  # lone surrogates
         else:
-            self._log.add(delta)
+            log.add(delta)
         string = self._string
         if string is not None and string.plain and len(events) == 1:
             # The common delta: more text of a string shown as it is. Grow it in place: with
@@ -472,7 +545,7 @@ class TypedParser(Generic[T]):
             event = events[0]
             if type(event) is StringFragment:
                 fragment = event.fragment
-                if fragment:
+                if fragment and (fragment.isascii() or not _SURROGATE.search(fragment)):
                     container, key = string.container, string.key
                     text = container[key]
                     container[key] = None
@@ -491,33 +564,42 @@ class TypedParser(Generic[T]):
         a multi-byte UTF-8 character), or pydantic's ``ValidationError`` — each error's text
         offset in its ``positions`` attribute (and a note), where the failing value starts.
         """
-        if self._final is not _MISSING:
-            return self._final  # type: ignore[no-any-return]
-        if self._log.cut_character:
+        final = self._final
+        if final is not _MISSING:
+            return final  # type: ignore[no-any-return]
+        log = self._log
+        if log.cut_character:
             raise self._cut_character()
+        self._closing = True
+        if self._raw_parser is not None:
+            with suppress(ParseError):  # recorded there; the view's close raises below
+                self._raw_parser.close()
         value = self._parser.close()
         if not self._started and value is not None:
             # A bare number at the root ends with the input: close() completed it, silently.
             self._complete((), _plain_number(value))
-        log = self._log
-        document: Union[str, bytes]
+        document: Union[str, bytes, bytearray]
         if self._lenient:  # validate the JSON found in the text: its exact slice
             text = log.text()
             root = root_start(text, True) or 0
             end = skip_value(text, root)
-            document = text[root:end] if end is not None else to_json(value).decode()
-        elif log.validated_as_text:
-            document = log.text()
+            document = text[root:end] if end is not None else text[root:]
         else:
-            document = log.data()  # the bytes as received: nothing decoded, nothing encoded
+            document = log.document()  # the bytes as received (or the text: see there)
         try:
-            self._final = adapter_of(self.type).validate_json(document)
+            self._final = final = self._validate(document)
         except ValidationError as error:
             text = log.text()
+            if not isinstance(document, str) and _invalid_json(error):
+                # pydantic's JSON error quotes its input: raise it as validating the text does
+                try:
+                    self._validate(text)
+                except ValidationError as error_of_text:
+                    error = error_of_text
             known = {issue.path: issue.position for issue in self._issues}
             _add_positions(error, text, root_start(text, self._lenient) or 0, self._locator, known)
-            raise
-        return self._final  # type: ignore[no-any-return]
+            raise error from None
+        return final  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ the walk
 
@@ -791,6 +873,8 @@ class TypedParser(Generic[T]):
         elif isinstance(shape, ListShape):
             frame = _Frame(_LIST, path, place, shape, [])
             frame.items = self._field_path(place.key) == self._items_path
+            if frame.items:
+                self._item_next = self._opening(path)
         elif isinstance(shape, UnionShape):  # raw until its tag arrives
             frame = _Frame(_UNION, path, place, shape, {})
         else:  # shown raw while it streams, validated whole when it closes
@@ -817,12 +901,34 @@ class TypedParser(Generic[T]):
                 changed = self._nowhere_done(place, frame.path, frame.node)
         elif mode == _SKIP:
             self._nowhere_done(place, frame.path, None)
-        elif mode == _OBJECT and frame.shape.defaults:
-            changed = frame.shape.fill_defaults(frame.node)
+        elif mode == _OBJECT:
+            shape = frame.shape
+            if shape.defaults:
+                changed = shape.fill_defaults(frame.node)
+            if not shape.is_dict:
+                self._share_fields_set(shape, frame.node)
         parent = self._frames[-1] if self._frames else None
         if parent is not None and parent.items:
             self._item_done(frame.path)
         return changed
+
+    def _share_fields_set(self, shape: ObjectShape, node: Any) -> None:
+        """A model closed: if every field arrived, it shares one fields set with its siblings.
+
+        A partial model's ``__pydantic_fields_set__`` is a ``set`` of some 200 bytes, as much as
+        a small object's whole JSON: one per closed object would cost the view about 2 bytes
+        per byte of an array of small objects. Once the object is closed nothing is added
+        (pydantic itself only adds a field, on assignment, which is already in it), so the
+        objects of one shape that received every field share one set, equal to their own.
+        """
+        received = node.__pydantic_fields_set__
+        shared = self._fields_sets.get(shape)
+        if shared is None:
+            if shape.extra == "allow" or len(received) != len(type(node).model_fields):
+                return
+            shared = self._fields_sets[shape] = set(received)
+        if received == shared:
+            object.__setattr__(node, "__pydantic_fields_set__", shared)
 
     def _choose_variant(self, frame: _Frame, tag: Any) -> bool:
         """The tag of a discriminated union arrived first: follow its variant from now on."""
@@ -873,15 +979,28 @@ class TypedParser(Generic[T]):
             return ()
         return (*(frame.place.key for frame in self._frames[1:]), key)
 
+    def _opening(self, path: Path) -> int:
+        """Where the elements of the array at ``path``, opening now, start in the log.
+
+        Found once per stream (the items array opens once), by walking the text received so
+        far from the root; each element then starts where the one before it ended.
+        """
+        log = self._log
+        text = log.text()
+        root = root_start(text, self._lenient) or 0
+        offset = self._locator.find(text, root, path)[0]
+        return log.offset(text, offset) + 1
+
     def _item_done(self, path: Path) -> None:
+        """An element of the items array is complete: its JSON, as received, is validated."""
+        assert self._items_slot is not None
+        log = self._log
+        start, end = element_bounds(log.buffer, self._item_next)
+        self._item_next = end
         if self._invalid and self._field_path(path[-1]) in self._invalid:
             return  # the element itself failed as a leaf: reported once, already
-        assert self._items_slot is not None
-        raw = self._parser.value
-        for part in path:
-            raw = raw[part]
         try:
-            item = self._items_slot.leaf.validator.validate_json(to_json(raw))
+            item = self._items_slot.leaf.validator.validate_json(log.slice(start, end))
         except ValidationError as error:
             self._issue(path, _first_message(error), _Place(_TO_ITEM, None, path[-1], None))
             return
@@ -1074,6 +1193,10 @@ class _PlainLeaf:
 
 
 _PLAIN = _PlainLeaf()
+
+
+def _invalid_json(error: ValidationError) -> bool:
+    return any(details["type"] == "json_invalid" for details in error.errors(include_url=False))
 
 
 def _first_message(error: ValidationError) -> str:
