@@ -23,8 +23,15 @@ def fast_init(cls: type[T]) -> type[T]:
     ``@dataclass(frozen=True)``; fields with a ``default_factory`` or ``init=False`` and a
     ``__post_init__`` are not supported, and refused)."""
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    if hasattr(cls, "__post_init__") or any(
-        not f.init or f.default_factory is not dataclasses.MISSING for f in fields
+    if (
+        hasattr(cls, "__post_init__")
+        or "__slots__" in cls.__dict__  # no instance dict to fill
+        or any(
+            not f.init
+            or f.default_factory is not dataclasses.MISSING
+            or getattr(f, "kw_only", False) is True  # (3.10+) the parameters' order differs
+            for f in fields
+        )
     ):
         raise TypeError(f"fast_init cannot build {cls.__name__}.__init__")
     defaults: dict[str, Any] = {}
