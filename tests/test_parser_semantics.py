@@ -166,3 +166,33 @@ def test_done_and_position() -> None:
     assert not parser.done and parser.position == 6
     parser.feed("1} ")
     assert parser.done and parser.position == 9
+
+
+def test_events_are_immutable_values_that_match_by_position() -> None:
+    import dataclasses
+    import pickle
+
+    from partialjson import Boolean, MapKey, Number, StartMap, String, StringFragment
+
+    events = Parser().feed('{"a": "b", "n": 1.5, "t": true, "s": "x')
+    assert events[:2] == [StartMap(()), MapKey((), "a")]
+    assert hash(MapKey((), "a")) == hash(MapKey((), "a")) and MapKey((), "a") != String((), "a")
+    assert pickle.loads(pickle.dumps(events)) == events
+    assert repr(events[1]) == "MapKey(path=(), key='a')"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        events[1].key = "b"  # type: ignore[misc]
+    seen = []
+    for event in events:
+        if isinstance(event, (MapKey, String, Number, Boolean, StringFragment)):
+            path, payload = (getattr(event, name) for name in event.__match_args__)
+            seen.append((event.kind, path, payload))
+    assert seen == [
+        ("map_key", (), "a"),
+        ("string", ("a",), "b"),
+        ("map_key", (), "n"),
+        ("number", ("n",), 1.5),
+        ("map_key", (), "t"),
+        ("boolean", ("t",), True),
+        ("map_key", (), "s"),
+        ("string_fragment", ("s",), "x"),
+    ]

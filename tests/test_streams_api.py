@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
-from typing import Any
+from typing import Any, List
 
 import pytest
 from pydantic import BaseModel, Field
@@ -228,6 +228,22 @@ def test_the_async_relay_takes_shown_text_back_too() -> None:
 
 # A bare number at the root is the one value only the end of the input completes: the done
 # event's close reports it as every other completed value is reported.
+
+
+@pytest.mark.parametrize("type_", [int, float, None])
+@pytest.mark.parametrize("after", ["", " \n"])
+def test_a_bare_number_at_the_root_is_reported_once(type_: Any, after: str) -> None:
+    # Completed by the close, or already by the whitespace after it: reported once either way.
+    updates = list(partialjson.stream(chat(" 4", "2" + after), type_))
+    kinds = [type(update).__name__ for update in updates]
+    assert kinds == ["Started", "PartialUpdate", "FieldCompleted", "Completed"]
+    assert updates[1].value == 42 and updates[2].path == ()
+
+
+def test_lenient_prose_starting_with_a_digit_completes_the_root_once() -> None:
+    chunks = chat("7 apples: ", "[1, 2]")
+    updates = list(partialjson.stream(chunks, List[int], lenient=True))
+    assert [u.path for u in updates if isinstance(u, partialjson.FieldCompleted)].count(()) == 1
 
 
 @pytest.mark.parametrize("type_", [int, float, None])

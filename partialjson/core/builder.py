@@ -434,9 +434,9 @@ class EventsBuilder(Builder):
     def subtree(self, values: list[Any], events: list[Event]) -> None:
         keys = self.keys
         if not keys:
-            events.append(cast(Event, Deferred(values, (), None)))
+            events.append(cast(Any, Deferred(values, (), None)))
             return
         first = keys[-1]
-        events.append(cast(Event, Deferred(values, tuple(keys[:-1]), first)))
+        events.append(cast(Any, Deferred(values, tuple(keys[:-1]), first)))
         if not self.containers[-1]:  # an array: its index moves past the members read
             keys[-1] = first + len(values) - 1

@@ -85,6 +85,7 @@ class Event:
     kind: ClassVar[str] = ""
     #: The names of the fields, in order (the constructor's arguments).
     _fields: ClassVar[Tuple[str, ...]] = ("path",)
+    __match_args__: ClassVar[Tuple[str, ...]] = ("path",)
     path: Path
 
     def __init__(self, path: Path) -> None:
@@ -183,6 +184,7 @@ class MapKey(Event):
 
     __slots__ = ("key",)
     _fields: ClassVar[Tuple[str, ...]] = ("path", "key")
+    __match_args__: ClassVar[Tuple[str, ...]] = ("path", "key")
     kind: ClassVar[str] = "map_key"
     key: str
 
@@ -212,6 +214,7 @@ class StringFragment(Event):
 
     __slots__ = ("fragment",)
     _fields: ClassVar[Tuple[str, ...]] = ("path", "fragment")
+    __match_args__: ClassVar[Tuple[str, ...]] = ("path", "fragment")
     kind: ClassVar[str] = "string_fragment"
     fragment: str
 
@@ -236,6 +239,7 @@ class String(Event):
 
     __slots__ = ("string",)
     _fields: ClassVar[Tuple[str, ...]] = ("path", "string")
+    __match_args__: ClassVar[Tuple[str, ...]] = ("path", "string")
     kind: ClassVar[str] = "string"
     string: str
 
@@ -263,6 +267,7 @@ class Number(Event):
 
     __slots__ = ("number",)
     _fields: ClassVar[Tuple[str, ...]] = ("path", "number")
+    __match_args__: ClassVar[Tuple[str, ...]] = ("path", "number")
     kind: ClassVar[str] = "number"
     number: Any
 
@@ -285,6 +290,7 @@ class Boolean(Event):
 
     __slots__ = ("boolean",)
     _fields: ClassVar[Tuple[str, ...]] = ("path", "boolean")
+    __match_args__: ClassVar[Tuple[str, ...]] = ("path", "boolean")
     kind: ClassVar[str] = "boolean"
     boolean: bool
 

@@ -425,15 +425,19 @@ class ChoiceResult:
         channel = self._channel
         if channel is None or self.error is not None:
             return False
+        # Not yet reported complete ("42 " was, by its space) and a number: the close ends it.
+        open_number = (
+            self.status() is not FieldStatus.COMPLETE
+            and _BARE_NUMBER.match(self._text.joined()) is not None
+        )
         try:
             self._final = channel.finish() if isinstance(channel, TypedParser) else channel.close()
         except (ParseError, ValidationError) as error:
             self.error = error
             return False
-        if _BARE_NUMBER.match(self._text.joined()) is None:
-            return False
-        self._status[()] = FieldStatus.COMPLETE
-        return True
+        if open_number:
+            self._status[()] = FieldStatus.COMPLETE
+        return open_number
 
     def final_or_none(self) -> Any:
         return self._final if self._final is not _MISSING else None

@@ -194,7 +194,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             return chunk
         if not self._undecoded:  # no character split across chunks waits: the usual, fast
             try:
-                return chunk.decode("utf-8")
+                return str(chunk, "utf-8")  # (any buffer: bytes, bytearray, memoryview)
             except UnicodeDecodeError:  # split at its end, or invalid: decoded piece by piece
                 pass
         if self._decoder is None:
