@@ -182,8 +182,8 @@ def test_items_in_lenient_prose_and_items_that_fail() -> None:
     typed.feed('Here it is:\n```json\n{"parts": [{"name": "a"}, {"name": 5}, ')
     typed.feed('{"name": "c", "price": 1}]}\n```')
     assert [part.name for part in typed.items] == ["a", "c"]
-    # reported once, where it failed (not again for the element that holds it)
-    assert [issue.path for issue in typed.issues] == [("parts", 1, "name")]
+    # the field, while it streams, then the element (validated whole) that holds it
+    assert [issue.path for issue in typed.issues] == [("parts", 1, "name"), ("parts", 1)]
     with pytest.raises(ValidationError) as caught:
         typed.finish()
     assert caught.value.positions == {("parts", 1, "name"): 55}  # type: ignore[attr-defined]

@@ -998,20 +998,17 @@ class TypedParser(Generic[T]):
         log = self._log
         start, end = element_bounds(log.buffer, self._item_next)
         self._item_next = end
+        if self._invalid and self._field_path(path[-1]) in self._invalid:
+            return  # the element itself failed as a leaf: reported once, already
         try:
             item = self._items_slot.leaf.validator.validate_json(log.slice(start, end))
         except ValidationError as error:
-            if not self._reported_under(self._field_path(path[-1])):
-                self._issue(path, _first_message(error), _Place(_TO_ITEM, None, path[-1], None))
+            # (a value inside it failed too, with its own issue: this one says the element
+            # was dropped, and its status is invalid)
+            self._issue(path, _first_message(error), _Place(_TO_ITEM, None, path[-1], None))
             return
         self._items.append(item)
         self._new_items.append(item)
-
-    def _reported_under(self, element: Path) -> bool:
-        """Whether an issue was reported for the element or a value inside it (a failed
-        element is reported once: where it failed). Only asked when an element fails."""
-        size = len(element)
-        return any(path[:size] == element for path in self._invalid)
 
     # ------------------------------------------------------------------ status and issues
 
