@@ -685,11 +685,7 @@ class _AsyncPump:
     async def _run(self) -> None:
         writer, outbox, updates, size = self._writer, self._outbox, self._updates, self._size
         try:
-            while True:
-                try:
-                    update = await updates.__anext__()
-                except StopAsyncIteration:
-                    break
+            async for update in updates:
                 events = writer.feed(update)
                 if events:
                     outbox.extend(events)
