@@ -201,7 +201,11 @@ async def adrive(
         # Not ``while not writer.ended``: the pump may end the writer while this generator
         # waits for its reader to take a chunk, with the last chunks still in the outbox.
         while not (writer.ended and pump.empty):
-            chunks: Optional[list[bytes]] = await pump.take(wait_time(writer, heartbeat, last_sent))
+            until = None if heartbeat is None else last_sent + heartbeat
+            due = writer.due()
+            if due is not None and (until is None or due < until):
+                until = due
+            chunks: Optional[list[bytes]] = await pump.take(until)
             if chunks is None:  # a timeout: a coalesced value is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import queue
 import re
 import threading
@@ -596,13 +597,20 @@ async def _arelay(
     iterator = updates.__aiter__()
     threaded = heartbeat is not None or max_rate is not None
     pump = _AsyncPump(iterator, writer) if threaded else None
+    storing = store is not None and key is not None
     last_sent = time.monotonic()
     ended = False  # the terminal event was sent
     try:
         while not ended:
             events: Optional[list[RelayEvent]]
             if pump is not None:
-                events = await pump.take(wait_time(writer, heartbeat, last_sent))
+                # When to wake if nothing comes: a heartbeat, or a coalesced batch due.
+                until = None if heartbeat is None else last_sent + heartbeat
+                if max_rate is not None:
+                    due = writer.due()
+                    if due is not None and (until is None or due < until):
+                        until = due
+                events = await pump.take(until)
             else:
                 try:
                     item = await iterator.__anext__()
@@ -622,10 +630,11 @@ async def _arelay(
                     continue
                 else:
                     continue
-            for event in events:
-                if store is not None and key is not None:
-                    await store.append(key, event)
+            if events:
                 last_sent = time.monotonic()
+            for event in events:
+                if storing:
+                    await store.append(key, event)  # type: ignore[union-attr]
                 ended = ended or event.terminal
                 yield event.encode()
             if not events and writer.ended:
@@ -655,7 +664,7 @@ class _Writer(Protocol):
 class _AsyncPump:
     """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
-    empties, waiting with a timeout. One task per response, not one per update, and one
+    empties, waiting until a deadline. One task per response, not one per update, and one
     wake-up of the sender per read (however many updates it brought). Used by :func:`arelay`
     and the protocol encoders' ``adrive``."""
 
@@ -670,21 +679,20 @@ class _AsyncPump:
         self._waiter: Optional[asyncio.Future[None]] = None  # the sender waits for events
         self._space: Optional[asyncio.Future[None]] = None  # the reader waits for room
         self._timer: Optional[asyncio.TimerHandle] = None  # wakes the sender (see _alarm)
+        self._rings_at = math.inf  # when that timer rings, on time.monotonic's clock
         self._task = asyncio.ensure_future(self._run())
 
     async def _run(self) -> None:
-        writer, outbox, updates = self._writer, self._outbox, self._updates
+        writer, outbox, updates, size = self._writer, self._outbox, self._updates, self._size
         try:
-            while True:
-                try:
-                    update = await updates.__anext__()
-                except StopAsyncIteration:
-                    break
+            async for update in updates:
                 events = writer.feed(update)
                 if events:
                     outbox.extend(events)
-                    self._wake()
-                    if len(outbox) >= self._size:  # the sender is slow: wait for room
+                    waiter = self._waiter
+                    if waiter is not None and not waiter.done():
+                        waiter.set_result(None)  # wake the sender
+                    if len(outbox) >= size:  # the sender is slow: wait for room
                         self._space = self._loop.create_future()
                         await self._space
                 if writer.ended:
@@ -705,12 +713,13 @@ class _AsyncPump:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def take(self, timeout: Optional[float]) -> Optional[list[Any]]:
+    async def take(self, until: Optional[float]) -> Optional[list[Any]]:
         """The events made since the last call; once the updates ran dry, the writer's end; or
-        None if nothing came within ``timeout`` seconds."""
+        None if nothing came by ``until`` (on :func:`time.monotonic`'s clock; ``None``: wait as
+        long as it takes)."""
         if not self._outbox and not self._done:
-            if timeout is not None:
-                self._alarm(self._loop.time() + timeout)
+            if until is not None and until < self._rings_at:
+                self._alarm(until)
             self._waiter = self._loop.create_future()
             try:
                 await self._waiter
@@ -727,25 +736,27 @@ class _AsyncPump:
             return self._writer.end(self._error)
         return None
 
-    def _alarm(self, when: float) -> None:
-        """Wake the sender at ``when`` at the latest. One timer serves many waits: it is moved
-        only to an earlier time (a heartbeat due later than it rings costs one idle wake-up),
-        so a delta does not cost a timer of its own."""
-        timer = self._timer
-        if timer is not None and timer.when() <= when:
-            return
-        if timer is not None:
-            timer.cancel()
-        self._timer = self._loop.call_at(when, self._ring)
+    def _alarm(self, until: float) -> None:
+        """Wake the sender at ``until``. One timer serves many waits: it is moved only to an
+        earlier time (a heartbeat due later than it rings costs one idle wake-up), so a delta
+        costs neither a timer of its own nor a look at the clock."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._rings_at = until
+        delay = max(0.0, until - time.monotonic())
+        self._timer = self._loop.call_at(self._loop.time() + delay, self._ring)
 
     def _ring(self) -> None:
         self._timer = None
+        self._rings_at = math.inf
         self._wake()
 
     async def stop(self) -> None:
         """Stop reading (cancelling a read that waits) and wait until the reader has ended."""
         if self._timer is not None:
             self._timer.cancel()
+            self._timer = None
+            self._rings_at = math.inf
         if not self._task.done():
             self._task.cancel()
             await asyncio.wait({self._task})
