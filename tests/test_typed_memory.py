@@ -7,12 +7,14 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import tracemalloc
 from typing import Any, List, Optional
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, StringConstraints, TypeAdapter, ValidationError
+from typing_extensions import Annotated
 
 from partialjson import ParseError, Parser, TypedParser
 from partialjson.samples import Invoice, invoice_text
@@ -112,6 +114,93 @@ def test_the_core_parser_read_after_an_error_holds_what_came_before_it() -> None
         typed.parser.feed("3")
     assert again.value.pos == caught.value.pos
     assert typed.partial == [1, 2]
+
+
+# ---------------------------------------------------------------------------- open strings
+
+
+class Story(BaseModel):
+    title: str = ""
+    text: str = ""
+    shout: Annotated[str, StringConstraints(to_upper=True)] = ""
+
+
+def test_a_long_string_streaming_is_held_once() -> None:
+    """The view's string is the core's own text of it, grown in place: not a second copy."""
+    size = 200_000  # characters, 4 bytes each in a str (it holds a non-BMP character)
+    body = "\U0001d11e" + "a" * size
+    deltas = ['{"text": "', *(body[i : i + 7] for i in range(0, len(body), 7))]
+    parser = TypedParser(Story)
+    tracemalloc.start()
+    try:
+        for delta in deltas:
+            parser.feed(delta)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert parser.partial.text == body
+    # one str of 4 B per character and the received text as UTF-8; two strs would be 8 B
+    assert peak < 6.5 * size
+    parser.feed('"}')
+    assert parser.finish().text == body
+
+
+def test_the_text_a_closing_quote_brings_is_a_change() -> None:
+    parser = TypedParser(Story)
+    parser.feed('{"text": "ab')
+    parser.feed("cd")
+    assert parser.changed == [("text",)]
+    parser.feed('ef"')  # the core grew the view's string in place: still a change
+    assert (parser.partial.text, parser.changed) == ("abcdef", [("text",)])
+    parser.feed(', "title": "x"}')
+    assert parser.changed == [("title",), ()]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet='ab é\U0001d11e\\"\n', max_size=6) | st.sampled_from(["\\ud800"]),
+        min_size=1,
+        max_size=8,
+    ),
+    st.lists(st.integers(0, 10**6), max_size=10),
+    st.integers(0, 10**6),
+)
+def test_strings_grown_by_the_core_show_as_the_view_grows_them(
+    parts: list[str], cuts: list[int], read_at: int
+) -> None:
+    """Every kind of string (shown as it is, transformed, with a lone surrogate), also when
+    ``.parser`` is read while one streams: the view shows what it would show on its own."""
+    fields = {
+        name: "".join(part if part == "\\ud800" else json.dumps(part)[1:-1] for part in parts)
+        for name in ("title", "text", "shout")
+    }
+    text = "{" + ", ".join(f'"{name}": "{value}"' for name, value in fields.items()) + "}"
+    expected = json.loads(text)
+    chunks = pieces(text, cuts)
+    read_at %= len(chunks)
+    parser = TypedParser(Story)
+    before = dict(parser.partial.__dict__) if parser.partial is not None else {}
+    for number, chunk in enumerate(chunks):
+        parser.feed(chunk)
+        now = dict(parser.partial.__dict__)
+        assert {(name,) for name in now if now[name] != before.get(name)} <= set(parser.changed)
+        before = now
+        for name, value in parser.partial.__dict__.items():
+            if parser.status(name) == "streaming":
+                assert "\ud800" not in value
+                whole = expected[name].replace("\ud800", "\ufffd")
+                if name == "shout":
+                    whole = whole.upper()
+                assert whole.startswith(value)
+        parser.partial.model_dump_json()
+        if number == read_at:
+            assert parser.parser.value is not None
+    if "\\ud800" in text:
+        assert [issue.path for issue in parser.issues] == [("title",), ("text",), ("shout",)]
+    else:
+        assert parser.finish().model_dump() == Story.model_validate_json(text).model_dump()
+        assert parser.partial.model_dump() == parser.finish().model_dump()
 
 
 # ---------------------------------------------------------------------------- items=

@@ -384,6 +384,31 @@ class EventsBuilder(Builder):
             self.root = None
             self.containers[0] = False  # the list of roots: an array
         #: ``containers`` holds, per open container, whether it is an object.
+        #: Where the consumer shows the open string value as it is (a dict or a list, and the
+        #: key there; see :meth:`share_string`): grown in place, so its text is held once.
+        self.shown: Any = None
+        self.shown_key: Any = None
+        #: The last string value closed had text added to the consumer's copy by its close.
+        self.shown_grew = False
+
+    def share_string(self, container: Any, key: Any) -> bool:
+        """Show the open string value at ``container[key]``, which holds its text so far.
+
+        From now on the builder grows that very string in place, as :class:`Builder` grows
+        its slot, instead of keeping a copy of its own: a long string is held once, not
+        twice. ``False`` (and nothing shared) if ``container[key]`` is not the text so far.
+        """
+        joined = self.joined
+        if container[key] != joined:
+            return False
+        container[key] = joined  # the same object: the consumer's copy is let go
+        self.shown = container
+        self.shown_key = key
+        return True
+
+    def unshare_string(self) -> None:
+        """Stop growing the consumer's string: the builder keeps its own text again."""
+        self.shown = None
 
     def attach(self, value: Any) -> None:
         pass
@@ -416,16 +441,45 @@ class EventsBuilder(Builder):
 
     def start_string(self) -> None:
         self.string_path = tuple(self.keys)
-        self.string_attached = False  # grow() only keeps the text for the String event
+        self.string_attached = False  # grow() keeps the text for the String event
+        self.shown = None
+
+    def grow(self, fragment: str, events: list[Event]) -> None:
+        events.append(StringFragment(self.string_path, fragment))
+        if not fragment:
+            return
+        joined = self.joined
+        self.joined = ""
+        shown = self.shown
+        if shown is not None:  # let go of the shown reference too: `+=` resizes in place
+            key = self.shown_key
+            shown[key] = None
+            joined += fragment
+            shown[key] = joined
+        else:
+            joined += fragment
+        self.joined = joined
 
     def end_string(self, events: list[Event]) -> None:
         pending = self.pending
         string = pending[0] if len(pending) == 1 else "".join(pending)
         pending.clear()
         joined = self.joined
+        shown = self.shown
+        if shown is not None:
+            self.shown = None
+            self.shown_grew = False
         if joined:  # it grew over several deltas
             self.joined = ""
-            joined += string
+            if string:
+                if shown is not None:
+                    key = self.shown_key
+                    shown[key] = None
+                    joined += string
+                    shown[key] = joined
+                    self.shown_grew = True
+                else:
+                    joined += string
             string = joined
         if not self.containers:
             self.root = string

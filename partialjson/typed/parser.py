@@ -45,6 +45,7 @@ from typing import Any, Generic, Optional, TypeVar, Union, overload
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator, to_json
 
+from ..core.builder import EventsBuilder
 from ..core.errors import IncompleteJSONError, ParseError
 from ..core.events import (
     Boolean,
@@ -204,6 +205,7 @@ class _OpenString:
         "lower",
         "parent",
         "plain",
+        "shared",
         "started",
         "strip",
         "upper",
@@ -220,6 +222,8 @@ class _OpenString:
         self.held = ""  # trailing whitespace not shown yet (it may be stripped)
         #: Shown, as it is: feed() grows it without a call.
         self.plain = container is not None and not (self.strip or self.lower or self.upper)
+        #: Grown by the core's builder, in place (it holds the text as it is): see _grow().
+        self.shared = False
 
 
 def _parse_path(path: Union[str, int, Path]) -> Path:
@@ -280,6 +284,7 @@ class TypedParser(Generic[T]):
     """
 
     __slots__ = (
+        "_builder",
         "_changed",
         "_closing",
         "_completed",
@@ -339,6 +344,9 @@ class TypedParser(Generic[T]):
         core = {name: option for name, option in options.items() if name not in _NUMBER_HOOKS}
         self._parser = Parser(events_only=True, **core)  # unknown options: TypeError, here
         self._events_only = True
+        #: The core's builder while it reads events only: it grows a string shown as it is in
+        #: the view itself (:meth:`EventsBuilder.share_string`), so a long string is held once.
+        self._builder: Optional[EventsBuilder] = _events_builder(self._parser)
         self._raw_parser: Optional[Parser] = None  # with number hooks: the raw value's own parser
         self._options = options
         self._failed: Union[str, bytes, None] = None  # the delta that failed, if one did
@@ -395,6 +403,8 @@ class TypedParser(Generic[T]):
         """
         if self._events_only:
             self._events_only = False
+            self._unshare()  # the string grows in the view's own copy from now on
+            self._builder = None
             if _NUMBER_HOOKS.isdisjoint(self._options):
                 self._parser = self._replayed()  # the same events: one parser serves both
             else:
@@ -546,14 +556,17 @@ class TypedParser(Generic[T]):
             event = events[0]
             if type(event) is StringFragment:
                 fragment = event.fragment
-                if fragment and (fragment.isascii() or not _SURROGATE.search(fragment)):
-                    container, key = string.container, string.key
-                    text = container[key]
-                    container[key] = None
-                    text += fragment
-                    container[key] = text
+                if not fragment:
+                    return events
+                if fragment.isascii() or not _SURROGATE.search(fragment):
+                    if not string.shared:  # (a shared string: the core has grown it already)
+                        container, key = string.container, string.key
+                        text = container[key]
+                        container[key] = None
+                        text += fragment
+                        container[key] = text
                     self._grown = event.path
-                return events
+                    return events
         for event in events:
             self._apply(event)
         return events
@@ -623,8 +636,11 @@ class TypedParser(Generic[T]):
         if kind is not StartMap and kind is not StartArray:
             self._completed.append(path)
         if kind is String:
+            string = self._string
             self._string = None
             changed = self._complete(path, event.string)  # type: ignore[attr-defined]
+            if string is not None and string.shared and self._builder is not None:
+                changed = changed or self._builder.shown_grew  # (its close grew the view)
         elif kind is Number:
             changed = self._complete(path, _plain_number(event.number))  # type: ignore[attr-defined]
         elif kind is Boolean:
@@ -740,9 +756,20 @@ class TypedParser(Generic[T]):
             self._put(place, "")
             container = place.node
         leaf = _PLAIN if slot is None else slot.leaf
-        self._string = _OpenString(place.node, place.key, container, leaf)
+        self._string = string = _OpenString(place.node, place.key, container, leaf)
         self._grow(fragment)
+        builder = self._builder
+        if string.plain and builder is not None:
+            string.shared = builder.share_string(container, place.key)
         return True
+
+    def _unshare(self) -> None:
+        """The core's builder stops growing the open string: the view grows its own copy."""
+        string = self._string
+        if string is not None and string.shared:
+            string.shared = False
+            if self._builder is not None:
+                self._builder.unshare_string()
 
     def _grow(self, fragment: str) -> bool:
         """More text of the open string; whether any of it shows yet."""
@@ -767,9 +794,16 @@ class TypedParser(Generic[T]):
             fragment = fragment.lower()
         elif string.upper:
             fragment = fragment.upper()
-        if not fragment.isascii():
-            fragment = _shown_text(fragment)
         key = string.key
+        if not fragment.isascii():
+            shown = _shown_text(fragment)
+            if string.shared and shown is not fragment:  # the core's text is not what shows
+                self._unshare()
+                container[key] = _shown_text(container[key])
+                return True
+            fragment = shown
+        if string.shared:
+            return True  # the core's builder has grown it (see share_string())
         text = container[key]  # grown in place, as in feed()
         container[key] = None
         text += fragment
@@ -1226,3 +1260,9 @@ def _add_positions(
     ]
     existing = getattr(error, "__notes__", None)
     error.__notes__ = [*(existing or []), *notes]
+
+
+def _events_builder(parser: Parser) -> Optional[EventsBuilder]:
+    """The builder of an events-only core parser (``None`` for any other)."""
+    builder = getattr(parser, "_builder", None)
+    return builder if isinstance(builder, EventsBuilder) else None
