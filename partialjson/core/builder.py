@@ -181,14 +181,6 @@ class Builder:
             else:
                 self.root = ""
 
-    def grew(self, events: list[Event]) -> None:
-        """The delta ended inside a string value: report its new text (the pending pieces,
-        possibly none when the string just opened) and show it."""
-        pending = self.pending
-        fragment = pending[0] if len(pending) == 1 else "".join(pending)
-        pending.clear()
-        self.grow(fragment, events)
-
     def grow(self, fragment: str, events: list[Event]) -> None:
         """The open string value grew by ``fragment``: report it, and extend its slot.
 

@@ -20,7 +20,7 @@ from .errors import IncompleteJSONError, ParseError
 from .eventlist import EventList
 from .events import Boolean, Event, Null, Number
 
-__all__ = ["MAX_NUMBER_LENGTH", "STRING", "Lexer"]
+__all__ = ["KEY_STRING", "MAX_NUMBER_LENGTH", "Lexer"]
 
 # States. Each names what the lexer expects next. (Module constants are Final: the compiled
 # build, mypyc, then inlines them rather than looking them up in the module's dict.)
@@ -39,7 +39,7 @@ _END: Final = 10  # the root value is complete: only whitespace may follow
 _SEEK: Final = 11  # lenient mode: prose before the first '{' or '['
 _THINK: Final = 12  # lenient mode: inside a <think>...</think> block
 _TRAILER: Final = 13  # lenient mode: after the root value, everything is ignored
-STRING: Final = _STRING  # for the parser's fast path
+KEY_STRING: Final = _KEY_STRING  # for the parser's fast path (a string: state <= KEY_STRING)
 
 # These patterns match the empty string, so their match() never returns None.
 _AlwaysMatch = Callable[[str, int], "re.Match[str]"]
@@ -55,6 +55,8 @@ _number_prefix: Final = cast(
 _complete_number: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?").fullmatch
 # Digit runs that a one-digit run stands for in the number grammar (see _continue_number).
 _digit_runs: Final = re.compile(r"[0-9]{2,}").sub
+# Every character a number may hold: a delta that starts with another one ends the number.
+_NUMBER_CHARS: Final = "0123456789.eE+-"
 # A whole number, true, false or null; group 1 alone for an integer, 2 or 3 for a float, then
 # 4 true, 5 false, 6 null (read off Match.lastindex).
 _whole_scalar: Final = re.compile(
@@ -203,7 +205,8 @@ class Lexer:
         self.closers: list[str] = []  # the closing bracket of each open container
         self.carry = ""  # undecided literal, escape or tag text carried to the next delta
         self.number: list[str] = []  # the unfinished number's text, as pieces
-        self.number_form = ""  # a short text in the same state of the number grammar
+        self.number_form = ""  # a short text in the same state of the number grammar ("": not
+        # worked out yet, the number is one piece)
         self.number_length = 0
         self.token_start = 0  # absolute offset of the current string or number
         self.fed = 0  # characters received so far
@@ -469,7 +472,10 @@ class Lexer:
             finally:
                 self.state = state
                 if state == _STRING and (string_new or pending):
-                    builder.grew(events)  # report the open string's new text and show it
+                    # Report the open string's new text (none when it just opened); show it.
+                    fragment = pending[0] if len(pending) == 1 else "".join(pending)
+                    pending.clear()
+                    builder.grow(fragment, events)
         except ParseError as error:
             error.events = self._deliver(events)
             raise
@@ -487,23 +493,28 @@ class Lexer:
         return events
 
     def grow_string(self, text: str) -> list[Event]:
-        """The fast path: ``text`` is plain text of the open string, without ``"``, ``\\``
-        or control characters (the caller checked)."""
+        """The fast path: ``text`` is plain text of the open string or key, without ``"``,
+        ``\\`` or control characters (the caller checked)."""
         max_size = self.max_size
         if max_size is not None and self.fed + len(text) > max_size:
             return self._refuse_oversize(text, max_size)
         self.fed += len(text)
+        if self.state == _KEY_STRING:  # a key shows once complete: its pieces wait
+            self.builder.pending.append(text)
+            return []
         events: list[Event] = []
         self.builder.grow(text, events)
         return events
 
     def finish(self) -> None:
         """End of input: complete a trailing number, or raise what is missing."""
-        if self.state == _NUMBER and _complete_number(self.number_form):
+        if self.state == _NUMBER:
             text = "".join(self.number)
-            self.number.clear()
-            self._finish_number(text, "", 0, self.token_start, [])
-            self.state = self._after_value()
+            match = _complete_number(text)
+            if match is not None:
+                self.number.clear()
+                self._finish_number(text, match, "", 0, self.token_start, [])
+                self.state = self._after_value()
         if not self.at_rest:
             raise self.fail_truncated()
 
@@ -707,9 +718,10 @@ class Lexer:
         if j == len(buf):
             self.number = [text]
             self.number_length = len(text)
-            self.number_form = _digit_runs("1", text)
+            self.number_form = ""  # worked out only if the next delta goes on with the number
             return _NUMBER, j
-        if not _complete_number(text):
+        match = _complete_number(text)
+        if match is None:
             self._show_before_error(text)
             raise self._fail(
                 f"Invalid number {text!r}: expecting a digit, found {_describe(buf[j])}",
@@ -717,7 +729,7 @@ class Lexer:
                 j,
                 base,
             )
-        self._finish_number(text, buf, i, base, events)
+        self._finish_number(text, match, buf, i, base, events)
         return self._after_value(), j
 
     def _continue_number(self, text: str, base: int, events: list[Event]) -> int:
@@ -726,22 +738,28 @@ class Lexer:
         Only the new text is scanned: the grammar state of the text so far is that of
         ``number_form``, the same text with every run of digits shortened to one digit. So a
         number fed one character at a time costs O(length), and the length limit is the same
-        however it is split.
+        however it is split. Most often the number ended with the last delta: a delta that
+        starts with a character no number holds (``,``, ``]``, ...) is not scanned at all.
         """
-        form = self.number_form
-        j = _number_prefix(form + text, 0).end() - len(form)
-        length = self.number_length + j
-        if length > MAX_NUMBER_LENGTH:
-            fits = MAX_NUMBER_LENGTH - self.number_length
-            raise self._too_long("".join(self.number) + text[:fits], text, fits, base)
-        if j == len(text):
-            self.number.append(text)
-            self.number_length = length
-            self.number_form = _digit_runs("1", form + text)
-            return j
+        if text[0] in _NUMBER_CHARS:
+            form = self.number_form or _digit_runs("1", self.number[0])
+            j = _number_prefix(form + text, 0).end() - len(form)
+            length = self.number_length + j
+            if length > MAX_NUMBER_LENGTH:
+                fits = MAX_NUMBER_LENGTH - self.number_length
+                raise self._too_long("".join(self.number) + text[:fits], text, fits, base)
+            if j == len(text):
+                self.number.append(text)
+                self.number_length = length
+                self.number_form = _digit_runs("1", form + text)
+                return j
+        else:
+            j = 0
+            length = self.number_length
         number = "".join(self.number) + text[:j]
         self.number.clear()
-        if not _complete_number(number):
+        match = _complete_number(number)
+        if match is None:
             self._show_before_error(number)
             raise self._fail(
                 f"Invalid number {number!r}: expecting a digit, found {_describe(text[j])}",
@@ -749,18 +767,17 @@ class Lexer:
                 j,
                 base,
             )
-        self._finish_number(number, text, 0, base - (length - j), events)
+        self._finish_number(number, match, text, 0, base - (length - j), events)
         self.state = self._after_value()
         return j
 
-    def _finish_number(self, text: str, buf: str, i: int, base: int, events: list[Event]) -> None:
-        """Convert the complete number ``text`` (which starts at absolute ``base + i``)."""
-        match = _complete_number(text)
-        assert match is not None
+    def _finish_number(
+        self, text: str, match: re.Match[str], buf: str, i: int, base: int, events: list[Event]
+    ) -> None:
+        """Convert the complete number ``text`` (which starts at absolute ``base + i``), as
+        ``_complete_number`` matched it (a fraction or an exponent group makes a float)."""
         try:
-            number = (
-                self.parse_float(text) if match.group(1) or match.group(2) else self.parse_int(text)
-            )
+            number = self.parse_int(text) if match.lastindex is None else self.parse_float(text)
         except ValueError as exc:  # e.g. more digits than int() converts
             raise self._unconvertible(exc, buf, i, base) from None
         self.builder.scalar(number, Number, events)

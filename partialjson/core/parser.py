@@ -64,7 +64,7 @@ from typing import Any, Callable, Optional, Union
 from .builder import Builder, EventsBuilder
 from .errors import IncompleteJSONError, ParseError
 from .events import Event
-from .lexer import STRING, Lexer
+from .lexer import KEY_STRING, Lexer
 
 __all__ = ["Parser", "loads"]
 
@@ -182,14 +182,14 @@ class Parser:
         lexer = self._lexer
         try:
             if (
-                lexer.state == STRING  # inside a string value, no escape pending: plain text
+                lexer.state <= KEY_STRING  # inside a string (value or key), no escape pending
                 and not lexer.carry
                 and '"' not in text
                 and "\\" not in text
                 and text.isprintable()  # no control character (and no rarer unicode: slow path)
             ):
-                # Fast path: the whole delta is more plain text of the open string, the common
-                # case inside long strings.
+                # Fast path: the whole delta is more plain text of the open string or key, the
+                # common case inside long strings (and a key cut into several tokens).
                 return lexer.grow_string(text)
             return lexer.feed(text)
         except ParseError as error:
