@@ -105,6 +105,10 @@ class Parser:
     * ``events_only`` (default ``False``): build no value, only the events, for a consumer that
       keeps its own view (``TypedParser`` does): :attr:`value` stays ``None`` (or holds a
       scalar root), and memory stays O(depth) whatever the document's size.
+
+    >>> quiet = Parser(events_only=True)
+    >>> quiet.feed('{"a": [1]}') == Parser().feed('{"a": [1]}'), quiet.value
+    (True, None)
     """
 
     def __init__(
