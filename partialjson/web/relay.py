@@ -56,6 +56,7 @@ import queue
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional
 
@@ -306,12 +307,18 @@ def encode_update(update: Update) -> bytes:
 
 
 class SourcePump:
-    """Reads a sync iterator of updates on a helper thread and encodes each one *there*, into a
-    bounded queue, so that the sending side can wait with a timeout (heartbeats, coalescing)
-    and stop reading when the browser goes away. An update's value is live (the parser changes
-    it in place as the stream goes on), so only the thread that advances the stream may read
-    it: ``encode`` runs before the next update is read. ``done``: stop reading once it says so
-    (the writer has ended). Used by :func:`relay` and the protocol encoders' ``drive``."""
+    """Reads a sync iterator of updates on a helper thread and encodes each one *there*, so
+    that the sending side can wait with a timeout (heartbeats, coalescing) and stop reading when
+    the browser goes away. An update's value is live (the parser changes it in place as the
+    stream goes on), so only the thread that advances the stream may read it: ``encode`` runs
+    before the next update is read. ``done``: stop reading once it says so (the writer has
+    ended). Used by :func:`relay` and the protocol encoders' ``drive``.
+
+    The hand-over costs little per update: the encoded items go into a list under a plain lock,
+    and the sender takes *all* of them at once; a thread is woken (a token on a
+    :class:`queue.SimpleQueue`, in C) only when it waits — the sender for items, or the reader
+    for room once ``size`` items wait (memory stays bounded however slow the browser is).
+    ``queue.Queue`` paid two condition variables per item, in Python."""
 
     def __init__(
         self,
@@ -320,10 +327,17 @@ class SourcePump:
         done: Callable[[], bool] = lambda: False,
         size: int = 64,
     ) -> None:
-        self._items: queue.Queue[Any] = queue.Queue(size)
         self._updates = updates
         self._encode = encode
         self._done = done
+        self._size = size
+        self._lock = threading.Lock()
+        self._items: list[Any] = []  # encoded, not taken yet (guarded by the lock)
+        self._taken: deque[Any] = deque()  # taken by the sender, not returned yet (its own)
+        self._waiting = False  # the sender waits for a token on _wake (guarded by the lock)
+        self._blocked = False  # the reader waits for a token on _room (guarded by the lock)
+        self._wake: queue.SimpleQueue[None] = queue.SimpleQueue()
+        self._room: queue.SimpleQueue[None] = queue.SimpleQueue()
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name="partialjson-relay", daemon=True)
         self._thread.start()
@@ -341,21 +355,56 @@ class SourcePump:
         self._put(item)
 
     def _put(self, item: Any) -> bool:
-        while not self._stopped.is_set():
+        """Hand ``item`` over; False once the pump was stopped (waiting for room)."""
+        with self._lock:
+            self._items.append(item)
+            if self._waiting:
+                self._waiting = False
+                self._wake.put(None)
+            full = self._blocked = len(self._items) >= self._size
+        while full:  # the sender is slow: wait until it takes what waits
+            if self._stopped.is_set():
+                return False
             try:
-                self._items.put(item, timeout=0.1)
+                self._room.get(timeout=0.1)
                 return True
-            except queue.Full:
-                continue
-        return False
+            except queue.Empty:
+                with self._lock:
+                    full = self._blocked
+                if not full:  # the token came as the wait ran out
+                    self._room.get_nowait()
+        return not self._stopped.is_set()
 
     def get(self, timeout: Optional[float]) -> Any:
         """What ``encode`` made of the next update, :data:`SOURCE_END`, an exception the source
         raised, or None (timeout)."""
-        try:
-            return self._items.get(timeout=timeout)
-        except queue.Empty:
-            return None
+        taken = self._taken
+        if taken:
+            return taken.popleft()
+        with self._lock:
+            waiting = self._waiting = not self._items
+        if waiting:
+            try:
+                self._wake.get(timeout=timeout)
+            except queue.Empty:
+                with self._lock:
+                    timed_out = self._waiting
+                    self._waiting = False
+                if timed_out:
+                    return None
+                self._wake.get_nowait()  # the token came as the wait ran out
+        with self._lock:
+            items, self._items = self._items, []
+            if self._blocked:
+                self._blocked = False
+                self._room.put(None)
+        taken.extend(items)
+        return taken.popleft()
+
+    @property
+    def ready(self) -> bool:
+        """Whether :meth:`get` has an item without waiting (one it took with others)."""
+        return bool(self._taken)
 
     def stop(self, wait: float = 1.0) -> None:
         self._stopped.set()
@@ -466,18 +515,9 @@ def _relay(
 
     threaded = heartbeat is not None or max_rate is not None
     pump = SourcePump(iterator, encode) if threaded else None
+    storing = store is not None and key is not None
     last_sent = time.monotonic()
     ended = False  # the terminal event was sent (the pump's thread may have ended the writer)
-
-    def send(events: list[RelayEvent]) -> Iterator[bytes]:
-        nonlocal last_sent, ended
-        for event in events:
-            if store is not None and key is not None:
-                store.append(key, event)
-            last_sent = time.monotonic()
-            ended = ended or event.terminal
-            yield event.encode()
-
     try:
         while not ended:
             if pump is None:
@@ -485,25 +525,35 @@ def _relay(
                     item: Any = next(iterator, SOURCE_END)
                 except Exception as error:  # relayed as failed, without its message
                     item = error
-            else:
-                item = pump.get(wait_time(writer, heartbeat, last_sent))
+            else:  # the wait is worked out only if nothing was handed over yet
+                item = pump.get(None if pump.ready else wait_time(writer, heartbeat, last_sent))
+            events: list[RelayEvent]
             if item is None:  # a timeout: a batch is due, or a heartbeat
                 with lock:
                     due = writer.due()
                     batch = writer.flush() if due is not None and due <= time.monotonic() else None
                 if batch is not None:
-                    yield from send(batch)
+                    events = batch
                 elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
                     last_sent = time.monotonic()
                     yield HEARTBEAT
+                    continue
+                else:
+                    continue
             elif item is SOURCE_END or isinstance(item, BaseException):
                 with lock:
                     events = writer.end(None if item is SOURCE_END else item)
-                yield from send(events)
             elif pump is not None:  # the events the pump's thread made of one update
-                yield from send(item)
+                events = item
             else:
-                yield from send(writer.feed(item))
+                events = writer.feed(item)
+            if events:
+                last_sent = time.monotonic()
+            for event in events:
+                if storing:
+                    store.append(key, event)  # type: ignore[union-attr,arg-type]
+                ended = ended or event.terminal
+                yield event.encode()
     except GeneratorExit:
         if not ended:  # the browser went away: cancel upstream
             _cancel(updates)
