@@ -61,7 +61,7 @@ __all__ = [
 
 Op = dict[str, Any]
 
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_LONE_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (mypyc: no surrogate literals)
 _TAIL = 16  # characters of a string checked before appending to it
 
 
