@@ -205,7 +205,10 @@ async def adrive(
             due = writer.due()
             if due is not None and (until is None or due < until):
                 until = due
-            chunks: Optional[list[bytes]] = await pump.take(until)
+            waiter = pump.wait(until)
+            if waiter is not None:
+                await waiter
+            chunks: Optional[list[bytes]] = pump.take()
             if chunks is None:  # a timeout: a coalesced value is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():

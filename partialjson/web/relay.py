@@ -660,7 +660,10 @@ async def _arelay(
                     due = writer.due()
                     if due is not None and (until is None or due < until):
                         until = due
-                events = await pump.take(until)
+                waiter = pump.wait(until)
+                if waiter is not None:
+                    await waiter
+                events = pump.take()
             else:
                 try:
                     item = await iterator.__anext__()
@@ -714,9 +717,9 @@ class _Writer(Protocol):
 class _AsyncPump:
     """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
-    empties, waiting until a deadline. One task per response, not one per update, and one
-    wake-up of the sender per read (however many updates it brought). Used by :func:`arelay`
-    and the protocol encoders' ``adrive``."""
+    empties (after awaiting what :meth:`wait` gives, until a deadline). One task per response,
+    not one per update, and one wake-up of the sender per read (however many updates it
+    brought). Used by :func:`arelay` and the protocol encoders' ``adrive``."""
 
     def __init__(self, updates: AsyncIterator[Any], writer: _Writer, size: int = 64):
         self._updates = updates
@@ -763,21 +766,26 @@ class _AsyncPump:
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
 
-    async def take(self, until: Optional[float]) -> Optional[list[Any]]:
+    def wait(self, until: Optional[float]) -> Optional[asyncio.Future[None]]:
+        """What to await before :meth:`take` (``None``: take at once): a future done once
+        events come, the updates run dry, or ``until`` passes (on :func:`time.monotonic`'s
+        clock; ``None``: as long as it takes). A plain future, not a coroutine: a delta costs
+        the sender one wake-up and no frame of its own."""
+        if self._outbox or self._done:
+            return None
+        if until is not None and until < self._rings_at:
+            self._alarm(until)
+        waiter = self._waiter = self._loop.create_future()
+        return waiter
+
+    def take(self) -> Optional[list[Any]]:
         """The events made since the last call; once the updates ran dry, the writer's end; or
-        None if nothing came by ``until`` (on :func:`time.monotonic`'s clock; ``None``: wait as
-        long as it takes)."""
-        if not self._outbox and not self._done:
-            if until is not None and until < self._rings_at:
-                self._alarm(until)
-            self._waiter = self._loop.create_future()
-            try:
-                await self._waiter
-            finally:
-                self._waiter = None
-        if self._outbox:
-            events = self._outbox[:]
-            del self._outbox[:]
+        None (the wait ended with nothing: a deadline passed)."""
+        self._waiter = None
+        outbox = self._outbox
+        if outbox:
+            events = outbox[:]
+            del outbox[:]
             space = self._space
             if space is not None and not space.done():
                 space.set_result(None)
