@@ -77,7 +77,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     cli.add_argument("--sizes", type=int, nargs="*", help="document sizes in KiB for every peer")
     cli.add_argument("--big", type=int, nargs="*", help="larger sizes (KiB), partialjson only")
     cli.add_argument("--workloads", nargs="*", default=list(w.WORKLOADS), choices=list(w.WORKLOADS))
-    cli.add_argument("--sections", nargs="*", default=list(SECTIONS), choices=SECTIONS)
+    cli.add_argument(
+        "--sections",
+        nargs="*",
+        default=list(SECTIONS),
+        choices=[*SECTIONS, "streams"],
+        help="what to run (streams: the same as scale); a run of some sections writes its "
+        "page and results under benchmarks/results/<sections>/, not docs/benchmarks.md",
+    )
     cli.add_argument("--rounds", type=int, help="timed rounds per case (the median is reported)")
     cli.add_argument("--budget", type=float, help="skip a run estimated above this many seconds")
     cli.add_argument("--streams", type=int, nargs="*", help="concurrent stream counts")
@@ -94,6 +101,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="measure nothing: rewrite the page and the plots from the --json results",
     )
     args = cli.parse_args(argv)
+    args.sections = ["scale" if name == "streams" else name for name in args.sections]
     quick = args.quick
     args.sizes = args.sizes or ([1, 10] if quick else [1, 10, 100, 1024])
     args.big = args.big if args.big is not None else ([100] if quick else [10 * 1024])
@@ -104,6 +112,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     if quick:
         args.scale_cap = min(args.scale_cap, 20.0)
     out = ROOT / "benchmarks" / "results" / "quick" if quick else None
+    if not quick and set(SECTIONS) - set(args.sections):  # part of the suite: not the page
+        out = ROOT / "benchmarks" / "results" / "-".join(args.sections)
     args.docs = args.docs or (out / "benchmarks.md" if out else ROOT / "docs" / "benchmarks.md")
     args.plots = args.plots or (out if out else ROOT / "docs" / "images" / "benchmarks")
     args.json = args.json or ((out or ROOT / "benchmarks" / "results") / "latest.json")

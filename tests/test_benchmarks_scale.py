@@ -20,3 +20,13 @@ def test_the_harness_measures_the_simulation_alone_and_the_path_apart() -> None:
 def test_a_bare_run_reads_every_delta_without_partialjson() -> None:
     row = streams_at_scale.run(5, seconds=0.2, cap=30.0, bare=True)
     assert row["deltas"] == row["deltas_expected"] and not row["overloaded"]
+
+
+def test_the_streams_section_runs_alone_and_leaves_the_page_alone() -> None:
+    from benchmarks.__main__ import ROOT, parse_args
+
+    args = parse_args(["--sections", "streams", "--streams", "1000", "--stream-seconds", "2"])
+    assert args.sections == ["scale"] and args.streams == [1000] and args.stream_seconds == 2
+    assert args.docs == ROOT / "benchmarks" / "results" / "scale" / "benchmarks.md"
+    assert args.json.parent == args.docs.parent
+    assert parse_args([]).docs == ROOT / "docs" / "benchmarks.md"  # the whole suite: the page
