@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Hashable, Mapping
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from .signals import (
     Adapter,
@@ -46,7 +46,7 @@ def _where(i: int) -> tuple[str, str]:
 class OpenAIChat(Adapter):
     """Chat Completions chunks (``stream: true``), any number of choices."""
 
-    name = "openai-chat"
+    name: ClassVar[str] = "openai-chat"
 
     def __init__(self) -> None:
         # (choice, tool index) -> (call id, generation): a new id at the same index is a new call
