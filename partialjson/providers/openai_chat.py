@@ -71,7 +71,9 @@ class OpenAIChat(Adapter):
         choices = get("choices")
         if type(choices) is not list:
             choices = opt_list(data, "choices")
-        for i, choice in enumerate(maps(choices, "choices")):
+        for i, choice in enumerate(choices):
+            if type(choice) is not dict:  # dict: the usual, fast; any other Mapping is read too
+                choice = maps(choices, "choices")[i]  # (raises for what is not a Mapping)
             index = choice.get("index")
             if type(index) is not int:
                 index = opt_int(choice, "index", _where(i)[0])

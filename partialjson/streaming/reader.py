@@ -50,7 +50,7 @@ class EventReader:
         if isinstance(item, Mapping):
             return [item]
         if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
-            return self._all_data([item])
+            return self._all_data([item.data])
         dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
         if callable(dump):
             data = dump()
@@ -66,13 +66,13 @@ class EventReader:
                 max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
             )
         try:
-            events = sse.feed(chunk)
+            data = sse.feed_data(chunk)
         except EventTooLarge as error:
-            events = error.events
+            data = [event.data for event in error.events]
             self.error = ProtocolError(str(error), "sse")
         except TypeError as error:  # str and bytes mixed in one body
-            events, self.error = [], ProtocolError(str(error), "sse")
-        return self._all_data(events)
+            data, self.error = [], ProtocolError(str(error), "sse")
+        return self._all_data(data)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -80,12 +80,13 @@ class EventReader:
         events = self._sse.close()
         if self._sse.discarded_tail:
             logger.info("discarded an unterminated last SSE event (the WHATWG rule)")
-        return self._all_data(events)
+        return self._all_data([event.data for event in events])
 
-    def _all_data(self, events: list[Any]) -> list[Mapping[str, Any]]:
+    def _all_data(self, texts: list[Any]) -> list[Mapping[str, Any]]:
+        """The provider events of SSE events' data (``str``, or whatever an SSE event object
+        of another library holds), up to the first that is not one."""
         out: list[Mapping[str, Any]] = []
-        for event in events:
-            text = event.data
+        for text in texts:
             if type(text) is str and text.startswith("{"):  # the usual: one JSON object
                 try:
                     parsed = from_json(text)
@@ -94,14 +95,14 @@ class EventReader:
                 if type(parsed) is dict:
                     out.append(parsed)
                     continue
-            data = self._sse_data(event)
+            data = self._sse_data(text)
             if data is None:
                 break
             out.append(data)
         return out
 
-    def _sse_data(self, event: Any) -> Optional[Mapping[str, Any]]:
-        data = event.data if type(event.data) is str else str(event.data)
+    def _sse_data(self, text: Any) -> Optional[Mapping[str, Any]]:
+        data = text if type(text) is str else str(text)
         if not data.startswith("{") and data.strip() == "[DONE]":
             return {"done": True}
         try:
