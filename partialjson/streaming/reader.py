@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from typing import Any, Optional, Union
 
 from pydantic_core import from_json
@@ -140,10 +141,20 @@ class Steps:
         self.reader = EventReader(max_sse_size)
         #: The events of the last item :meth:`item` did not apply itself.
         self.events: list[Mapping[str, Any]] = []
+        #: Held while :meth:`item` reads and applies (a sync stream's: its cancel() from
+        #: another thread waits for the step to end).
+        self.lock: Optional[AbstractContextManager[Any]] = None
 
     def item(self, item: Any) -> Optional[list[Update]]:
         """The updates of an item that holds at most one event; ``None`` for one that holds
         several, or a bad one: then its events are in :attr:`events`, not applied yet."""
+        lock = self.lock
+        if lock is None:
+            return self._item(item)
+        with lock:
+            return self._item(item)
+
+    def _item(self, item: Any) -> Optional[list[Update]]:
         events = self.reader.read(item)
         if self.reader.error is None and len(events) <= 1:
             return self.machine.handle(events[0]) if events else []

@@ -314,7 +314,7 @@ class ResponseStream(_Results):
     ) -> None:
         super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._iterating = False
-        self._lock = threading.Lock()
+        self._lock = self._steps.lock = threading.Lock()
 
     def __iter__(self) -> Iterator[Update]:
         if self._iterating:
@@ -338,7 +338,7 @@ class ResponseStream(_Results):
                 except Exception as exc:  # the connection dropped, or cancel() closed it
                     error = None if self._cancel_updates else _interrupted(exc)
                     break
-                updates = self._locked(steps.item, item)  # the usual: one event per item
+                updates = steps.item(item)  # the usual: one event per item (under the lock)
                 yield from self._apply(steps.events) if updates is None else updates
                 if machine.state.terminal:
                     break
