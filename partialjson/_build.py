@@ -48,6 +48,11 @@ COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.core.events",
     "partialjson.core.lexer",
     "partialjson.core.parser",
+    "partialjson.lifecycle.choices",
+    "partialjson.lifecycle.machine",
+    "partialjson.providers.openai_chat",
+    "partialjson.providers.sse",
+    "partialjson.streaming.reader",
     "partialjson.web.patches",
 )
 #: Written by the build next to this file (see :func:`stamp`): the digest of each compiled

@@ -160,6 +160,19 @@ def test_any_chunking_gives_the_same_events(
     expected = [ServerSentEvent("\n".join(lines), name or "message") for name, lines in events]
     body: bytes | str = text.encode() if as_bytes else text
     assert decode(*cut(body, points)) == expected
+    # feed_data, the stream layer's way in, gives the same events' data and leaves the same state
+    decoder = SSEDecoder()
+    data = [d for chunk in cut(body, points) for d in decoder.feed_data(chunk)]
+    assert data + [event.data for event in decoder.close()] == [e.data for e in expected]
+
+
+def test_feed_data_resets_the_event_type_as_a_dispatch_does() -> None:
+    decoder = SSEDecoder()
+    assert decoder.feed_data("event: delta\n\n") == []
+    assert decoder.feed_data("event: delta\ndata: 1\n\n") == ["1"]
+    assert decoder.feed_data("event: delta\n") == []
+    assert decoder.feed_data("data: 2\n\n") == ["2"]  # the usual chunk: the fast path
+    assert decoder.feed("data: 3\n\n") == [ServerSentEvent("3", "message")]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

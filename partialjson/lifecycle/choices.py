@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, Optional, Union
 
 from pydantic import ValidationError
@@ -27,6 +27,9 @@ _BARE_NUMBER = re.compile(r"[ \t\n\r]*[-0-9]")
 _COMPLETIONS = frozenset({"string", "number", "boolean", "null", "end_map", "end_array"})
 #: Parser options that bound a tool call's arguments as they bound the answer.
 _LIMITS = ("max_size", "max_depth")
+# The parsers' event lists are read as ``Sequence`` s, not ``list`` s: a list the bulk path
+# returned builds its events when iterated (core/eventlist.py), which the compiled build's
+# direct access to a ``list`` 's items would bypass.
 
 
 class ToolCallStream:
@@ -350,7 +353,7 @@ class ChoiceResult:
             )
             return error.events
 
-    def visible_changes(self, events: list[Event]) -> list[Path]:
+    def visible_changes(self, events: Sequence[Event]) -> list[Path]:
         """The paths whose value, as shown, these events changed (with repeats).
 
         A key alone changes nothing, nor does a container closing, nor a string closing once all
@@ -377,7 +380,7 @@ class ChoiceResult:
                 changed.append(event.path)
         return changed
 
-    def _track(self, events: list[Event], value: Any) -> None:
+    def _track(self, events: Sequence[Event], value: Any) -> None:
         """An untyped answer's status per path, and the ``items=`` elements that closed."""
         status = self._status
         self._new_raw_items = []
@@ -412,7 +415,7 @@ class ChoiceResult:
     def items_path(self) -> Path:
         return _as_path(self._items_path)
 
-    def completed_paths(self, events: list[Event]) -> list[Path]:
+    def completed_paths(self, events: Sequence[Event]) -> list[Path]:
         if isinstance(self._channel, TypedParser):
             return list(self._channel.completed)
         return [e.path for e in events if e.kind in _COMPLETIONS]

@@ -190,7 +190,7 @@ class Lifecycle:
         self.metrics = Metrics()
         self.last_sequence_number: Optional[int] = None
         self._began = False
-        self._last_kind = "-"
+        self._last_kind: Any = "-"  # the last event's type as received: any JSON value
         self._call_ids: Optional[set[str]] = None  # made at the first tool call (an empty set
         # is 216 bytes, and most answers have no call)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from .signals import (
     Adapter,
@@ -51,7 +51,7 @@ _SERVER_TOOLS = frozenset({"server_tool_use", "mcp_tool_use"})
 class Anthropic(Adapter):
     """Anthropic Messages (``stream: true``)."""
 
-    name = "anthropic"
+    name: ClassVar[str] = "anthropic"
     _QUIET = frozenset({"ping"})
     _COMPLETED = frozenset({"end_turn", "stop_sequence", "tool_use", "pause_turn"})
     _INCOMPLETE = frozenset({"max_tokens", "model_context_window_exceeded"})

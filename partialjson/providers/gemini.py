@@ -43,7 +43,7 @@ __all__ = ["Gemini"]
 class Gemini(Adapter):
     """Google Gemini ``streamGenerateContent?alt=sse``: each event a whole response chunk."""
 
-    name = "gemini"
+    name: ClassVar[str] = "gemini"
     _FILTERED = frozenset(
         {"SAFETY", "RECITATION", "BLOCKLIST", "PROHIBITED_CONTENT", "SPII", "IMAGE_SAFETY"}
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Hashable, Mapping
-from typing import Any, Optional
+from typing import Any, ClassVar, Optional
 
 from .signals import (
     Adapter,
@@ -46,7 +46,7 @@ def _where(i: int) -> tuple[str, str]:
 class OpenAIChat(Adapter):
     """Chat Completions chunks (``stream: true``), any number of choices."""
 
-    name = "openai-chat"
+    name: ClassVar[str] = "openai-chat"
 
     def __init__(self) -> None:
         # (choice, tool index) -> (call id, generation): a new id at the same index is a new call
@@ -71,7 +71,9 @@ class OpenAIChat(Adapter):
         choices = get("choices")
         if type(choices) is not list:
             choices = opt_list(data, "choices")
-        for i, choice in enumerate(maps(choices, "choices")):
+        for i, choice in enumerate(choices):
+            if type(choice) is not dict:  # dict: the usual, fast; any other Mapping is read too
+                choice = maps(choices, "choices")[i]  # (raises for what is not a Mapping)
             index = choice.get("index")
             if type(index) is not int:
                 index = opt_int(choice, "index", _where(i)[0])

@@ -86,7 +86,7 @@ def _as_text(value: Any) -> Optional[str]:
 class OpenAIResponses(Adapter):
     """The Responses API (``POST /v1/responses`` with ``stream: true``)."""
 
-    name = "openai-responses"
+    name: ClassVar[str] = "openai-responses"
     _QUIET = frozenset(
         {
             "response.content_part.added",

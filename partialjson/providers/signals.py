@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any, ClassVar, Optional, Union
 
 from ._frozen import fast_init
 
@@ -217,7 +217,8 @@ Signal = Union[
 class Adapter:
     """Turns one provider's events into signals; one instance per response."""
 
-    name = ""
+    #: The provider's name, as ``provider=`` and ``PROVIDERS`` spell it.
+    name: ClassVar[str] = ""
 
     def translate(self, data: Mapping[str, Any]) -> list[Signal]:
         """The signals of one event; raises :class:`ProtocolError` for an event that does not

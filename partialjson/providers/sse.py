@@ -152,7 +152,32 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if self._too_large is not None:
             raise EventTooLarge(self._too_large.what, self._too_large.limit)
         text = self._text(chunk)
-        if (  # the usual chunk, one whole event of one data line: dispatched without the loop
+        data = self._whole_event(text)
+        if data is not None:
+            event_type, self._event_type = self._event_type or "message", ""  # reset by it
+            return [ServerSentEvent(data, event_type, self._last_event_id, self._retry)]
+        return self._lines(text)
+
+    def feed_data(self, chunk: Union[bytes, str]) -> list[str]:
+        """:meth:`feed`, returning only the data of each event it completes (what a reader of
+        provider events parses), without making event objects for the usual chunk.
+
+        >>> SSEDecoder().feed_data(b'data: {"a": 1}\\n\\n')
+        ['{"a": 1}']
+        """
+        if self._too_large is not None:
+            raise EventTooLarge(self._too_large.what, self._too_large.limit)
+        text = self._text(chunk)
+        data = self._whole_event(text)
+        if data is not None:
+            self._event_type = ""  # reset by the dispatch
+            return [data]
+        return [event.data for event in self._lines(text)]
+
+    def _whole_event(self, text: str) -> Optional[str]:
+        """The data of ``text`` if it is the usual chunk, one whole event of one data line
+        (dispatched without the loop over lines); else ``None``."""
+        if (
             text.startswith("data: ")
             and text.endswith("\n\n")
             and self._started
@@ -164,13 +189,8 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             and len(text) - 2 <= self.max_line_size
             and len(text) - 8 <= self.max_event_size
         ):
-            event_type, self._event_type = self._event_type, ""
-            return [
-                ServerSentEvent(
-                    text[6:-2], event_type or "message", self._last_event_id, self._retry
-                )
-            ]
-        return self._lines(text)
+            return text[6:-2]
+        return None
 
     def close(self) -> list[ServerSentEvent]:
         """End of stream. An event not followed by a blank line is discarded, as the spec says

@@ -8,8 +8,9 @@ an SDK stream (``client.responses.create(..., stream=True)``), any iterable or a
 event objects or dicts, raw SSE bytes or text in chunks (an HTTP body, a recorded ``.sse``
 file), or an ``httpx`` response — and returns a :class:`ResponseStream` (or
 :class:`AsyncResponseStream` for async sources). Iterating it reads the source item by item,
-turns each item into provider event dicts (:class:`_EventReader`), feeds them to the
-:class:`~partialjson.lifecycle.machine.Lifecycle` and yields its updates. Sync and async
+turns each item into provider event dicts, feeds them to the
+:class:`~partialjson.lifecycle.machine.Lifecycle` and yields its updates (the work per item,
+which waits for nothing, is :mod:`partialjson.streaming.reader`'s). Sync and async
 iteration share every decision; they differ only in how they wait.
 
 Cancelling closes the upstream (``close()`` / ``aclose()`` on the SDK stream or HTTP response,
@@ -21,123 +22,25 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import json
 import logging
 import queue
 import socket
 import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
-from typing import Any, Callable, Optional, Union, overload
-
-from pydantic_core import from_json
+from typing import Any, Callable, Optional, TypeVar, Union, overload
 
 from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
 from ..lifecycle.updates import ResponseState, ToolCall, Update
-from ..providers.signals import ProtocolError
-from ..providers.sse import DEFAULT_MAX_SIZE, EventTooLarge, ServerSentEvent, SSEDecoder
+from ..providers.sse import DEFAULT_MAX_SIZE
 from ..typed.parser import FieldStatus, Issue
+from .reader import Steps
 
 __all__ = ["AsyncResponseStream", "ResponseStream", "stream"]
 
 logger = logging.getLogger("partialjson")
 
-
-class _EventReader:
-    """Turns source items into provider event dicts (sans-I/O): dicts as they are, SDK event
-    objects dumped, ``ServerSentEvent`` s and raw SSE bytes or text decoded.
-
-    An item that cannot be a provider event (SSE data that is not a JSON object, an SSE line
-    over the size limit, an object of no known kind) sets :attr:`error`; the events before it
-    in the same item are still returned.
-    """
-
-    def __init__(self, max_sse_size: int = DEFAULT_MAX_SIZE) -> None:
-        self._sse: Optional[SSEDecoder] = None
-        self._max_sse_size = max_sse_size
-        self.error: Optional[ProtocolError] = None
-
-    def read(self, item: Any) -> list[Mapping[str, Any]]:
-        if type(item) is bytes:  # the usual: the next chunk of an HTTP body
-            return self._feed(item)
-        if type(item) is not dict and isinstance(item, (bytearray, memoryview, str)):
-            return self._feed(item if isinstance(item, str) else bytes(item))
-        if isinstance(item, Mapping):
-            return [item]
-        if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
-            return self._all_data([item])
-        dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
-        if callable(dump):
-            data = dump()
-            if isinstance(data, Mapping):
-                return [data]
-        self.error = ProtocolError(f"cannot read a provider event from {type(item).__name__}")
-        return []
-
-    def _feed(self, chunk: Union[bytes, str]) -> list[Mapping[str, Any]]:
-        sse = self._sse
-        if sse is None:
-            sse = self._sse = SSEDecoder(
-                max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
-            )
-        try:
-            events = sse.feed(chunk)
-        except EventTooLarge as error:
-            events = error.events
-            self.error = ProtocolError(str(error), "sse")
-        except TypeError as error:  # str and bytes mixed in one body
-            events, self.error = [], ProtocolError(str(error), "sse")
-        return self._all_data(events)
-
-    def close(self) -> list[Mapping[str, Any]]:
-        if self._sse is None or self.error is not None:
-            return []
-        events = self._sse.close()
-        if self._sse.discarded_tail:
-            logger.info("discarded an unterminated last SSE event (the WHATWG rule)")
-        return self._all_data(events)
-
-    def _all_data(self, events: list[Any]) -> list[Mapping[str, Any]]:
-        out: list[Mapping[str, Any]] = []
-        for event in events:
-            text = event.data
-            if type(text) is str and text.startswith("{"):  # the usual: one JSON object
-                try:
-                    parsed = from_json(text)
-                except Exception:  # refused: decided below, as by json.loads
-                    parsed = None
-                if type(parsed) is dict:
-                    out.append(parsed)
-                    continue
-            data = self._sse_data(event)
-            if data is None:
-                break
-            out.append(data)
-        return out
-
-    def _sse_data(self, event: Any) -> Optional[Mapping[str, Any]]:
-        data = event.data if type(event.data) is str else str(event.data)
-        if not data.startswith("{") and data.strip() == "[DONE]":
-            return {"done": True}
-        try:
-            parsed = _loads(data)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, Mapping):
-            return parsed
-        what = "not JSON" if parsed is None else f"a JSON {type(parsed).__name__}"
-        self.error = ProtocolError(f"an SSE event's data is {what}, not a JSON object", "data")
-        return None
-
-
-def _loads(data: str) -> Any:
-    """``json.loads(data)``, twice as fast: pydantic-core's parser (jiter) gives the same value
-    wherever it accepts the text; where it does not (a lone surrogate escape, deep nesting), the
-    standard library decides, so the same texts are accepted and refused as by ``json.loads``."""
-    try:
-        return from_json(data)
-    except Exception:  # any refusal: the standard library has the last word
-        return json.loads(data)
+_T = TypeVar("_T")
 
 
 def _sync_items(source: Any) -> Iterator[Any]:
@@ -242,7 +145,7 @@ class _Results:
     ) -> None:
         self._source = source
         self._machine = machine
-        self._reader = _EventReader(max_sse_size)
+        self._steps = Steps(machine, max_sse_size)
         self._idle_timeout = idle_timeout
         self._max_sse_size = max_sse_size
         self._cancel_updates: list[Update] = []
@@ -411,13 +314,13 @@ class ResponseStream(_Results):
     ) -> None:
         super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._iterating = False
-        self._lock = threading.Lock()
+        self._lock = self._steps.lock = threading.Lock()
 
     def __iter__(self) -> Iterator[Update]:
         if self._iterating:
             raise RuntimeError("a response stream can be iterated only once")
         self._iterating = True
-        machine = self._machine
+        machine, steps = self._machine, self._steps
         items: Iterator[Any] = _sync_items(self._source)
         if self._idle_timeout is not None:
             items = _TimedItems(items, self._idle_timeout)
@@ -435,12 +338,13 @@ class ResponseStream(_Results):
                 except Exception as exc:  # the connection dropped, or cancel() closed it
                     error = None if self._cancel_updates else _interrupted(exc)
                     break
-                yield from self._apply(self._reader.read(item))
+                updates = steps.item(item)  # the usual: one event per item (under the lock)
+                yield from self._apply(steps.events) if updates is None else updates
                 if machine.state.terminal:
                     break
             if not self._cancel_updates:
                 if error is None:
-                    yield from self._apply(self._reader.close())
+                    yield from self._apply(steps.reader.close())
                 yield from self._locked(machine.end, error)
         except GeneratorExit:  # the loop was left early: that is a cancel
             self._cancel_updates = self._locked(machine.cancel)
@@ -452,12 +356,13 @@ class ResponseStream(_Results):
         yield from self._cancel_updates
 
     def _apply(self, events: list[Mapping[str, Any]]) -> Iterator[Update]:
+        """Several events of one item: each one's updates yielded before the next is applied."""
+        steps = self._steps
         for data in events:
-            yield from self._locked(self._machine.handle, data)
-        if self._reader.error is not None:
-            yield from self._locked(self._machine.protocol_error, self._reader.error)
+            yield from self._locked(steps.event, data)
+        yield from self._locked(steps.error)
 
-    def _locked(self, step: Callable[..., list[Update]], *args: Any) -> list[Update]:
+    def _locked(self, step: Callable[..., _T], *args: Any) -> _T:
         """One step of the machine; cancel() from another thread waits for it to end."""
         with self._lock:
             return step(*args)
@@ -541,7 +446,7 @@ class AsyncResponseStream(_Results):
         if self._iterating:
             raise RuntimeError("a response stream can be iterated only once")
         self._iterating = True
-        machine = self._machine
+        machine, steps = self._machine, self._steps
         items = _async_items(self._source)
         error: Optional[Exception] = None
         timed_out = False
@@ -584,7 +489,7 @@ class AsyncResponseStream(_Results):
                     break
                 finally:
                     self._pending = None
-                for update in self._apply(self._reader.read(item)):
+                for update in steps.updates(item):
                     yield update
                 if machine.state.terminal:
                     break
@@ -593,7 +498,7 @@ class AsyncResponseStream(_Results):
                     yield update
             elif not self._cancel_updates:
                 if error is None:
-                    for update in self._apply(self._reader.close()):
+                    for update in steps.apply(steps.reader.close()):
                         yield update
                 for update in machine.end(error):
                     yield update
@@ -612,14 +517,6 @@ class AsyncResponseStream(_Results):
             self._interrupting = False
             return _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError)
         return False
-
-    def _apply(self, events: list[Mapping[str, Any]]) -> list[Update]:
-        if len(events) == 1 and self._reader.error is None:  # the usual: one event per item
-            return self._machine.handle(events[0])
-        updates = [u for data in events for u in self._machine.handle(data)]
-        if self._reader.error is not None:
-            updates += self._machine.protocol_error(self._reader.error)
-        return updates
 
     def resume(self, source: Any) -> AsyncResponseStream:
         """Continue an *interrupted* response with a resumed (async) stream; see
