@@ -29,6 +29,9 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 
 SWITCH = "PARTIALJSON_COMPILE"
+#: What the compiled modules' types come from, installed into the build environment too: mypyc
+#: type-checks them (strictly) and compiles to their types, so they must be the runtime's.
+_TYPES = ["pydantic>=2", "typing-extensions>=4.6"]
 
 
 def _wanted() -> bool:
@@ -52,7 +55,7 @@ class CompiledBuildHook(BuildHookInterface):
     PLUGIN_NAME = "custom"
 
     def dependencies(self) -> list[str]:
-        return ["mypy>=1.10", "setuptools>=61"] if _wanted() else []
+        return ["mypy>=1.10", "setuptools>=61", *_TYPES] if _wanted() else []
 
     def initialize(self, version: str, build_data: dict[str, Any]) -> None:
         if not _wanted() or self.target_name != "wheel":

@@ -142,8 +142,13 @@ class _DocumentedLoader(importlib.machinery.ExtensionFileLoader):
         super().exec_module(module)
         for name in COMPILED_MODULES:
             loaded = sys.modules.get(name)
-            if loaded is not None and name in _DOCSTRINGS:
-                _document(loaded, _DOCSTRINGS.pop(name))
+            if loaded is None or name not in _DOCSTRINGS:
+                continue
+            if loaded is not module and getattr(loaded.__spec__, "_initializing", False):
+                # Still running its own top level (it imported the module just loaded): its
+                # classes may not exist yet. Its own exec_module documents it when it ends.
+                continue
+            _document(loaded, _DOCSTRINGS.pop(name))
 
 
 def _document(module: ModuleType, docstrings: dict[str, str]) -> None:
