@@ -48,6 +48,8 @@ COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.core.events",
     "partialjson.core.lexer",
     "partialjson.core.parser",
+    "partialjson.typed.parser",
+    "partialjson.typed.shapes",
 )
 #: Written by the build next to this file (see :func:`stamp`): the digest of each compiled
 #: module's source, to tell whether the compiled modules still match the sources, and the

@@ -583,6 +583,11 @@ def _closure(refs: set[str], definitions: dict[str, CoreSchema]) -> list[CoreSch
     return list(seen.values())
 
 
+#: ``pydantic.Field``, called untyped: its overloads type ``Field(default=None)`` as ``None``,
+#: which the compiled build would check the returned ``FieldInfo`` against.
+_field: Any = pydantic.Field
+
+
 def _partial_model(shape: ObjectShape) -> type[BaseModel]:
     """``Partial<Name>``: the same field names, each optional with a ``None`` default.
 
@@ -600,10 +605,10 @@ def _partial_model(shape: ObjectShape) -> type[BaseModel]:
         config = dict(getattr(cls, "__pydantic_config__", {}))
     fields: dict[str, Any] = {}
     for attribute in shape.attributes:
-        info = infos.get(attribute)
+        info: Any = infos.get(attribute)  # (Any: a FieldInfo or None)
         fields[attribute] = (
             Any,
-            pydantic.Field(
+            _field(
                 default=None,
                 serialization_alias=getattr(info, "serialization_alias", None),
                 exclude=getattr(info, "exclude", None),
