@@ -4,6 +4,7 @@
     python benchmarks/bench_typed.py --big    # also the 10 MB memory case
     python benchmarks/bench_typed.py --quick  # fewer rounds, no 1 MB per-delta case
     python benchmarks/bench_typed.py --memory # only the memory table (with --big: 10 MB too)
+    python benchmarks/bench_typed.py --callgrind records 10 typed 2  # see callgrind_passes()
 
 Per delta: ``TypedParser(T)`` reading ``.partial`` after every token-sized delta (1-8
 characters), beside the bare ``Parser`` fed the same deltas (``feed`` only: the core's own cost;
@@ -314,7 +315,51 @@ def finish_cost(quick: bool) -> None:
     )
 
 
+def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
+    """Stream a document ``passes`` times, for instruction counts per delta under callgrind.
+
+    ``workload`` is one of benchmarks/workloads.py's (``records``, ``form``, ``nested``) or
+    ``invoice`` (this file's, as ``Invoice``), of about ``kb`` KiB, cut into token deltas;
+    ``layer`` is ``core`` (``Parser.feed`` + ``.value``) or ``typed`` (``TypedParser.feed`` +
+    ``.partial``, ``.changed``, ``.issues``: what the lifecycle reads per delta). The
+    difference between 2 passes and 1 (the first warms the caches: partial classes, leaves) is
+    the cost of one stream, e.g. for the compiled build (``PARTIALJSON_PURE=1``: the pure one)::
+
+        for n in 1 2; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
+            python benchmarks/bench_typed.py --callgrind records 10 typed $n; done
+
+    and (instructions of 2 passes - of 1) / deltas (printed) is the count per delta.
+    """
+    from benchmarks import workloads
+
+    if workload == "invoice":
+        text, type_ = invoice(kb * KB, random.Random(7)), Invoice
+    else:
+        text, type_ = workloads.document(workload, kb * KB), workloads.WORKLOADS[workload].type_
+    deltas = workloads.token_deltas(text)
+    for _ in range(passes):
+        if layer == "core":
+            core = Parser()
+            for delta in deltas:
+                core.feed(delta)
+                core.value  # noqa: B018 - reading the value is the point
+            core.close()
+        else:
+            typed = TypedParser(type_)
+            for delta in deltas:
+                typed.feed(delta)
+                typed.partial  # noqa: B018 - what the lifecycle reads per delta
+                typed.changed  # noqa: B018
+                typed.issues  # noqa: B018
+    print(f"{len(deltas)} deltas")
+
+
 def main() -> int:
+    if "--callgrind" in sys.argv:
+        at = sys.argv.index("--callgrind")
+        workload, kb, layer, passes = sys.argv[at + 1 : at + 5]
+        callgrind_passes(workload, int(kb), layer, int(passes))
+        return 0
     quick = "--quick" in sys.argv
     print("machine:", machine(), "(shared machines: quote as indicative)")
     only_memory = "--memory" in sys.argv

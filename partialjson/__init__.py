@@ -47,7 +47,7 @@ from .lifecycle.updates import (
 from .providers.signals import ProtocolError
 from .providers.sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .streaming.response import AsyncResponseStream, ResponseStream, stream
-from .typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
+from .typed import FieldStatus, FinalValueError, Issue, TypedParser
 from .typed.schema import json_schema, response_format, text_format
 from .web.relay import arelay, encode_update, relay
 

@@ -53,6 +53,8 @@ COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.providers.openai_chat",
     "partialjson.providers.sse",
     "partialjson.streaming.reader",
+    "partialjson.typed.parser",
+    "partialjson.typed.shapes",
     "partialjson.web.patches",
 )
 #: Written by the build next to this file (see :func:`stamp`): the digest of each compiled

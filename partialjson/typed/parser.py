@@ -36,11 +36,9 @@ validators and container constraints included, which never run on partial data.
 
 from __future__ import annotations
 
-import enum
 import re
 from contextlib import suppress
-from dataclasses import dataclass
-from typing import Any, Generic, Optional, TypeVar, Union, overload
+from typing import Any, Final, Generic, Optional, TypeVar, Union
 
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator, to_json
@@ -62,6 +60,7 @@ from ..core.events import (
 from ..core.parser import Parser
 from .locate import Locator, TextLog, element_bounds, root_start, skip_value
 from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, adapter_of, slot_of
+from .status import FieldStatus, FinalValueError, Issue
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
 
@@ -72,79 +71,24 @@ _INTEGER = re.compile(r"-?[0-9]+").fullmatch
 #: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
 #: Options that change how the raw value reads numbers (the view reads them as JSON does).
 _NUMBER_HOOKS = frozenset({"parse_int", "parse_float"})
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (compiled: no surrogate literals)
 _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
 
 
-class FieldStatus(str, enum.Enum):
-    """Where a path stands in the stream; it only moves forward.
-
-    ``pending`` (not arrived yet) → ``streaming`` (arriving) → ``complete`` (final), or
-    ``invalid`` (complete, but it failed its field's validation: see :attr:`TypedParser.issues`).
-
-    >>> from partialjson import FieldStatus, TypedParser
-    >>> from partialjson.samples import Customer
-    >>> parser = TypedParser(Customer)
-    >>> _ = parser.feed('{"name": "Zoë", "vip": "maybe", "email": "zo')
-    >>> [parser.status(field) for field in ("name", "email", "vip")]
-    [<FieldStatus.COMPLETE: 'complete'>, <FieldStatus.STREAMING: 'streaming'>, \
-<FieldStatus.INVALID: 'invalid'>]
-    >>> parser.status("name") == "complete"  # a str enum
-    True
-    """
-
-    PENDING = "pending"  #: not started
-    STREAMING = "streaming"  #: started, still growing
-    COMPLETE = "complete"  #: final: it will not change again
-    INVALID = "invalid"  #: complete, but failed its field's validation (see ``issues``)
-
-
-class FinalValueError(RuntimeError):
-    """There is no final value: the stream is not done (or did not complete).
-
-    >>> from partialjson import FinalValueError, TypedParser
-    >>> from partialjson.samples import Customer
-    >>> parser = TypedParser(Customer)
-    >>> _ = parser.feed('{"name": "Zoë"')
-    >>> try:
-    ...     parser.final
-    ... except FinalValueError as error:
-    ...     print(error)
-    the final value exists only after finish(), the stream's done signal; use .partial for \
-display while it streams
-    """
-
-
-@dataclass(frozen=True)
-class Issue:
-    """A complete value that failed its field's validation, kept out of the partial view.
-
-    ``path`` is where the value is in the JSON (keys as received, like pydantic's error
-    ``loc``); ``field_path`` the same place by Python field names, as in the view;
-    ``position`` the offset of the value's first character in the text, however it was split.
-
-    >>> from partialjson import TypedParser
-    >>> from partialjson.samples import Customer
-    >>> parser = TypedParser(Customer)
-    >>> _ = parser.feed('{"name": "Zoë", "vip": "maybe"')
-    >>> parser.issues
-    [Issue(path=('vip',), message='Input should be a valid boolean, unable to interpret input', \
-position=23, field_path=('vip',))]
-    >>> parser.partial.vip is None  # kept out of the view
-    True
-    """
-
-    path: Path
-    message: str
-    #: Offset (in characters of the text received) where the offending value starts.
-    position: int
-    field_path: Path = ()
-
-
-# How a frame follows its container.
-_OBJECT, _LIST, _DICT, _RAW, _UNION, _SKIP = range(6)
+# How a frame follows its container (``Final``: the compiled build folds them in).
+_OBJECT: Final = 0
+_LIST: Final = 1
+_DICT: Final = 2
+_RAW: Final = 3
+_UNION: Final = 4
+_SKIP: Final = 5
 # How a value is put in its parent.
-_TO_MODEL, _TO_ITEM, _TO_EXTRA, _NOWHERE, _TO_ROOT, _COLLECT = range(6)
+_TO_MODEL: Final = 0
+_TO_ITEM: Final = 1
+_TO_EXTRA: Final = 2
+_NOWHERE: Final = 3
+_TO_ROOT: Final = 4
+_COLLECT: Final = 5
 # _COLLECT: inside a raw value the view does not show (an ``AliasPath`` head): kept whole for
 # the fields it feeds, never reported as a change.
 
@@ -266,7 +210,7 @@ class TypedParser(Generic[T]):
     >>> p.final
     Traceback (most recent call last):
     ...
-    partialjson.typed.parser.FinalValueError: the final value exists only after finish(), ...
+    partialjson.typed.status.FinalValueError: the final value exists only after finish(), ...
     >>> _ = p.feed('mple.com"}')
     >>> p.finish()
     Customer(name='Zoë Ångström', email='zoe@example.com', vip=True)
@@ -316,20 +260,6 @@ class TypedParser(Generic[T]):
         "_validate",
         "type",
     )
-
-    @overload
-    def __init__(
-        self: TypedParser[T],
-        type_: type[T],
-        *,
-        items: Union[str, Path, None] = None,
-        **options: Any,
-    ) -> None: ...
-
-    @overload  # list[Model], unions, Annotated...: typing cannot name T from these
-    def __init__(
-        self: TypedParser[Any], type_: Any, *, items: Union[str, Path, None] = None, **options: Any
-    ) -> None: ...
 
     def __init__(self, type_: Any, *, items: Union[str, Path, None] = None, **options: Any) -> None:
         if options.get("multiple_values"):
@@ -535,7 +465,8 @@ class TypedParser(Generic[T]):
                 size = log.size
                 log.add_valid(delta)  # for the items it completes; forgotten again after
                 try:
-                    for event in error.events:  # what came before the bad character shows
+                    pending: Any = error.events  # (Any: see below)
+                    for event in pending:  # what came before the bad character shows
                         self._apply(event)
                 finally:
                     log.truncate(size)
@@ -548,12 +479,16 @@ class TypedParser(Generic[T]):
                 log.add(delta)  # lone surrogates
         else:
             log.add(delta)
+        # Read as Any: a big delta's events may come as an EventList, a list subclass whose
+        # events are built when it is read; as a list, the compiled build would read its
+        # items directly, unbuilt.
+        walked: Any = events
         string = self._string
-        if string is not None and string.plain and len(events) == 1:
+        if string is not None and string.plain and len(walked) == 1:
             # The common delta: more text of a string shown as it is. Grow it in place: with
             # the view's reference dropped, `+=` extends the only reference (CPython) instead
             # of copying the whole string every delta.
-            event = events[0]
+            event = walked[0]
             if type(event) is StringFragment:
                 fragment = event.fragment
                 if not fragment:
@@ -561,13 +496,13 @@ class TypedParser(Generic[T]):
                 if fragment.isascii() or not _SURROGATE.search(fragment):
                     if not string.shared:  # (a shared string: the core has grown it already)
                         container, key = string.container, string.key
-                        text = container[key]
+                        text: str = container[key]
                         container[key] = None
                         text += fragment
                         container[key] = text
                     self._grown = event.path
                     return events
-        for event in events:
+        for event in walked:
             self._apply(event)
         return events
 
@@ -804,7 +739,7 @@ class TypedParser(Generic[T]):
             fragment = shown
         if string.shared:
             return True  # the core's builder has grown it (see share_string())
-        text = container[key]  # grown in place, as in feed()
+        text: str = container[key]  # grown in place, as in feed()
         container[key] = None
         text += fragment
         container[key] = text
@@ -1225,7 +1160,11 @@ def _same_field(node: Any, slot: Optional[Slot], part: Any, key: Any) -> bool:
 
 
 class _PlainLeaf:
-    strip = lower = upper = False
+    """How a place with no leaf of its own shows a string: as it is."""
+
+    strip = False
+    lower = False
+    upper = False
     streams_text = True
 
 

@@ -175,6 +175,8 @@ class ObjectShape:
         self.defaults: dict[str, tuple[Any, bool, Optional[Leaf]]] = {}
         self.extra = "ignore"
         self._partial_cls: Optional[type[BaseModel]] = None
+        #: The fields of a new partial model (see :meth:`new`), once its class is made.
+        self._blank: Optional[dict[str, Any]] = None
 
     @property
     def partial_cls(self) -> type[BaseModel]:
@@ -184,12 +186,28 @@ class ObjectShape:
         return self._partial_cls
 
     def new(self) -> Any:
-        """An empty partial value: every field unset (``None``)."""
+        """An empty partial value: every field unset (``None``).
+
+        What ``model_construct()`` gives a partial model, made directly: one opens per object
+        of the stream, and ``model_construct()`` looks up every field's aliases and default
+        each time, for a result that is always the same (every field ``None``, none set).
+        """
         if self.is_dict:
             return {}
-        node = self.partial_cls.model_construct()
-        if self.extra == "allow":
-            node.__pydantic_extra__ = {}
+        cls = self.partial_cls
+        blank = self._blank
+        if blank is None:
+            blank = self._blank = _blank_of(cls)
+        if blank is _CONSTRUCT:  # (a partial model with a post-init hook: pydantic's way)
+            node = cls.model_construct()
+            if self.extra == "allow":
+                node.__pydantic_extra__ = {}
+            return node
+        node = cls.__new__(cls)
+        _set(node, "__dict__", blank.copy())
+        _set(node, "__pydantic_fields_set__", set())
+        _set(node, "__pydantic_extra__", {} if self.extra == "allow" else None)
+        _set(node, "__pydantic_private__", None)
         return node
 
     def fill_defaults(self, node: Any) -> bool:
@@ -221,6 +239,19 @@ class ObjectShape:
                 return part
             return self.key_of.get(part)
         return None
+
+
+_set = object.__setattr__
+#: :meth:`ObjectShape.new` calls ``model_construct()``: a hook must run on every new model.
+_CONSTRUCT: dict[str, Any] = {}
+
+
+def _blank_of(cls: type[BaseModel]) -> dict[str, Any]:
+    """The ``__dict__`` of ``cls.model_construct()``: every field's default, ``None`` in a
+    partial model (or :data:`_CONSTRUCT` where a hook makes ``model_construct()`` do more)."""
+    if cls.__pydantic_post_init__ or cls.__pydantic_root_model__:
+        return _CONSTRUCT
+    return dict(cls.model_construct().__dict__)
 
 
 class ListShape:
@@ -583,6 +614,11 @@ def _closure(refs: set[str], definitions: dict[str, CoreSchema]) -> list[CoreSch
     return list(seen.values())
 
 
+#: ``pydantic.Field``, called untyped: its overloads type ``Field(default=None)`` as ``None``,
+#: which the compiled build would check the returned ``FieldInfo`` against.
+_field: Any = pydantic.Field
+
+
 def _partial_model(shape: ObjectShape) -> type[BaseModel]:
     """``Partial<Name>``: the same field names, each optional with a ``None`` default.
 
@@ -600,10 +636,10 @@ def _partial_model(shape: ObjectShape) -> type[BaseModel]:
         config = dict(getattr(cls, "__pydantic_config__", {}))
     fields: dict[str, Any] = {}
     for attribute in shape.attributes:
-        info = infos.get(attribute)
+        info: Any = infos.get(attribute)  # (Any: a FieldInfo or None)
         fields[attribute] = (
             Any,
-            pydantic.Field(
+            _field(
                 default=None,
                 serialization_alias=getattr(info, "serialization_alias", None),
                 exclude=getattr(info, "exclude", None),
