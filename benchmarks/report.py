@@ -278,8 +278,10 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
     add("## The compiled build\n")
     add(
         "partialjson is pure Python by default: a plain `pip install` (wheel or sdist) needs no "
-        "compiler. An optional build compiles the parser's modules (`partialjson/core`: lexer, "
-        "builder, parser) from the same source with [mypyc](https://mypyc.readthedocs.io), as "
+        "compiler. An optional build compiles the modules a delta goes through (the parser, the "
+        "SSE decoder, the Chat Completions adapter, the lifecycle, the typed view and the relay's "
+        f"patch encoder: {_compiled_modules()}) from the same source with "
+        "[mypyc](https://mypyc.readthedocs.io), as "
         "black and mypy ship; it needs a C compiler and the Python headers (Debian: `apt-get "
         "install gcc python3-dev`). It behaves exactly as the pure build (the whole test suite "
         "runs on both), which stays the reference.\n"
@@ -623,3 +625,10 @@ def plots(results: dict[str, Any], folder: Path, prefix: str) -> list[str]:
         plt.close(figure)
         written.append(name)
     return written
+
+
+def _compiled_modules() -> str:
+    """The modules the compiled build compiles, as the page lists them."""
+    from partialjson._build import COMPILED_MODULES
+
+    return ", ".join(f"`{name.removeprefix('partialjson.')}`" for name in COMPILED_MODULES)
