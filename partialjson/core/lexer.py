@@ -714,8 +714,13 @@ class Lexer:
     def _hex_escape(self, buf: str, i: int, base: int) -> int:
         """The code unit of the ``\\uXXXX`` escape at ``buf[i]``, or -1 if it is not all here."""
         digits = buf[i + 2 : i + 6]
-        if _hex4(digits):
-            return int(digits, 16)
+        # Four ASCII letters or digits that int() reads in base 16 (a "0x" prefix aside) are
+        # four hex digits: str methods cost less than a regex match here.
+        if len(digits) == 4 and digits.isalnum() and digits.isascii() and digits[1] not in "xX":
+            try:
+                return int(digits, 16)
+            except ValueError:
+                pass  # a letter past "f": the loop below reports it
         for k, h in enumerate(digits):
             if h not in "0123456789abcdefABCDEF":
                 raise self._fail(f"Invalid \\uXXXX escape: {_describe(h)}", buf, i + 2 + k, base)
