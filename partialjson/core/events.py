@@ -20,7 +20,7 @@ the path of its own value. Example::
 from __future__ import annotations
 
 from dataclasses import FrozenInstanceError
-from typing import Any, Callable, ClassVar, NoReturn, Tuple, Union
+from typing import Any, Callable, ClassVar, Final, NoReturn, Tuple, Union
 
 from typing_extensions import TypeAlias
 
@@ -58,7 +58,8 @@ def ijson_prefix(path: Path) -> str:
 # dataclasses because the compiled build (mypyc) compiles this module too, and mypyc turns the
 # ClassVars of a compiled dataclass into fields. Their __init__ stores the fields through the slot
 # descriptors (the setters at the end of this module): object.__setattr__ costs about a third
-# more per field, and the parser builds an event for nearly every delta.
+# more per field, and the parser builds an event for nearly every delta. The setters are Final:
+# the compiled build keeps them in C globals rather than looking them up in the module's dict.
 
 
 class Event:
@@ -315,9 +316,9 @@ class Null(Event):
     kind: ClassVar[str] = "null"
 
 
-_set_path: Callable[[Event, Path], None] = vars(Event)["path"].__set__
-_set_key: Callable[[Event, str], None] = vars(MapKey)["key"].__set__
-_set_fragment: Callable[[Event, str], None] = vars(StringFragment)["fragment"].__set__
-_set_string: Callable[[Event, str], None] = vars(String)["string"].__set__
-_set_number: Callable[[Event, Any], None] = vars(Number)["number"].__set__
-_set_boolean: Callable[[Event, bool], None] = vars(Boolean)["boolean"].__set__
+_set_path: Final[Callable[[Event, Path], None]] = vars(Event)["path"].__set__
+_set_key: Final[Callable[[Event, str], None]] = vars(MapKey)["key"].__set__
+_set_fragment: Final[Callable[[Event, str], None]] = vars(StringFragment)["fragment"].__set__
+_set_string: Final[Callable[[Event, str], None]] = vars(String)["string"].__set__
+_set_number: Final[Callable[[Event, Any], None]] = vars(Number)["number"].__set__
+_set_boolean: Final[Callable[[Event, bool], None]] = vars(Boolean)["boolean"].__set__

@@ -57,11 +57,8 @@ _complete_number: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[
 _digit_runs: Final = re.compile(r"[0-9]{2,}").sub
 # Every character a number may hold: a delta that starts with another one ends the number.
 _NUMBER_CHARS: Final = "0123456789.eE+-"
-# A whole number, true, false or null; group 1 alone for an integer, 2 or 3 for a float, then
-# 4 true, 5 false, 6 null (read off Match.lastindex).
-_whole_scalar: Final = re.compile(
-    r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?|(true)|(false)|(null)"
-).match
+# A whole number: group 1 alone for an integer, 2 or 3 for a float (read off Match.lastindex).
+_whole_number: Final = re.compile(r"(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?").match
 _c_scanstring: Final[Optional[Callable[[str, int, bool], tuple[str, int]]]] = getattr(
     json.decoder, "c_scanstring", None
 )
@@ -87,6 +84,12 @@ _LITERALS: Final[dict[str, tuple[str, Any, type[Event]]]] = {
 }
 #: Numbers longer than this many characters are a ParseError, however they are split.
 MAX_NUMBER_LENGTH: Final = 10_000
+# An unfinished number this long or shorter is kept as one piece and scanned again whole when
+# it goes on; a longer one is scanned on from its grammar form (see _continue_number).
+_SHORT_NUMBER: Final = 32
+# String text with at most this many characters left in the delta is scanned with str methods
+# rather than the _plain_run regex (see Lexer.feed).
+_SHORT_RUN: Final = 64
 _THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
 # The bulk path: values that start this far from the end of a delta are first offered to the
 # stdlib's C scanner; failed offers may cost at most this many times the delta.
@@ -270,9 +273,21 @@ class Lexer:
             try:
                 while i < n:
                     if state <= _KEY_STRING:  # _STRING or _KEY_STRING
-                        j = _plain_run(buf, i).end()
+                        if n - i <= _SHORT_RUN:
+                            # A token-sized rest: its text up to the next quote is most often
+                            # all plain (str methods cost less here than a regex match).
+                            j = buf.find('"', i)
+                            if j < 0:
+                                j = n
+                            run = buf[i:j]
+                            if "\\" in run or not run.isprintable():
+                                j = _plain_run(buf, i).end()
+                                run = buf[i:j]
+                        else:
+                            j = _plain_run(buf, i).end()
+                            run = buf[i:j]
                         if j > i:
-                            pending.append(buf[i:j])
+                            pending.append(run)
                             i = j
                             if i == n:
                                 break
@@ -316,7 +331,9 @@ class Lexer:
                     # with it, and prose skipped in lenient mode may lose it harmlessly).
                     c = buf[i]
                     if c in " \n\t\r":
-                        i = _whitespace(buf, i).end()
+                        i += 1
+                        if i < n and buf[i] in " \n\t\r":  # a run (indented JSON, say)
+                            i = _whitespace(buf, i).end()
                         if i == n:
                             break
                         c = buf[i]
@@ -378,37 +395,36 @@ class Lexer:
                             else:
                                 closers.append("]")
                                 state = _ARRAY_FIRST
-                        elif c in "-0123456789tfn":
-                            m = _whole_scalar(buf, i)
-                            kind = m.lastindex if m else None
+                        elif c in "tfn":
+                            word, literal, event_type = _LITERALS[c]
+                            if not buf.startswith(word, i):
+                                # Cut by the end of the delta (carried to the next), or invalid.
+                                state, i = self._scan_literal(buf, i, base, events)
+                                continue
+                            i += len(word)
+                            builder.scalar(literal, event_type, events)
+                            state = _AFTER_VALUE if closers else self._after_root()
+                        elif c in "-0123456789":
+                            m = _whole_number(buf, i)
                             j = m.end() if m else n
                             if (
-                                kind is None
-                                or (kind <= 3 and (j == n or buf[j] in "0123456789.eE+-"))
+                                m is None
+                                or j == n
+                                or buf[j] in _NUMBER_CHARS
                                 or j - i > MAX_NUMBER_LENGTH
                             ):
                                 # Unfinished (or invalid): carried to the next delta, or an error.
-                                if c in "tfn":
-                                    state, i = self._scan_literal(buf, i, base, events)
-                                else:
-                                    state, i = self._scan_number(buf, i, base, events)
+                                state, i = self._scan_number(buf, i, base, events)
                                 continue
-                            if kind == 1:
-                                try:
-                                    value: Any = self.parse_int(buf[i:j])
-                                except ValueError as exc:  # e.g. more digits than int() converts
-                                    raise self._unconvertible(exc, buf, i, base) from None
-                                builder.scalar(value, Number, events)
-                            elif kind <= 3:
-                                try:
-                                    value = self.parse_float(buf[i:j])
-                                except ValueError as exc:
-                                    raise self._unconvertible(exc, buf, i, base) from None
-                                builder.scalar(value, Number, events)
-                            elif kind == 6:
-                                builder.scalar(None, Null, events)
-                            else:
-                                builder.scalar(kind == 4, Boolean, events)
+                            try:
+                                value: Any = (
+                                    self.parse_int(buf[i:j])
+                                    if m.lastindex == 1
+                                    else self.parse_float(buf[i:j])
+                                )
+                            except ValueError as exc:  # e.g. more digits than int() converts
+                                raise self._unconvertible(exc, buf, i, base) from None
+                            builder.scalar(value, Number, events)
                             i = j
                             state = _AFTER_VALUE if closers else self._after_root()
                         elif c == "]" and state == _ARRAY_FIRST:
@@ -698,8 +714,13 @@ class Lexer:
     def _hex_escape(self, buf: str, i: int, base: int) -> int:
         """The code unit of the ``\\uXXXX`` escape at ``buf[i]``, or -1 if it is not all here."""
         digits = buf[i + 2 : i + 6]
-        if _hex4(digits):
-            return int(digits, 16)
+        # Four ASCII letters or digits that int() reads in base 16 (a "0x" prefix aside) are
+        # four hex digits: str methods cost less than a regex match here.
+        if len(digits) == 4 and digits.isalnum() and digits.isascii() and digits[1] not in "xX":
+            try:
+                return int(digits, 16)
+            except ValueError:
+                pass  # a letter past "f": the loop below reports it
         for k, h in enumerate(digits):
             if h not in "0123456789abcdefABCDEF":
                 raise self._fail(f"Invalid \\uXXXX escape: {_describe(h)}", buf, i + 2 + k, base)
@@ -736,22 +757,31 @@ class Lexer:
         """The unfinished number goes on at the start of ``text``; returns where it ends.
 
         Only the new text is scanned: the grammar state of the text so far is that of
-        ``number_form``, the same text with every run of digits shortened to one digit. So a
-        number fed one character at a time costs O(length), and the length limit is the same
-        however it is split. Most often the number ended with the last delta: a delta that
+        ``number_form``, the same text with every run of digits shortened to one digit (a
+        number of at most ``_SHORT_NUMBER`` characters is simply scanned again). So a number fed
+        one character at a time costs O(length), and the length limit is the same however it
+        is split. Most often the number ended with the last delta: a delta that
         starts with a character no number holds (``,``, ``]``, ...) is not scanned at all.
         """
         if text[0] in _NUMBER_CHARS:
-            form = self.number_form or _digit_runs("1", self.number[0])
-            j = _number_prefix(form + text, 0).end() - len(form)
+            pieces = self.number
+            form = self.number_form
+            short = not form and self.number_length <= _SHORT_NUMBER
+            # A short number is one piece, scanned again with the new text: at most
+            # _SHORT_NUMBER characters more, and no grammar form to work out (most numbers).
+            head = pieces[0] if short else form or _digit_runs("1", pieces[0])
+            j = _number_prefix(head + text, 0).end() - len(head)
             length = self.number_length + j
             if length > MAX_NUMBER_LENGTH:
                 fits = MAX_NUMBER_LENGTH - self.number_length
-                raise self._too_long("".join(self.number) + text[:fits], text, fits, base)
+                raise self._too_long("".join(pieces) + text[:fits], text, fits, base)
             if j == len(text):
-                self.number.append(text)
                 self.number_length = length
-                self.number_form = _digit_runs("1", form + text)
+                if short and length <= _SHORT_NUMBER:
+                    pieces[0] = head + text
+                else:
+                    pieces.append(text)
+                    self.number_form = _digit_runs("1", head + text)
                 return j
         else:
             j = 0
