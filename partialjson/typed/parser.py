@@ -68,9 +68,9 @@ T = TypeVar("T")
 
 _MISSING: Any = object()
 _INTEGER = re.compile(r"-?[0-9]+").fullmatch
-#: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
 #: Options that change how the raw value reads numbers (the view reads them as JSON does).
 _NUMBER_HOOKS = frozenset({"parse_int", "parse_float"})
+#: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
 _SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (compiled: no surrogate literals)
 _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
 
