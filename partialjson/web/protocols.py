@@ -30,7 +30,16 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
 from .moderation import Moderator
-from .relay import HEARTBEAT, SOURCE_END, SourcePump, _acancel, _AsyncPump, _cancel, wait_time
+from .relay import (
+    HEARTBEAT,
+    SOURCE_END,
+    SourcePump,
+    _acancel,
+    _AsyncPump,
+    _cancel,
+    wait_time,
+    wake_at,
+)
 
 __all__ = [
     "PROTOCOLS",
@@ -201,11 +210,7 @@ async def adrive(
         # Not ``while not writer.ended``: the pump may end the writer while this generator
         # waits for its reader to take a chunk, with the last chunks still in the outbox.
         while not (writer.ended and pump.empty):
-            until = None if heartbeat is None else last_sent + heartbeat
-            due = writer.due()
-            if due is not None and (until is None or due < until):
-                until = due
-            waiter = pump.wait(until)
+            waiter = pump.wait(wake_at(writer, heartbeat, last_sent))
             if waiter is not None:
                 await waiter
             chunks: Optional[list[bytes]] = pump.take()

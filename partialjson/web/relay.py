@@ -415,17 +415,20 @@ class _Due(Protocol):
     def due(self) -> Optional[float]: ...
 
 
-def wait_time(writer: _Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
-    """How long a sender may wait for the source: until a heartbeat or a coalesced batch is due
-    (``None``: as long as it takes)."""
-    now = time.monotonic()
-    waits = []
-    if heartbeat is not None:
-        waits.append(last_sent + heartbeat - now)
+def wake_at(writer: _Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+    """When a sender waiting for the source must wake (on :func:`time.monotonic`'s clock): a
+    heartbeat or a coalesced batch is due (``None``: it may wait as long as it takes)."""
+    until = None if heartbeat is None else last_sent + heartbeat
     due = writer.due()
-    if due is not None:
-        waits.append(due - now)
-    return max(0.0, min(waits)) if waits else None
+    if due is not None and (until is None or due < until):
+        return due
+    return until
+
+
+def wait_time(writer: _Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+    """How long a sender may wait for the source, in seconds from now (see :func:`wake_at`)."""
+    until = wake_at(writer, heartbeat, last_sent)
+    return None if until is None else max(0.0, until - time.monotonic())
 
 
 def relay(
@@ -654,13 +657,7 @@ async def _arelay(
         while not ended:
             events: Optional[list[RelayEvent]]
             if pump is not None:
-                # When to wake if nothing comes: a heartbeat, or a coalesced batch due.
-                until = None if heartbeat is None else last_sent + heartbeat
-                if max_rate is not None:
-                    due = writer.due()
-                    if due is not None and (until is None or due < until):
-                        until = due
-                waiter = pump.wait(until)
+                waiter = pump.wait(wake_at(writer, heartbeat, last_sent))
                 if waiter is not None:
                     await waiter
                 events = pump.take()
