@@ -161,9 +161,11 @@ def _document(module: ModuleType, docstrings: dict[str, str]) -> None:
         target = getattr(module, name, None)
         if isinstance(target, type):
             target.__doc__ = doc  # a compiled class is a heap type: its doc is writable
-        elif callable(target) and not hasattr(target, "__code__"):
-            # A compiled function's is not: a plain function carrying it stands in (for the
-            # public one-shot helpers such as ``loads``, where a call costs nothing).
+        elif callable(target) and not hasattr(target, "__code__") and not name.startswith("_"):
+            # A compiled function's is not: a plain function carrying it stands in, for the
+            # public names ``help()`` is asked about (``loads``...). Never for a private
+            # helper: compiled code calls a decorated one (``lru_cache``) through the module's
+            # namespace, and a stand-in there would add a Python call to the hot path.
             setattr(module, name, _documented(target, doc))
 
 

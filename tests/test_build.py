@@ -7,6 +7,7 @@ switch itself, in either build.
 
 from __future__ import annotations
 
+import functools
 import importlib.machinery
 import importlib.util
 import json
@@ -98,6 +99,16 @@ def test_compiled_classes_are_native_when_compiled() -> None:
     # mypyc turns methods into builtin functions: no Python code object behind them.
     assert hasattr(Parser.feed, "__code__") is not partialjson.COMPILED
     assert hasattr(Lexer.feed, "__code__") is not partialjson.COMPILED
+
+
+def test_public_functions_keep_their_docstrings_and_private_ones_stay_direct() -> None:
+    from partialjson.core import parser
+    from partialjson.web import patches
+
+    assert parser.loads.__doc__ and ">>>" in parser.loads.__doc__
+    # Compiled code calls an lru_cache'd private helper through the module's namespace: no
+    # stand-in function may sit in between (one more Python call per delta).
+    assert isinstance(patches._model_names, functools._lru_cache_wrapper)
 
 
 def test_pure_python_is_loaded_on_request() -> None:
