@@ -213,8 +213,9 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
     add(
         "Written by `python -m benchmarks` (install the peers with `pip install -e '.[bench]'`). "
         "Everything below was measured **side by side in one run** on the machine described, "
-        f"each figure the **median of {config['rounds']} rounds** (a small document is run in "
-        "a batch so that each timing spans ≥ 20 ms). Every delta is read the way a live UI "
+        f"each figure the **median of {config['rounds']} rounds** or more (a small document is "
+        "run in a batch so that each timing spans ≥ 20 ms, and a case whose rounds are that "
+        "short gets more of them, up to 15 or 0.5 s in all). Every delta is read the way a live UI "
         "reads it: the partial value after every delta. Before a peer is timed, its partial "
         "value is **checked against the true prefix after every delta** by an independent "
         "reference reader (`benchmarks/oracle.py`; every delta up to 128 KiB, beyond that the "
