@@ -31,7 +31,8 @@ Two modes, each a row per count:
 
 Measured:
 
-* **CPU per delta** — process CPU time / deltas delivered (inside the window); and apart, what the
+* **CPU per delta** — process CPU time / deltas read in that time (``deltas_measured``: in a
+  steady run, between the window's ends, whenever they were due); and apart, what the
   simulation costs alone (the same streams read bare, no partialjson: the network's wake-ups and
   asyncio's task switches) and the difference, what partialjson's path costs;
 * **core load** — CPU time / wall time (1.0: the core is saturated);
@@ -156,12 +157,15 @@ class _Network:
 
 
 class _Window:
-    """The span of due times a run measures (a burst run: all of them)."""
+    """The span of due times a run measures (a burst run: all of them), and whether the CPU is
+    being measured (``open``, between the marks at its ends: the deltas read then are what that
+    CPU time paid for, whenever they were due — a loop that lags reads them late)."""
 
-    __slots__ = ("begin", "end")
+    __slots__ = ("begin", "end", "open")
 
     def __init__(self, begin: float = -math.inf, end: float = math.inf) -> None:
         self.begin, self.end = begin, end
+        self.open = False
 
     def __contains__(self, due: float) -> bool:
         return self.begin <= due < self.end
@@ -189,6 +193,9 @@ async def _source(
         clock.due, clock.index = due, index
         if due in window:  # delivered (counted here, so a run stopped at the cap counts too)
             counts[0] += 1
+        if window.open:
+            counts[4] += 1
+        counts[5] += 1
         yield event
 
 
@@ -211,8 +218,7 @@ async def _one(
             seen = clock.index
             if clock.due in window:
                 latencies.append(loop.time() - clock.due)
-        if clock.due in window:
-            counts[1] += len(chunk)
+        counts[1] += len(chunk)
 
 
 def _due_in(window: _Window, start: float, count: int) -> int:
@@ -268,7 +274,9 @@ async def _run(
         pass  # warm up: imports, the partial model class, adapters (once per process)
     rng = random.Random(n)
     latencies: list[float] = []
-    counts = [0, 0, 0, 0]  # deltas delivered, relay bytes sent, deltas expected, streams started
+    # Deltas due inside the window delivered, relay bytes sent, deltas due inside
+    # the window, streams started inside it, deltas read while measuring, deltas read in all.
+    counts = [0, 0, 0, 0, 0, 0]
     gc.collect()
     baseline = _rss()
     peak = [baseline]
@@ -289,7 +297,9 @@ async def _run(
 
     def mark() -> None:
         marks.append((time.process_time(), time.perf_counter()))
+        window.open = len(marks) == 1
 
+    run_start = (time.process_time(), time.perf_counter())
     if steady:
         loop.call_at(window.begin, mark)
         loop.call_at(window.end, mark)
@@ -336,10 +346,16 @@ async def _run(
     for task in done:
         task.result()  # a stream that failed fails the harness
     (cpu0, wall0), (cpu1, wall1) = marks[0], marks[-1]
+    measured_deltas = counts[4]
+    if steady and wall1 - wall0 < measured / 2:
+        # The loop lagged so far behind that the window's ends were marked together: there is
+        # no steady state to measure. The whole run stands in for it (and it is overloaded).
+        (cpu0, wall0), (cpu1, wall1) = run_start, (time.process_time(), time.perf_counter())
+        measured_deltas, overloaded = counts[5], True
     cpu, wall = cpu1 - cpu0, wall1 - wall0
     watcher.cancel()
     delivered = counts[0]
-    cpu_per_delta = cpu / max(1, delivered)
+    cpu_per_delta = cpu / max(1, measured_deltas)
     return {
         "section": "scale" if steady else "scale-burst",
         "mode": mode,
@@ -348,6 +364,7 @@ async def _run(
         "stream_seconds": length,
         "deltas_per_stream": sum(map(len, variants)) / VARIANTS,
         "deltas": delivered,
+        "deltas_measured": measured_deltas,
         "latency_samples": len(latencies),
         "deltas_expected": counts[2],
         "streams_started": counts[3],
@@ -361,7 +378,7 @@ async def _run(
         "p50_ms": (percentile(latencies, 50) or 0.0) * 1e3,
         "p99_ms": (percentile(latencies, 99) or 0.0) * 1e3,
         "max_ms": (max(latencies) if latencies else 0.0) * 1e3,
-        "relay_bytes_per_delta": counts[1] / max(1, counts[0]),
+        "relay_bytes_per_delta": counts[1] / max(1, counts[5]),
     }
 
 
