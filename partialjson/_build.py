@@ -56,6 +56,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.typed.parser",
     "partialjson.typed.shapes",
     "partialjson.web.patches",
+    "partialjson.web.writer",
 )
 #: Written by the build next to this file (see :func:`stamp`): the digest of each compiled
 #: module's source, to tell whether the compiled modules still match the sources, and the

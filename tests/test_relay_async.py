@@ -243,3 +243,28 @@ def test_adrive_sends_what_the_writer_made_after_it_ended_while_the_reader_waite
         return sent
 
     assert asyncio.run(main()) == [b"first", b"last", b"end"]
+
+
+@pytest.mark.parametrize("heartbeat", [15.0, None])
+def test_async_a_relayed_response_that_ended_closes_its_updates_at_once(
+    heartbeat: Optional[float],
+) -> None:
+    # Not left to the garbage collector: asyncio's finalizer hook would close the generator in a
+    # task of its own, woken through the event loop's self-pipe, once per response.
+    closed: list[bool] = []
+
+    async def updates() -> AsyncIterator[Any]:
+        try:
+            yield Completed(value={"a": 1}, reason="stop")
+            yield Completed(value={"a": 2}, reason="stop")  # after the end: never read
+        finally:
+            closed.append(True)
+
+    async def main() -> list[bytes]:
+        source = updates()  # held here: only the relay can have closed it
+        chunks = [chunk async for chunk in arelay(source, heartbeat=heartbeat)]
+        assert closed == [True]
+        return chunks
+
+    chunks = asyncio.run(main())
+    assert [kind for kind, _ in decoded(chunks)] == ["completed"]

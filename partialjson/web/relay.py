@@ -53,7 +53,6 @@ import asyncio
 import logging
 import math
 import queue
-import re
 import threading
 import time
 from collections import deque
@@ -62,33 +61,13 @@ from typing import Any, Callable, Optional
 
 from typing_extensions import Protocol
 
-from ..lifecycle.updates import (
-    Cancelled,
-    Completed,
-    Failed,
-    FieldCompleted,
-    Incomplete,
-    PartialUpdate,
-    RefusalDelta,
-    Refused,
-    Started,
-    ToolCallProgress,
-    ToolCallReady,
-    ToolCallRejected,
-    Update,
-)
+from ..lifecycle.updates import PartialUpdate, Update
 from .moderation import Moderator
-from .patches import (
-    PatchEncoder,
-    clean_text,
-    dumps,
-    dumps_completed,
-    dumps_ops,
-    merge_ops,
-    pointer,
-)
+from .patches import dumps
 from .store import ReplayStore
-from .wire import TERMINAL_EVENTS, RelayEvent
+from .wire import RelayEvent
+from .writer import RelayWriter
+from .writer import safe_code as safe_code  # where the protocol writers import it from
 
 __all__ = ["HEARTBEAT", "RelayWriter", "arelay", "encode_update", "relay"]
 
@@ -97,194 +76,8 @@ logger = logging.getLogger("partialjson")
 #: An SSE comment: browsers ignore it; proxies see a live connection.
 HEARTBEAT = b": keep-alive\n\n"
 
-_SAFE_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-Payload = tuple[str, Any]
 #: What a :class:`SourcePump` (and the async reader) gives once the source ran dry.
 SOURCE_END: Any = object()
-
-
-def safe_code(reason: Optional[str], default: str = "error") -> Optional[str]:
-    """A reason as a short code a user may see; anything else (a sentence, a secret) is not
-    relayed."""
-    if reason is None:
-        return None
-    return reason if _SAFE_CODE.fullmatch(reason) else default
-
-
-class RelayWriter:
-    """Updates in, relay events out (sans-I/O).
-
-    ``max_rate``: coalesce to at most this many batches per second (``None``: every update at
-    once). ``moderation`` and ``hold_until_complete``: see :mod:`partialjson.web.moderation`.
-    ``choice``: which choice's value the patches rebuild (Chat Completions with ``n > 1``).
-    ``max_pending``: a coalesced batch is sent early when it holds this many operations and
-    events, so memory stays bounded however fast the upstream is.
-    """
-
-    def __init__(
-        self,
-        *,
-        max_rate: Optional[float] = None,
-        moderation: Optional[Moderator] = None,
-        hold_until_complete: Iterable[str] = (),
-        choice: int = 0,
-        max_pending: int = 1000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        if max_rate is not None and max_rate <= 0:
-            raise ValueError("max_rate must be positive")
-        self._encoder = PatchEncoder(moderation, hold_until_complete)
-        self._moderation = moderation
-        self._interval = 0.0 if max_rate is None else 1.0 / max_rate
-        self._choice = choice
-        self._max_pending = max_pending
-        self._clock = clock
-        self._seq = 0
-        self._live: Any = None  # the last partial value seen (live: updated in place)
-        self._ops: list[dict[str, Any]] = []  # the coalesced batch waiting to go out
-        self._others: list[Payload] = []
-        self._next_flush = 0.0
-        self.ended = False
-
-    @property
-    def last_id(self) -> Optional[str]:
-        return str(self._seq) if self._seq else None
-
-    def feed(self, update: Update) -> list[RelayEvent]:
-        """The events to send for one update (none while a coalesced batch waits)."""
-        if self.ended:
-            return []
-        if type(update) is PartialUpdate and not self._interval and not self._ops:
-            # The usual update, sent at once: its patch alone (``_others`` is empty when a
-            # batch is not held back).
-            if update.choice != self._choice:
-                return []
-            self._live = update.value
-            ops = self._encoder.encode(update.value, update.changed)
-            return [self._event("patch", ops)] if ops else []
-        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
-            if update.choice != self._choice:  # nothing held or moderated: no patch to add
-                return []
-            self._seq += 1
-            data = dumps_completed(pointer(update.path), update.choice)
-            return [RelayEvent(str(self._seq), "field_completed", data)]
-        payloads = self._payloads(update)
-        if not payloads:
-            return []
-        terminal = False
-        for name, data in payloads:
-            if name == "patch":
-                self._ops.extend(data)
-            else:
-                self._others.append((name, data))
-                terminal = terminal or name in TERMINAL_EVENTS
-        if not self._interval:  # nothing is held back: no clock to read
-            return self._flush(0.0)
-        now = self._clock()
-        pending = len(self._ops) + len(self._others)
-        if terminal or now >= self._next_flush or pending >= self._max_pending:
-            return self._flush(now)
-        return []
-
-    def due(self) -> Optional[float]:
-        """When the waiting batch must go out (on the writer's clock), or None."""
-        if self._ops or self._others:
-            return self._next_flush
-        return None
-
-    def flush(self) -> list[RelayEvent]:
-        """Send the waiting batch now."""
-        return self._flush(self._clock())
-
-    def end(self, error: Optional[BaseException] = None) -> list[RelayEvent]:
-        """The source ran dry (or raised ``error``): the terminal event, if none was sent."""
-        if self.ended:
-            return []
-        if error is not None:
-            logger.warning("the relayed stream raised %s: relayed as failed", type(error).__name__)
-        reason = "relay_error" if error is not None else "interrupted"
-        self._others.append(("failed", {"reason": reason}))
-        return self._flush(self._clock())
-
-    def cancel(self) -> list[RelayEvent]:
-        """The browser went away: the ``cancelled`` terminal event, if none was sent."""
-        if self.ended:
-            return []
-        self._others.append(("cancelled", {}))
-        return self._flush(self._clock())
-
-    def _flush(self, now: float) -> list[RelayEvent]:
-        events: list[RelayEvent] = []
-        if self._ops:
-            ops = merge_ops(self._ops) if self._interval else self._ops
-            events.append(self._event("patch", ops))
-            self._ops = []
-        others = self._others
-        if self._interval and len(others) > 1:  # tool call progress: the latest per call
-            last = {d["call_id"]: i for i, (n, d) in enumerate(others) if n == "tool_call_progress"}
-            others = [
-                (n, d)
-                for i, (n, d) in enumerate(others)
-                if n != "tool_call_progress" or last[d["call_id"]] == i
-            ]
-        for name, data in others:
-            events.append(self._event(name, data))
-            if name in TERMINAL_EVENTS:
-                self.ended = True
-                break
-        self._others = []
-        self._next_flush = now + self._interval
-        return events
-
-    def _event(self, name: str, data: Any) -> RelayEvent:
-        self._seq += 1
-        return RelayEvent(str(self._seq), name, dumps_ops(data) if name == "patch" else dumps(data))
-
-    def _payloads(self, update: Update) -> list[Payload]:
-        """The events an update becomes, as (name, data); none for what browsers must not see
-        (and for update types this relay does not know)."""
-        encoder = self._encoder
-        if isinstance(update, PartialUpdate):
-            if update.choice != self._choice:
-                return []
-            self._live = update.value
-            ops = encoder.encode(update.value, update.changed)
-            return [("patch", ops)] if ops else []
-        if isinstance(update, FieldCompleted):
-            if update.choice != self._choice:
-                return []
-            if encoder.hidden(update.path):
-                return []  # inside a held field: it completes when the field is released
-            ops = encoder.complete(self._live, update.path)
-            done = ("field_completed", {"path": pointer(update.path), "choice": update.choice})
-            return [("patch", ops), done] if ops else [done]
-        if isinstance(update, ToolCallProgress):
-            data = {"call_id": update.call_id, "name": update.name}
-            data["arguments"] = encoder.outgoing(update.arguments, ("tool_calls",), False)
-            return [("tool_call_progress", data)]
-        if isinstance(update, ToolCallReady):
-            call = update.call
-            data = {"call_id": call.call_id, "name": call.name}
-            data["arguments"] = encoder.outgoing(call.arguments, ("tool_calls",), True)
-            return [("tool_call_ready", data)]
-        if isinstance(update, ToolCallRejected):
-            return [("tool_call_rejected", {"call_id": update.call_id, "name": update.name})]
-        if isinstance(update, RefusalDelta):
-            return [("refusal", {"delta": clean_text(update.delta), "choice": update.choice})]
-        if isinstance(update, Started):
-            return [("started", {})]  # the provider's ids stay on the server
-        if isinstance(update, Completed):
-            value = encoder.outgoing(update.value)
-            return [("completed", {"value": value, "reason": safe_code(update.reason)})]
-        if isinstance(update, Incomplete):
-            return [("incomplete", {"reason": safe_code(update.reason)})]
-        if isinstance(update, Refused):
-            return [("refused", {"reason": safe_code(update.reason)})]
-        if isinstance(update, Failed):  # the code only: messages may quote the prompt
-            return [("failed", {"reason": safe_code(update.reason)})]
-        if isinstance(update, Cancelled):
-            return [("cancelled", {})]
-        return []  # SequenceGap (the backend's business), and update types added later
 
 
 def encode_update(update: Update) -> bytes:
@@ -592,6 +385,20 @@ async def _acancel(updates: Any) -> None:
             logger.debug("cancelling the relayed stream raised", exc_info=True)
 
 
+async def _close_ended(updates: Any) -> None:
+    """Close the iterator of a response that ended (an async generator left at the yield of its
+    terminal update), now: left to the garbage collector, asyncio's finalizer hook would close
+    it in a task of its own, started through the event loop's self-pipe (two system calls and a
+    task per response). Closing it runs what the end of the iteration runs: the source is
+    closed."""
+    aclose = getattr(updates, "aclose", None)
+    if aclose is not None:
+        try:
+            await aclose()
+        except Exception:  # the source failed to close: the response has ended all the same
+            logger.debug("closing the relayed stream raised", exc_info=True)
+
+
 def arelay(
     updates: AsyncIterable[Update],
     *,
@@ -697,6 +504,8 @@ async def _arelay(
             for event in writer.cancel():
                 if store is not None and key is not None:
                     await store.append(key, event)
+        elif pump is None:
+            await _close_ended(iterator)
 
 
 class _Writer(Protocol):
@@ -747,6 +556,7 @@ class _AsyncPump:
                         await self._space
                 if writer.ended:
                     break
+            await _close_ended(updates)
         except Exception as error:  # relayed as failed, without its message
             self._error = error
         finally:  # also when cancelled: the sender must not wait for a reader that is gone
