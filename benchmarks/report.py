@@ -452,7 +452,9 @@ _STEADY = (
     "requests keep coming), the first starts spread over one response's length; after that "
     "warm-up N responses are always open and new ones start at the steady rate, so each "
     "response's setup is paid at the rate a server pays it. Measured over a window after the "
-    "warm-up (twice a response's length, at least 2 s).\n"
+    "warm-up (twice a response's length, at least 2 s): CPU per delta over the deltas read "
+    "while the CPU was measured, latency over the deltas due inside the window. A loop that "
+    "falls behind its whole window is measured over the whole run and marked overloaded.\n"
 )
 _BURST = (
     "**Burst**: all N responses start within 20 ms and run once, measured whole: what a server "
