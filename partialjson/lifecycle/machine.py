@@ -49,7 +49,7 @@ import logging
 import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from pydantic import ValidationError
 
@@ -176,10 +176,13 @@ class Lifecycle:
         self._clock = clock
         self._items = parser_options.pop("items", None)
         self._options = parser_options
-        if type_ is not None:  # a bad type, items path or option is the caller's error, now
+        # A bad type, items path or option is the caller's error, now; the parser made to say
+        # so is the first choice's (most responses have one choice: one parser, not two).
+        self._spare: Union[Parser, TypedParser[Any], None] = (
             TypedParser(type_, items=self._items, **parser_options)
-        else:
-            Parser(**parser_options)
+            if type_ is not None
+            else Parser(**parser_options)
+        )
         self._started_at = clock()
         self._choices: dict[int, ChoiceResult] = {}
         self.state = ResponseState.PENDING
@@ -237,11 +240,15 @@ class Lifecycle:
             return []
         self.metrics.events += 1
         updates: list[Update] = []
-        if type(data) is not dict and not isinstance(data, Mapping):  # dict: the usual, fast
+        if type(data) is dict:  # the usual: read by the compiled build's dict operations
+            event: dict[str, Any] = data
+        elif isinstance(data, Mapping):
+            event = dict(data)
+        else:
             return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
-        kind = data.get("type", "chunk")
+        kind = event.get("type", "chunk")
         self._last_kind = kind  # cleaned when it is logged
-        sequence = data.get("sequence_number")
+        sequence = event.get("sequence_number")
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("event %s seq=%s", clean(kind), clean(sequence))
         if sequence is not None:
@@ -257,13 +264,14 @@ class Lifecycle:
                 logger.warning("sequence gap: expected %d, received %d", last + 1, sequence)
                 updates.append(SequenceGap(last + 1, sequence))
             self.last_sequence_number = sequence
-        if self._adapter is None:
-            self._adapter = detect(data)
-            if self._adapter is None:
+        adapter = self._adapter
+        if adapter is None:
+            adapter = self._adapter = detect(event)
+            if adapter is None:
                 self.metrics.unknown_events += 1
                 return updates
         try:
-            signals = self._adapter.translate(data)
+            signals = adapter.translate(event)
         except ProtocolError as error:
             return updates + self._protocol_error(error)
         except _SHAPE_ERRORS as error:  # an unforeseen shape: still the provider's fault
@@ -360,8 +368,9 @@ class Lifecycle:
         choice = self._choices.get(index)
         if choice is None:
             choice = self._choices[index] = ChoiceResult(
-                index, self.type, self._options, self._items
+                index, self.type, self._options, self._items, self._spare
             )
+            self._spare = None
         return choice
 
     def _begin(

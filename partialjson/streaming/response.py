@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional, TypeVar, Union, overload
 
 from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
-from ..lifecycle.updates import ResponseState, ToolCall, Update
+from ..lifecycle.updates import _OPEN, ResponseState, ToolCall, Update
 from ..providers.sse import DEFAULT_MAX_SIZE
 from ..typed.parser import FieldStatus, Issue
 from .reader import Steps
@@ -340,7 +340,7 @@ class ResponseStream(_Results):
                     break
                 updates = steps.item(item)  # the usual: one event per item (under the lock)
                 yield from self._apply(steps.events) if updates is None else updates
-                if machine.state.terminal:
+                if machine.state not in _OPEN:  # (not .terminal: a Python call per item)
                     break
             if not self._cancel_updates:
                 if error is None:
@@ -491,7 +491,7 @@ class AsyncResponseStream(_Results):
                     self._pending = None
                 for update in steps.updates(item):
                     yield update
-                if machine.state.terminal:
+                if machine.state not in _OPEN:  # (not .terminal: a Python call per item)
                     break
             if timed_out:
                 for update in machine.fail("timeout", self._timeout_message()):
