@@ -184,6 +184,9 @@ class Lifecycle:
             else Parser(**parser_options)
         )
         self._started_at = clock()
+        # Whether the per-event debug line is wanted: asked once per response, as logging's
+        # docs advise for a hot loop (a call per event costs more than the rest of handle()).
+        self._debug = logger.isEnabledFor(logging.DEBUG)
         self._choices: dict[int, ChoiceResult] = {}
         self.state = ResponseState.PENDING
         self.reason: Optional[str] = None
@@ -249,7 +252,7 @@ class Lifecycle:
         kind = event.get("type", "chunk")
         self._last_kind = kind  # cleaned when it is logged
         sequence = event.get("sequence_number")
-        if logger.isEnabledFor(logging.DEBUG):
+        if self._debug:
             logger.debug("event %s seq=%s", clean(kind), clean(sequence))
         if sequence is not None:
             if not isinstance(sequence, int) or isinstance(sequence, bool):
@@ -379,7 +382,10 @@ class Lifecycle:
         self._began = True
         self.response_id = response_id
         self.state = self.metrics.state = ResponseState.STREAMING
-        logger.info("response %s started (provider %s)", clean(response_id or "-"), self.provider)
+        if logger.isEnabledFor(logging.INFO):  # (its arguments cost more than the check)
+            logger.info(
+                "response %s started (provider %s)", clean(response_id or "-"), self.provider
+            )
         updates.append(Started(response_id, model))
 
     def _apply(self, signal: Signal, updates: list[Update]) -> None:
@@ -390,7 +396,8 @@ class Lifecycle:
         elif type(signal) is Begin:  # every Chat Completions chunk repeats the id
             if self.response_id is None and signal.response_id:
                 self.response_id = signal.response_id
-                logger.info("response id %s", clean(signal.response_id))
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info("response id %s", clean(signal.response_id))
         elif isinstance(signal, ToolDelta):
             self._tool_delta(signal, updates)
         elif isinstance(signal, ReasoningDelta):
@@ -688,15 +695,16 @@ class Lifecycle:
         self.state = self.metrics.state = state
         self.reason, self.message = reason, message
         self.metrics.duration = self._clock() - self._started_at
-        logger.info(
-            "response %s %s%s after %.3fs: %d deltas, %d characters",
-            clean(self.response_id or "-"),
-            state.value,
-            f" ({reason})" if reason else "",
-            self.metrics.duration,
-            self.metrics.deltas,
-            self.metrics.characters,
-        )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "response %s %s%s after %.3fs: %d deltas, %d characters",
+                clean(self.response_id or "-"),
+                state.value,
+                f" ({reason})" if reason else "",
+                self.metrics.duration,
+                self.metrics.deltas,
+                self.metrics.characters,
+            )
         first = self._choice(0)
         if state is ResponseState.COMPLETED:
             updates.append(Completed(first.final_or_none(), reason))

@@ -215,7 +215,9 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             return chunk
         if not self._undecoded:  # no character split across chunks waits: the usual, fast
             try:
-                return str(chunk, "utf-8")  # (any buffer: bytes, bytearray, memoryview)
+                if type(chunk) is bytes:  # the usual: the compiled build decodes it directly
+                    return chunk.decode("utf-8")
+                return str(chunk, "utf-8")  # (any buffer: bytearray, memoryview)
             except UnicodeDecodeError:  # split at its end, or invalid: decoded piece by piece
                 pass
         if self._decoder is None:
