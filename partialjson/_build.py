@@ -52,6 +52,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.lifecycle.machine",
     "partialjson.providers.openai_chat",
     "partialjson.providers.sse",
+    "partialjson.providers.textdelta",
     "partialjson.streaming.reader",
     "partialjson.typed.parser",
     "partialjson.typed.shapes",

@@ -86,7 +86,6 @@ def test_the_form_reads_the_stream_and_never_parses_the_text_again(
     (the demo on a 20K-character answer would otherwise redo its whole text per frame)."""
     import partialjson.typed.parser as typed_parser
 
-    session = bundled_session()
     made = []
     real = typed_parser.TypedParser.__init__
 
@@ -95,6 +94,7 @@ def test_the_form_reads_the_stream_and_never_parses_the_text_again(
         real(self, *args, **kwargs)
 
     monkeypatch.setattr(typed_parser.TypedParser, "__init__", counting)
+    session = bundled_session()  # (the stream makes its parser when it is made)
     monkeypatch.setattr(
         type(session.response), "text", property(lambda self: pytest.fail("text re-joined"))
     )

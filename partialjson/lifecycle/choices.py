@@ -206,6 +206,7 @@ class ChoiceResult:
         "_reasoning",
         "_refusal",
         "_shown",
+        "_spare",
         "_status",
         "_text",
         "_type",
@@ -219,12 +220,22 @@ class ChoiceResult:
         "tool_calls",
     )
 
-    def __init__(self, index: int, type_: Any, options: dict[str, Any], items: Any = None) -> None:
+    def __init__(
+        self,
+        index: int,
+        type_: Any,
+        options: dict[str, Any],
+        items: Any = None,
+        parser: Union[Parser, TypedParser[Any], None] = None,
+    ) -> None:
         self.index = index
         self._type = type_
         self._options = options
         self._items_path = items
+        # The answer's parser, made at its first text (until then there is no partial value,
+        # nor a final one); ``parser``: a new one made already, to use then.
         self._channel: Union[Parser, TypedParser[Any], None] = None
+        self._spare = parser
         self._status: dict[Path, FieldStatus] = {}  # untyped answers: what the events said
         self._raw_items: list[Any] = []  # untyped answers: the items= elements so far
         self._new_raw_items: list[Any] = []
@@ -335,7 +346,9 @@ class ChoiceResult:
         if self.error is not None:
             return []
         if self._channel is None:
-            if self._type is not None:
+            if self._spare is not None:
+                self._channel, self._spare = self._spare, None
+            elif self._type is not None:
                 self._channel = TypedParser(self._type, items=self._items_path, **self._options)
             else:
                 self._channel = Parser(**self._options)

@@ -49,7 +49,7 @@ import logging
 import time
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Union
 
 from pydantic import ValidationError
 
@@ -176,11 +176,17 @@ class Lifecycle:
         self._clock = clock
         self._items = parser_options.pop("items", None)
         self._options = parser_options
-        if type_ is not None:  # a bad type, items path or option is the caller's error, now
+        # A bad type, items path or option is the caller's error, now; the parser made to say
+        # so is the first choice's (most responses have one choice: one parser, not two).
+        self._spare: Union[Parser, TypedParser[Any], None] = (
             TypedParser(type_, items=self._items, **parser_options)
-        else:
-            Parser(**parser_options)
+            if type_ is not None
+            else Parser(**parser_options)
+        )
         self._started_at = clock()
+        # Whether the per-event debug line is wanted: asked once per response, as logging's
+        # docs advise for a hot loop (a call per event costs more than the rest of handle()).
+        self._debug = logger.isEnabledFor(logging.DEBUG)
         self._choices: dict[int, ChoiceResult] = {}
         self.state = ResponseState.PENDING
         self.reason: Optional[str] = None
@@ -237,12 +243,16 @@ class Lifecycle:
             return []
         self.metrics.events += 1
         updates: list[Update] = []
-        if type(data) is not dict and not isinstance(data, Mapping):  # dict: the usual, fast
+        if type(data) is dict:  # the usual: read by the compiled build's dict operations
+            event: dict[str, Any] = data
+        elif isinstance(data, Mapping):
+            event = dict(data)
+        else:
             return self._protocol_error(ProtocolError(f"the event is {type(data).__name__}"))
-        kind = data.get("type", "chunk")
+        kind = event.get("type", "chunk")
         self._last_kind = kind  # cleaned when it is logged
-        sequence = data.get("sequence_number")
-        if logger.isEnabledFor(logging.DEBUG):
+        sequence = event.get("sequence_number")
+        if self._debug:
             logger.debug("event %s seq=%s", clean(kind), clean(sequence))
         if sequence is not None:
             if not isinstance(sequence, int) or isinstance(sequence, bool):
@@ -257,13 +267,14 @@ class Lifecycle:
                 logger.warning("sequence gap: expected %d, received %d", last + 1, sequence)
                 updates.append(SequenceGap(last + 1, sequence))
             self.last_sequence_number = sequence
-        if self._adapter is None:
-            self._adapter = detect(data)
-            if self._adapter is None:
+        adapter = self._adapter
+        if adapter is None:
+            adapter = self._adapter = detect(event)
+            if adapter is None:
                 self.metrics.unknown_events += 1
                 return updates
         try:
-            signals = self._adapter.translate(data)
+            signals = adapter.translate(event)
         except ProtocolError as error:
             return updates + self._protocol_error(error)
         except _SHAPE_ERRORS as error:  # an unforeseen shape: still the provider's fault
@@ -360,8 +371,9 @@ class Lifecycle:
         choice = self._choices.get(index)
         if choice is None:
             choice = self._choices[index] = ChoiceResult(
-                index, self.type, self._options, self._items
+                index, self.type, self._options, self._items, self._spare
             )
+            self._spare = None
         return choice
 
     def _begin(
@@ -370,7 +382,10 @@ class Lifecycle:
         self._began = True
         self.response_id = response_id
         self.state = self.metrics.state = ResponseState.STREAMING
-        logger.info("response %s started (provider %s)", clean(response_id or "-"), self.provider)
+        if logger.isEnabledFor(logging.INFO):  # (its arguments cost more than the check)
+            logger.info(
+                "response %s started (provider %s)", clean(response_id or "-"), self.provider
+            )
         updates.append(Started(response_id, model))
 
     def _apply(self, signal: Signal, updates: list[Update]) -> None:
@@ -381,7 +396,8 @@ class Lifecycle:
         elif type(signal) is Begin:  # every Chat Completions chunk repeats the id
             if self.response_id is None and signal.response_id:
                 self.response_id = signal.response_id
-                logger.info("response id %s", clean(signal.response_id))
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info("response id %s", clean(signal.response_id))
         elif isinstance(signal, ToolDelta):
             self._tool_delta(signal, updates)
         elif isinstance(signal, ReasoningDelta):
@@ -679,15 +695,16 @@ class Lifecycle:
         self.state = self.metrics.state = state
         self.reason, self.message = reason, message
         self.metrics.duration = self._clock() - self._started_at
-        logger.info(
-            "response %s %s%s after %.3fs: %d deltas, %d characters",
-            clean(self.response_id or "-"),
-            state.value,
-            f" ({reason})" if reason else "",
-            self.metrics.duration,
-            self.metrics.deltas,
-            self.metrics.characters,
-        )
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
+                "response %s %s%s after %.3fs: %d deltas, %d characters",
+                clean(self.response_id or "-"),
+                state.value,
+                f" ({reason})" if reason else "",
+                self.metrics.duration,
+                self.metrics.deltas,
+                self.metrics.characters,
+            )
         first = self._choice(0)
         if state is ResponseState.COMPLETED:
             updates.append(Completed(first.final_or_none(), reason))

@@ -115,6 +115,7 @@ class Update:
     __slots__ = ()
 
 
+@fast_init  # made once per response: part of every stream's fixed cost
 @dataclass(frozen=True)
 class Started(Update):
     """The response began: the first update, with the provider's response id and model, where
@@ -385,6 +386,7 @@ class SequenceGap(Update):
     received: int
 
 
+@fast_init  # made once per response: part of every stream's fixed cost
 @dataclass(frozen=True)
 class Completed(Update):
     """The response finished; ``value`` is the final value (of choice 0): validated for the
@@ -403,6 +405,7 @@ class Completed(Update):
     reason: Optional[str] = None
 
 
+@fast_init  # made once per response: part of every stream's fixed cost
 @dataclass(frozen=True)
 class Incomplete(Update):
     """The response was cut short (``max_output_tokens``, ``length``, ``content_filter``,
@@ -421,6 +424,7 @@ class Incomplete(Update):
     reason: Optional[str]
 
 
+@fast_init  # made once per response: part of every stream's fixed cost
 @dataclass(frozen=True)
 class Refused(Update):
     """The model declined; ``refusal`` is its whole refusal text (see :class:`RefusalDelta`).
@@ -437,6 +441,7 @@ class Refused(Update):
     refusal: str = ""
 
 
+@fast_init  # made once per response: part of every stream's fixed cost
 @dataclass(frozen=True)
 class Failed(Update):
     """The response failed. ``reason``: the provider's error code, ``interrupted`` (the source
@@ -459,6 +464,7 @@ error=ProtocolError('delta is int, expected a string'))
     error: Optional[BaseException] = field(default=None, compare=False)
 
 
+@fast_init  # made once per response: part of every stream's fixed cost
 @dataclass(frozen=True)
 class Cancelled(Update):
     """The response was cancelled (``cancel()``, or the loop left early): no final value, and

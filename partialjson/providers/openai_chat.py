@@ -54,32 +54,36 @@ class OpenAIChat(Adapter):
         self._response_id: Optional[str] = None  # every chunk repeats it: Begin once per id
 
     def translate(self, data: Mapping[str, Any]) -> list[Signal]:
-        # Paid on every chunk: fields of the usual types are read directly; any other goes
-        # through the accessors, which accept what they accept and name what they refuse.
-        get = data.get
-        if get("done") is True:  # the [DONE] sentinel, as the stream layer passes it
+        # Paid on every chunk: fields of the usual types are read directly (from dicts, by the
+        # compiled build's dict operations); any other goes through the accessors, which accept
+        # what they accept and name what they refuse.
+        event: dict[str, Any] = data if type(data) is dict else dict(data)
+        if event.get("done") is True:  # the [DONE] sentinel, as the stream layer passes it
             return [StreamDone()]
-        if get("error"):
-            return [error_terminal(data["error"])]
+        if event.get("error"):
+            return [error_terminal(event["error"])]
         signals: list[Signal] = []
-        response_id = get("id")
+        response_id = event.get("id")
         if response_id is not None and type(response_id) is not str:
-            response_id = opt_str(data, "id")
+            response_id = opt_str(event, "id")
         if response_id and response_id != self._response_id:
             self._response_id = response_id
-            signals.append(Begin(response_id, opt_str(data, "model")))
-        choices = get("choices")
+            signals.append(Begin(response_id, opt_str(event, "model")))
+        choices = event.get("choices")
         if type(choices) is not list:
-            choices = opt_list(data, "choices")
-        for i, choice in enumerate(choices):
-            if type(choice) is not dict:  # dict: the usual, fast; any other Mapping is read too
-                choice = maps(choices, "choices")[i]  # (raises for what is not a Mapping)
+            choices = opt_list(event, "choices")
+        for i, item in enumerate(choices):
+            # dict: the usual, fast; any other Mapping is read too (maps() raises for what is not)
+            choice: dict[str, Any] = (
+                item if type(item) is dict else dict(maps(choices, "choices")[i])
+            )
             index = choice.get("index")
             if type(index) is not int:
                 index = opt_int(choice, "index", _where(i)[0])
-            delta = choice.get("delta")
-            if type(delta) is not dict:
-                delta = opt_map(choice, "delta", _where(i)[0])
+            found = choice.get("delta")
+            delta: dict[str, Any] = (
+                found if type(found) is dict else dict(opt_map(choice, "delta", _where(i)[0]))
+            )
             content = delta.get("content")
             if content is not None and type(content) is not str:
                 content = opt_str(delta, "content", _where(i)[1])

@@ -26,7 +26,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional, Union
 
-from ._frozen import fast_init
+from .textdelta import TextDelta
 
 __all__ = [
     "Adapter",
@@ -76,13 +76,6 @@ class ProtocolError(ValueError):
 class Begin:
     response_id: Optional[str]
     model: Optional[str]
-
-
-@fast_init  # made on every delta
-@dataclass(frozen=True)
-class TextDelta:
-    choice: int
-    text: str
 
 
 @dataclass(frozen=True)

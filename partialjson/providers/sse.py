@@ -176,11 +176,11 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
 
     def _whole_event(self, text: str) -> Optional[str]:
         """The data of ``text`` if it is the usual chunk, one whole event of one data line
-        (dispatched without the loop over lines); else ``None``."""
+        (dispatched without the loop over lines); else ``None``. (It may be the stream's first
+        chunk: one that starts with ``data`` starts with no BOM.)"""
         if (
             text.startswith("data: ")
             and text.endswith("\n\n")
-            and self._started
             and not self._partial
             and not self._data
             and not self._pending_cr
@@ -189,6 +189,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             and len(text) - 2 <= self.max_line_size
             and len(text) - 8 <= self.max_event_size
         ):
+            self._started = True
             return text[6:-2]
         return None
 
@@ -214,7 +215,9 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             return chunk
         if not self._undecoded:  # no character split across chunks waits: the usual, fast
             try:
-                return str(chunk, "utf-8")  # (any buffer: bytes, bytearray, memoryview)
+                if type(chunk) is bytes:  # the usual: the compiled build decodes it directly
+                    return chunk.decode("utf-8")
+                return str(chunk, "utf-8")  # (any buffer: bytearray, memoryview)
             except UnicodeDecodeError:  # split at its end, or invalid: decoded piece by piece
                 pass
         if self._decoder is None:

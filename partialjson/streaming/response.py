@@ -31,7 +31,7 @@ from typing import Any, Callable, Optional, TypeVar, Union, overload
 
 from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
-from ..lifecycle.updates import ResponseState, ToolCall, Update
+from ..lifecycle.updates import _OPEN, ResponseState, ToolCall, Update
 from ..providers.sse import DEFAULT_MAX_SIZE
 from ..typed.parser import FieldStatus, Issue
 from .reader import Steps
@@ -340,7 +340,7 @@ class ResponseStream(_Results):
                     break
                 updates = steps.item(item)  # the usual: one event per item (under the lock)
                 yield from self._apply(steps.events) if updates is None else updates
-                if machine.state.terminal:
+                if machine.state not in _OPEN:  # (not .terminal: a Python call per item)
                     break
             if not self._cancel_updates:
                 if error is None:
@@ -448,6 +448,8 @@ class AsyncResponseStream(_Results):
         self._iterating = True
         machine, steps = self._machine, self._steps
         items = _async_items(self._source)
+        # Looked up once, used per item:
+        next_item, current_task, updates_of = items.__anext__, asyncio.current_task, steps.updates
         error: Optional[Exception] = None
         timed_out = False
         try:
@@ -458,9 +460,9 @@ class AsyncResponseStream(_Results):
                         # a read costs what the source costs). cancel() from another task
                         # interrupts a read that waits by cancelling this task once; that one
                         # cancellation is taken back here.
-                        task = self._reading = asyncio.current_task()
+                        task = self._reading = current_task()
                         try:
-                            item = await items.__anext__()
+                            item = await next_item()
                         except BaseException as exc:
                             if not self._taken_back(task, exc):
                                 raise
@@ -489,9 +491,9 @@ class AsyncResponseStream(_Results):
                     break
                 finally:
                     self._pending = None
-                for update in steps.updates(item):
+                for update in updates_of(item):
                     yield update
-                if machine.state.terminal:
+                if machine.state not in _OPEN:  # (not .terminal: a Python call per item)
                     break
             if timed_out:
                 for update in machine.fail("timeout", self._timeout_message()):
