@@ -61,6 +61,7 @@ from ..core.parser import Parser
 from .locate import Locator, TextLog, element_bounds, root_start, skip_value
 from .shapes import (
     DictShape,
+    Leaf,
     ListShape,
     ObjectShape,
     Slot,
@@ -82,6 +83,9 @@ _NUMBER_HOOKS = frozenset({"parse_int", "parse_float"})
 #: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
 #: (Built from chr(): the compiled build takes no surrogate literals.)
 _SURROGATE: Final = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
+_has_surrogate: Final = _SURROGATE.search  # (bound once: no method lookup per call)
+#: ``str.isascii``, called as a function: the compiled build then skips looking the method up.
+_isascii: Final = str.isascii
 _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
 #: ``str`` deltas kept before the log takes them (one join and encode for all), and the size
 #: above which a delta goes to the log at once (a network chunk is not kept twice for long).
@@ -198,6 +202,7 @@ class _OpenString:
     """The string value that is still growing, and how it is shown."""
 
     __slots__ = (
+        "checked",
         "container",
         "held",
         "key",
@@ -210,19 +215,23 @@ class _OpenString:
         "upper",
     )
 
-    def __init__(self, parent: Any, key: Any, container: Any, leaf: Any) -> None:
+    def __init__(self, parent: Any, key: Any, container: Any, leaf: Optional[Leaf]) -> None:
         self.parent = parent  # the view node it belongs to
         self.key = key  # its key there
         self.container = container  # the dict or list that holds it in the view (None: hidden)
-        self.strip = leaf.strip
-        self.lower = leaf.lower
-        self.upper = leaf.upper
-        self.started = not leaf.strip
+        # How the leaf shows text (no leaf: as it is)
+        self.strip = False if leaf is None else leaf.strip
+        self.lower = False if leaf is None else leaf.lower
+        self.upper = False if leaf is None else leaf.upper
+        self.started = not self.strip
         self.held = ""  # trailing whitespace not shown yet (it may be stripped)
         #: Shown, as it is: feed() grows it without a call.
         self.plain = container is not None and not (self.strip or self.lower or self.upper)
         #: Grown by the core's builder, in place (it holds the text as it is): see _grow().
         self.shared = False
+        #: How many characters of it (its first) were found free of lone surrogates as they
+        #: arrived (-1: not all were looked at): only the rest is looked at when it completes.
+        self.checked = 0
 
 
 def _parse_path(path: Union[str, int, Path]) -> Path:
@@ -559,7 +568,9 @@ class TypedParser(Generic[T]):
                 fragment = event.fragment
                 if not fragment:
                     return events
-                if fragment.isascii() or not _SURROGATE.search(fragment):
+                if _isascii(fragment) or not _has_surrogate(fragment):
+                    if string.checked >= 0:
+                        string.checked += len(fragment)
                     if not string.shared:  # (a shared string: the core has grown it already)
                         container, key = string.container, string.key
                         text: str = container[key]
@@ -585,7 +596,11 @@ class TypedParser(Generic[T]):
         if pending:
             joined = "".join(pending) if len(pending) > 1 else pending[0]
             pending.clear()
-            log.add(joined)
+            buffer = log.buffer
+            try:
+                buffer += joined.encode()  # (a bytearray: extended in place)
+            except UnicodeEncodeError:
+                log.add(joined)  # lone surrogates
         return log
 
     def _locate(self) -> Locator:
@@ -664,7 +679,8 @@ class TypedParser(Generic[T]):
         if kind is String:
             string = self._string
             self._string = None
-            changed = self._complete(path, cast(String, event).string)
+            checked = 0 if string is None else string.checked
+            changed = self._complete(path, cast(String, event).string, checked)
             if string is not None and string.shared and self._builder is not None:
                 changed = changed or self._builder.shown_grew  # (its close grew the view)
         elif kind is Number:
@@ -809,7 +825,7 @@ class TypedParser(Generic[T]):
         if slot is not None and not slot.leaf.streams_text:
             shown = False
         if not shown:
-            self._string = _OpenString(place.node, place.key, None, _PLAIN)
+            self._string = _OpenString(place.node, place.key, None, None)
             return False
         if place.how == _TO_MODEL:
             values, received = place.values, place.received
@@ -820,7 +836,7 @@ class TypedParser(Generic[T]):
         else:
             self._put(place, "")
             container = place.node
-        leaf = _PLAIN if slot is None else slot.leaf
+        leaf = None if slot is None else slot.leaf
         self._string = string = _OpenString(place.node, place.key, container, leaf)
         self._grow(fragment)
         builder = self._builder
@@ -841,8 +857,16 @@ class TypedParser(Generic[T]):
         string = self._string
         assert string is not None
         container = string.container
-        if container is None or not fragment:
+        if container is None:
+            string.checked = -1  # (not looked at: all of it is, when it completes)
             return False
+        if not fragment:
+            return False
+        if string.checked >= 0:
+            if _isascii(fragment) or not _has_surrogate(fragment):
+                string.checked += len(fragment)
+            else:
+                string.checked = -1
         if string.strip:
             if not string.started:
                 fragment = fragment.lstrip()
@@ -860,7 +884,7 @@ class TypedParser(Generic[T]):
         elif string.upper:
             fragment = fragment.upper()
         key = string.key
-        if not fragment.isascii():
+        if not _isascii(fragment):
             shown = _shown_text(fragment)
             if string.shared and shown is not fragment:  # the core's text is not what shows
                 self._unshare()
@@ -875,8 +899,10 @@ class TypedParser(Generic[T]):
         container[key] = text
         return True
 
-    def _complete(self, path: Path, value: Any) -> bool:
-        """A scalar is complete: validated by its place, and put in the view (or reported)."""
+    def _complete(self, path: Path, value: Any, checked: int = 0) -> bool:
+        """A scalar is complete: validated by its place, and put in the view (or reported).
+
+        ``checked``: how many characters of a string are known to hold no lone surrogate."""
         place = self._place(path)
         frame = self._frames[-1] if self._frames else None
         variant = False
@@ -892,23 +918,23 @@ class TypedParser(Generic[T]):
         if place.how == _NOWHERE:
             changed = self._nowhere_done(place, path, value)
         elif place.slot is None:
-            changed = self._put(place, self._raw(place, path, value))  # raw: kept as JSON
+            changed = self._put(place, self._raw(place, path, value, checked))  # kept as JSON
         else:
-            changed = self._put(place, self._coerce(place, path, value))
+            changed = self._put(place, self._coerce(place, path, value, checked))
         if frame is not None and frame.items:
             self._item_done(path)
         return changed or variant
 
-    def _raw(self, place: _Place, path: Path, value: Any) -> Any:
+    def _raw(self, place: _Place, path: Path, value: Any, checked: int = 0) -> Any:
         """A complete scalar inside a raw value, as shown (a lone surrogate: an issue, U+FFFD)."""
-        if type(value) is str and not value.isascii() and _SURROGATE.search(value):
+        if _lone_surrogate(value, checked):
             self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
             return _shown_text(value)
         return value
 
-    def _coerce(self, place: _Place, path: Path, value: Any) -> Any:
+    def _coerce(self, place: _Place, path: Path, value: Any, checked: int = 0) -> Any:
         assert place.slot is not None
-        if type(value) is str and not value.isascii() and _SURROGATE.search(value):
+        if _lone_surrogate(value, checked):
             self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
             return None
         try:
@@ -1189,9 +1215,20 @@ class TypedParser(Generic[T]):
         return error
 
 
+def _lone_surrogate(value: Any, checked: int) -> bool:
+    """Whether ``value`` is a string with a lone surrogate in it, past its first ``checked``
+    characters (found free of them as they streamed: a long string is not read twice)."""
+    if type(value) is not str:
+        return False
+    text: str = value
+    if checked > 0:
+        text = text[checked:]
+    return not _isascii(text) and _has_surrogate(text) is not None
+
+
 def _shown_text(value: Any) -> Any:
     """``value``, with any lone surrogate shown as U+FFFD (the view must serialize)."""
-    if type(value) is str and not value.isascii():
+    if type(value) is str and not _isascii(value):
         return _SURROGATE.sub("\ufffd", value)
     return value
 
@@ -1295,18 +1332,6 @@ def _same_field(node: Any, slot: Optional[Slot], part: Any, key: Any) -> bool:
     if shape is None and slot is not None and isinstance(node, dict):
         shape = slot.object
     return isinstance(shape, ObjectShape) and shape.attribute(part) == key
-
-
-class _PlainLeaf:
-    """How a place with no leaf of its own shows a string: as it is."""
-
-    strip = False
-    lower = False
-    upper = False
-    streams_text = True
-
-
-_PLAIN = _PlainLeaf()
 
 
 def _invalid_json(error: ValidationError) -> bool:
