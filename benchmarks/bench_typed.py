@@ -320,15 +320,21 @@ def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
 
     ``workload`` is one of benchmarks/workloads.py's (``records``, ``form``, ``nested``) or
     ``invoice`` (this file's, as ``Invoice``), of about ``kb`` KiB, cut into token deltas;
-    ``layer`` is ``core`` (``Parser.feed`` + ``.value``) or ``typed`` (``TypedParser.feed`` +
-    ``.partial``, ``.changed``, ``.issues``: what the lifecycle reads per delta). The
-    difference between 2 passes and 1 (the first warms the caches: partial classes, leaves) is
-    the cost of one stream, e.g. for the compiled build (``PARTIALJSON_PURE=1``: the pure one)::
+    ``layer`` is ``core`` (``Parser.feed`` + ``.value``), ``typed`` (``TypedParser.feed`` +
+    ``.partial``, ``.changed``, ``.issues``: what the lifecycle reads per delta) or ``setup``
+    (below). The difference between 2 passes and 1 (the first warms the caches: partial
+    classes, leaves) is the cost of one stream, e.g. for the compiled build
+    (``PARTIALJSON_PURE=1``: the pure one)::
 
         for n in 1 2; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
             python benchmarks/bench_typed.py --callgrind records 10 typed $n; done
 
     and (instructions of 2 passes - of 1) / deltas (printed) is the count per delta.
+
+    ``layer`` ``setup`` measures a stream's start instead: each pass makes 100 ``TypedParser``
+    of the type (seen before: the first pass made its caches) and feeds each the document's
+    first delta (the partial model's first instance); (2 passes - 1) / 100 is the count per
+    parser, what a service pays per stream it starts.
     """
     from benchmarks import workloads
 
@@ -337,6 +343,15 @@ def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
     else:
         text, type_ = workloads.document(workload, kb * KB), workloads.WORKLOADS[workload].type_
     deltas = workloads.token_deltas(text)
+    if layer == "setup":
+        for _ in range(passes * 100):
+            started = TypedParser(type_)
+            started.feed(deltas[0])
+            started.partial  # noqa: B018
+            started.changed  # noqa: B018
+            started.issues  # noqa: B018
+        print("100 parsers per pass")
+        return
     for _ in range(passes):
         if layer == "core":
             core = Parser()

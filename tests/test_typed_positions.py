@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from typing import List
+from typing import List, Optional
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from partialjson import TypedParser
 
@@ -104,3 +104,32 @@ def test_an_issue_under_an_open_value_is_located_without_looping() -> None:
     parser.feed('{"a": [1, "x", 2')
     assert [(i.path, i.position) for i in parser.issues] == [(("a", 1), 10)]
     assert parser._locator.find('{"a": [1, "x"', 0, ("b",)) == (0, 0)
+
+
+@pytest.mark.parametrize("long_at", [None, 3, 40, 100])
+def test_positions_are_exact_with_many_deltas_and_a_long_one(long_at: Optional[int]) -> None:
+    """str deltas reach the text log a few dozen at a time: every question the log answers
+    (an issue's position, finish()'s text) sees every delta received before it."""
+    pieces = list(TEXT)  # one character per delta: the log takes them in batches
+    if long_at is not None:  # a long delta (taken at once) among short ones
+        pieces[long_at : long_at + 300] = ["".join(pieces[long_at : long_at + 300])]
+    parser = TypedParser(Log)
+    for piece in pieces:
+        parser.feed(piece)
+    assert [(i.path, i.position) for i in parser.issues] == EXPECTED
+    with pytest.raises(ValidationError) as info:
+        parser.finish()
+    assert info.value.positions == dict(EXPECTED)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("before", [0, 1, 30, 31, 32, 33, 64])
+def test_a_lone_surrogate_anywhere_in_a_batch_of_deltas(before: int) -> None:
+    text = '["' + "a" * before + '\ud800", "ok"]'
+    parser: TypedParser[List[str]] = TypedParser(List[str])
+    for piece in text:
+        parser.feed(piece)
+    with pytest.raises(ValidationError) as ours:
+        parser.finish()
+    with pytest.raises(ValidationError) as theirs:
+        TypeAdapter(List[str]).validate_json(text)
+    assert ours.value.errors() == theirs.value.errors()

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from typing import Any, Final, Generic, Optional, TypeVar, Union
+from typing import Any, Callable, Final, Generic, Optional, TypeVar, Union, cast
 
 from pydantic import ValidationError
 from pydantic_core import SchemaValidator, to_json
@@ -59,7 +59,17 @@ from ..core.events import (
 )
 from ..core.parser import Parser
 from .locate import Locator, TextLog, element_bounds, root_start, skip_value
-from .shapes import DictShape, ListShape, ObjectShape, Slot, UnionShape, adapter_of, slot_of
+from .shapes import (
+    DictShape,
+    Leaf,
+    ListShape,
+    ObjectShape,
+    Slot,
+    UnionShape,
+    _set_fields_set,
+    adapter_of,
+    slot_of,
+)
 from .status import FieldStatus, FinalValueError, Issue
 
 __all__ = ["FieldStatus", "FinalValueError", "Issue", "TypedParser"]
@@ -71,8 +81,16 @@ _INTEGER = re.compile(r"-?[0-9]+").fullmatch
 #: Options that change how the raw value reads numbers (the view reads them as JSON does).
 _NUMBER_HOOKS = frozenset({"parse_int", "parse_float"})
 #: A lone surrogate (``"\\ud800"`` in the JSON): Python reads it, pydantic rejects the document.
-_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (compiled: no surrogate literals)
+#: (Built from chr(): the compiled build takes no surrogate literals.)
+_SURROGATE: Final = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
+_has_surrogate: Final = _SURROGATE.search  # (bound once: no method lookup per call)
+#: ``str.isascii``, called as a function: the compiled build then skips looking the method up.
+_isascii: Final = str.isascii
 _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
+#: ``str`` deltas kept before the log takes them (one join and encode for all), and the size
+#: above which a delta goes to the log at once (a network chunk is not kept twice for long).
+_PENDING_DELTAS: Final = 32
+_PENDING_SIZE: Final = 256
 
 
 # How a frame follows its container (``Final``: the compiled build folds them in).
@@ -94,9 +112,13 @@ _COLLECT: Final = 5
 
 
 class _Place:
-    """Where a value that starts now goes: its parent's node, its key there, its slot."""
+    """Where a value that starts now goes: its parent's node, its key there, its slot.
 
-    __slots__ = ("how", "key", "node", "priority", "slot", "targets")
+    The parser fills one scratch place for each scalar (see ``TypedParser._place``): only a
+    container keeps its place (a copy) while it is open.
+    """
+
+    __slots__ = ("how", "key", "node", "priority", "received", "slot", "targets", "values")
 
     def __init__(
         self,
@@ -113,6 +135,23 @@ class _Place:
         self.slot = slot
         self.priority = priority
         self.targets = targets  # AliasPath targets fed by this raw value
+        #: ``_TO_MODEL``: the partial model's ``__dict__`` and ``__pydantic_fields_set__``.
+        self.values: Optional[dict[str, Any]] = None
+        self.received: Optional[set[str]] = None
+
+    def copy(self) -> _Place:
+        place = _Place(self.how, self.node, self.key, self.slot, self.priority, self.targets)
+        place.values = self.values
+        place.received = self.received
+        return place
+
+
+def _model_place(node: Any, key: str, slot: Optional[Slot]) -> _Place:
+    """A place in a partial model, with its ``__dict__`` and fields set at hand."""
+    place = _Place(_TO_MODEL, node, key, slot)
+    place.values = node.__dict__
+    place.received = node.__pydantic_fields_set__
+    return place
 
 
 def _shown_key(frame: _Frame, attribute: str) -> str:
@@ -125,7 +164,18 @@ def _shown_key(frame: _Frame, attribute: str) -> str:
 
 
 class _Frame:
-    __slots__ = ("hidden", "items", "mode", "node", "path", "place", "priorities", "shape")
+    __slots__ = (
+        "hidden",
+        "items",
+        "mode",
+        "node",
+        "path",
+        "place",
+        "priorities",
+        "received",
+        "shape",
+        "values",
+    )
 
     def __init__(self, mode: int, path: Path, place: _Place, shape: Any, node: Any) -> None:
         self.mode = mode
@@ -137,12 +187,22 @@ class _Frame:
         self.items = False  # the ``items=`` array
         #: A raw value that may hold a secret: its members are kept (not shown) until it closes.
         self.hidden = False
+        #: A partial model's ``__dict__`` and ``__pydantic_fields_set__`` (see :meth:`model`).
+        self.values: Optional[dict[str, Any]] = None
+        self.received: Optional[set[str]] = None
+
+    def model(self, node: Any) -> None:
+        """Follow the partial model ``node``: its fields are put in its ``__dict__`` directly."""
+        self.node = node
+        self.values = node.__dict__
+        self.received = node.__pydantic_fields_set__
 
 
 class _OpenString:
     """The string value that is still growing, and how it is shown."""
 
     __slots__ = (
+        "checked",
         "container",
         "held",
         "key",
@@ -155,19 +215,23 @@ class _OpenString:
         "upper",
     )
 
-    def __init__(self, parent: Any, key: Any, container: Any, leaf: Any) -> None:
+    def __init__(self, parent: Any, key: Any, container: Any, leaf: Optional[Leaf]) -> None:
         self.parent = parent  # the view node it belongs to
         self.key = key  # its key there
         self.container = container  # the dict or list that holds it in the view (None: hidden)
-        self.strip = leaf.strip
-        self.lower = leaf.lower
-        self.upper = leaf.upper
-        self.started = not leaf.strip
+        # How the leaf shows text (no leaf: as it is)
+        self.strip = False if leaf is None else leaf.strip
+        self.lower = False if leaf is None else leaf.lower
+        self.upper = False if leaf is None else leaf.upper
+        self.started = not self.strip
         self.held = ""  # trailing whitespace not shown yet (it may be stripped)
         #: Shown, as it is: feed() grows it without a call.
         self.plain = container is not None and not (self.strip or self.lower or self.upper)
         #: Grown by the core's builder, in place (it holds the text as it is): see _grow().
         self.shared = False
+        #: How many characters of it (its first) were found free of lone surrogates as they
+        #: arrived (-1: not all were looked at): only the rest is looked at when it completes.
+        self.checked = 0
 
 
 def _parse_path(path: Union[str, int, Path]) -> Path:
@@ -250,9 +314,12 @@ class TypedParser(Generic[T]):
         "_new_items",
         "_options",
         "_parser",
+        "_pending",
         "_raw_parser",
+        "_root",
         "_root_place",
         "_root_shown",
+        "_scratch",
         "_show_strings",
         "_slot",
         "_started",
@@ -271,8 +338,11 @@ class TypedParser(Generic[T]):
             raise TypeError("TypedParser sets events_only itself: it cannot be an option")
         # The core reads the events only: the view is the value (see the ``parser`` property).
         # It reads numbers as JSON does: number hooks shape the raw value, never the view.
-        core = {name: option for name, option in options.items() if name not in _NUMBER_HOOKS}
-        self._parser = Parser(events_only=True, **core)  # unknown options: TypeError, here
+        if options:
+            core = {name: value for name, value in options.items() if name not in _NUMBER_HOOKS}
+            self._parser = Parser(events_only=True, **core)  # unknown options: TypeError, here
+        else:  # (the common case, and a cheaper call: no keyword dict to unpack)
+            self._parser = Parser(events_only=True)
         self._events_only = True
         #: The core's builder while it reads events only: it grows a string shown as it is in
         #: the view itself (:meth:`EventsBuilder.share_string`), so a long string is held once.
@@ -282,15 +352,8 @@ class TypedParser(Generic[T]):
         self._failed: Union[str, bytes, None] = None  # the delta that failed, if one did
         self._closing = False  # finish() has called the core's close()
         self.type = type_
-        self._slot = slot_of(type_)  # a type pydantic cannot validate: pydantic's error, here
-        adapter = adapter_of(type_)
-        validator = adapter.validator
-        # The adapter's own validator, called directly (what its validate_json() calls).
-        self._validate = (
-            validator.validate_json
-            if type(validator) is SchemaValidator
-            else adapter.validate_json  # (a plugin's wrapper, a deferred build)
-        )
+        # A type pydantic cannot validate: pydantic's error, here.
+        self._slot, self._validate = _type_info(type_)
         self._show_strings = options.get("partial_strings", True) is not False
         self._lenient = bool(options.get("lenient"))
         if self._lenient and self._slot.leaf.scalar_only:
@@ -298,9 +361,15 @@ class TypedParser(Generic[T]):
                 f"lenient=True finds the first object or array in the text; {type_!r} is "
                 "neither: drop lenient, or extract the JSON yourself"
             )
-        self._log = TextLog()
-        self._locator = Locator()
-        self._root_place = _Place(_TO_ROOT, [None], 0, self._slot)
+        #: The text received (made at its first use, see :meth:`_text_log`), and the ``str``
+        #: deltas received since it last took them.
+        self._log: Optional[TextLog] = None
+        self._pending: list[str] = []
+        self._locator: Optional[Locator] = None  # made when a position is first asked for
+        #: The view's root, in a box: a root string grows in it as a member string does.
+        self._root: list[Any] = [None]
+        self._root_place = _Place(_TO_ROOT, self._root, 0, self._slot)
+        self._scratch = _Place(_NOWHERE, None, None, None)  # see _place()
         self._frames: list[_Frame] = []
         self._string: Optional[_OpenString] = None
         self._started = False
@@ -344,7 +413,7 @@ class TypedParser(Generic[T]):
     def _replayed(self) -> Parser:
         """A core parser that builds its value, in the state the events-only one is in."""
         parser = Parser(**self._options)
-        log = self._log
+        log = self._text_log()
         try:
             if log.size:
                 parser.feed(log.raw() if log.bytes_fed else log.text())
@@ -359,7 +428,7 @@ class TypedParser(Generic[T]):
     @property
     def partial(self) -> Any:
         """The partial view of ``T`` right now (``None`` before anything arrived). Live."""
-        return self._root_place.node[0]
+        return self._root[0]
 
     @property
     def issues(self) -> list[Issue]:
@@ -461,7 +530,7 @@ class TypedParser(Generic[T]):
         except ParseError as error:
             if self._failed is None:  # (a later feed raises the same error: nothing new)
                 self._failed = delta if isinstance(delta, str) else bytes(delta)
-                log = self._log
+                log = self._text_log()
                 size = log.size
                 log.add_valid(delta)  # for the items it completes; forgotten again after
                 try:
@@ -471,29 +540,37 @@ class TypedParser(Generic[T]):
                 finally:
                     log.truncate(size)
             raise
-        log = self._log
         if type(delta) is str:
-            try:
-                log.buffer += delta.encode()  # (a bytearray: extended in place)
-            except UnicodeEncodeError:
-                log.add(delta)  # lone surrogates
+            # Kept as it is, and written to the log (encoded) a few dozen deltas at a time:
+            # one join and one encode then cost less than one each per token-sized delta.
+            waiting = self._pending
+            waiting.append(delta)
+            if len(waiting) >= _PENDING_DELTAS or len(delta) > _PENDING_SIZE:
+                self._text_log()
         else:
-            log.add(delta)
-        # Read as Any: a big delta's events may come as an EventList, a list subclass whose
-        # events are built when it is read; as a list, the compiled build would read its
-        # items directly, unbuilt.
+            self._text_log().add(delta)
+        # A big delta's events may come as an EventList, a list subclass whose events are
+        # built when it is read: read as Any (as a list, the compiled build would read its
+        # items directly, unbuilt). A plain list is read as one (the compiled build indexes it).
         walked: Any = events
+        listed: Optional[list[Event]] = events if type(events) is list else None
         string = self._string
-        if string is not None and string.plain and len(walked) == 1:
+        if (
+            string is not None
+            and string.plain
+            and (len(walked) if listed is None else len(listed)) == 1
+        ):
             # The common delta: more text of a string shown as it is. Grow it in place: with
             # the view's reference dropped, `+=` extends the only reference (CPython) instead
             # of copying the whole string every delta.
-            event = walked[0]
+            event = walked[0] if listed is None else listed[0]
             if type(event) is StringFragment:
                 fragment = event.fragment
                 if not fragment:
                     return events
-                if fragment.isascii() or not _SURROGATE.search(fragment):
+                if _isascii(fragment) or not _has_surrogate(fragment):
+                    if string.checked >= 0:
+                        string.checked += len(fragment)
                     if not string.shared:  # (a shared string: the core has grown it already)
                         container, key = string.container, string.key
                         text: str = container[key]
@@ -502,9 +579,36 @@ class TypedParser(Generic[T]):
                         container[key] = text
                     self._grown = event.path
                     return events
-        for event in walked:
-            self._apply(event)
+        if listed is not None:
+            for event in listed:
+                self._apply(event)
+        else:
+            for event in walked:
+                self._apply(event)
         return events
+
+    def _text_log(self) -> TextLog:
+        """The log of the text received, with every delta in it (read it through this)."""
+        log = self._log
+        if log is None:
+            log = self._log = TextLog()
+        pending = self._pending
+        if pending:
+            joined = "".join(pending) if len(pending) > 1 else pending[0]
+            pending.clear()
+            buffer = log.buffer
+            try:
+                buffer += joined.encode()  # (a bytearray: extended in place)
+            except UnicodeEncodeError:
+                log.add(joined)  # lone surrogates
+        return log
+
+    def _locate(self) -> Locator:
+        """The locator of values in the text (its cursors are kept between questions)."""
+        locator = self._locator
+        if locator is None:
+            locator = self._locator = Locator()
+        return locator
 
     def finish(self) -> T:
         """The done signal: return ``T`` validated exactly as ``validate_json`` would.
@@ -516,7 +620,7 @@ class TypedParser(Generic[T]):
         final = self._final
         if final is not _MISSING:
             return final  # type: ignore[no-any-return]
-        log = self._log
+        log = self._text_log()
         if log.cut_character:
             raise self._cut_character()
         self._closing = True
@@ -546,25 +650,27 @@ class TypedParser(Generic[T]):
                 except ValidationError as error_of_text:
                     error = error_of_text
             known = {issue.path: issue.position for issue in self._issues}
-            _add_positions(error, text, root_start(text, self._lenient) or 0, self._locator, known)
+            _add_positions(error, text, root_start(text, self._lenient) or 0, self._locate(), known)
             raise error from None
         return final  # type: ignore[no-any-return]
 
     # ------------------------------------------------------------------ the walk
 
     def _apply(self, event: Event) -> None:
+        # (each event read as its own class: the compiled build reads its fields directly)
         kind = type(event)
         if kind is StringFragment:
+            grown = cast(StringFragment, event)
             if self._string is not None:
-                changed = self._grow(event.fragment)  # type: ignore[attr-defined]
+                changed = self._grow(grown.fragment)
             else:
-                changed = self._open_string(event.path, event.fragment)  # type: ignore[attr-defined]
+                changed = self._open_string(grown.path, grown.fragment)
             if changed:
-                self._changed.append(event.path)
+                self._changed.append(grown.path)
             return
         if kind is MapKey:
             frame = self._frames[-1]
-            if frame.mode == _UNION and event.key != frame.shape.key:  # type: ignore[attr-defined]
+            if frame.mode == _UNION and cast(MapKey, event).key != frame.shape.key:
                 frame.mode = _RAW  # the tag did not come first: validated whole at the close
             return
         path = event.path
@@ -573,13 +679,14 @@ class TypedParser(Generic[T]):
         if kind is String:
             string = self._string
             self._string = None
-            changed = self._complete(path, event.string)  # type: ignore[attr-defined]
+            checked = 0 if string is None else string.checked
+            changed = self._complete(path, cast(String, event).string, checked)
             if string is not None and string.shared and self._builder is not None:
                 changed = changed or self._builder.shown_grew  # (its close grew the view)
         elif kind is Number:
-            changed = self._complete(path, _plain_number(event.number))  # type: ignore[attr-defined]
+            changed = self._complete(path, _plain_number(cast(Number, event).number))
         elif kind is Boolean:
-            changed = self._complete(path, event.boolean)  # type: ignore[attr-defined]
+            changed = self._complete(path, cast(Boolean, event).boolean)
         elif kind is Null:
             changed = self._complete(path, None)
         elif kind is StartMap or kind is StartArray:
@@ -590,44 +697,73 @@ class TypedParser(Generic[T]):
             self._changed.append(path)
 
     def _place(self, path: Path) -> _Place:
-        """Where the value at ``path``, which starts now, goes in the view."""
+        """Where the value at ``path``, which starts now, goes in the view.
+
+        The one scratch place, filled anew (or the root's): read it before the next call, and
+        keep a :meth:`_Place.copy` of it (one per container) to hold on to it.
+        """
         self._started = True
         if not self._frames:
             return self._root_place
         frame = self._frames[-1]
         mode = frame.mode
         key = path[-1]
+        place = self._scratch
+        place.key = key
+        place.targets = None
+        place.values = None
         if mode == _OBJECT:
             shape: ObjectShape = frame.shape
             target = shape.keys.get(key)  # type: ignore[arg-type]
             paths = shape.paths.get(key) if shape.paths else None  # type: ignore[arg-type]
             node = frame.node
+            place.node = node
+            place.slot = None
             if paths is not None:
-                return _Place(_NOWHERE, node, key, None, targets=paths)
+                place.how = _NOWHERE
+                place.targets = paths
+                return place
             if target is None:
                 if shape.extra == "allow" and not shape.is_dict:
-                    return _Place(_TO_EXTRA, node.__pydantic_extra__, key, None)
-                return _Place(_NOWHERE, node, key, None)
+                    place.how = _TO_EXTRA
+                    place.node = node.__pydantic_extra__
+                else:
+                    place.how = _NOWHERE
+                return place
             attribute = target.attribute
             if shape.multi_keyed:
                 priorities = frame.priorities
                 if priorities is None:
                     priorities = frame.priorities = {}
                 if priorities.get(attribute, target.priority) < target.priority:
-                    return _Place(_NOWHERE, node, key, None)  # a preferred key was given
+                    place.how = _NOWHERE  # a preferred key was given
+                    return place
                 priorities[attribute] = target.priority
+            place.key = attribute
+            place.slot = target.slot
             if shape.is_dict:
-                return _Place(_TO_ITEM, node, attribute, target.slot)
-            return _Place(_TO_MODEL, node, attribute, target.slot)
+                place.how = _TO_ITEM
+            else:
+                place.how = _TO_MODEL
+                place.values = frame.values
+                place.received = frame.received
+            return place
+        place.node = frame.node
+        place.slot = None
         if mode == _LIST:
-            return _Place(_TO_ITEM, frame.node, key, frame.shape.item)
-        if mode == _DICT:
-            return _Place(_TO_ITEM, frame.node, key, frame.shape.value)
-        if mode == _SKIP:
-            return _Place(_NOWHERE, None, key, None)
-        # inside a raw value: shown with it, or only kept when it is not shown itself
-        hidden = frame.hidden or frame.place.how == _NOWHERE or frame.place.how == _COLLECT
-        return _Place(_COLLECT if hidden else _TO_ITEM, frame.node, key, None)
+            place.how = _TO_ITEM
+            place.slot = cast(ListShape, frame.shape).item
+        elif mode == _DICT:
+            place.how = _TO_ITEM
+            place.slot = cast(DictShape, frame.shape).value
+        elif mode == _SKIP:
+            place.how = _NOWHERE
+            place.node = None
+        else:  # inside a raw value: shown with it, or only kept when it is not shown itself
+            how = frame.place.how
+            hidden = frame.hidden or how == _NOWHERE or how == _COLLECT
+            place.how = _COLLECT if hidden else _TO_ITEM
+        return place
 
     def _put(self, place: _Place, value: Any) -> bool:
         """Put ``value`` in the view at ``place``; whether that changed what the view shows.
@@ -637,8 +773,9 @@ class TypedParser(Generic[T]):
         """
         how = place.how
         if how == _TO_MODEL:
-            node, key = place.node, place.key
-            values, received = node.__dict__, node.__pydantic_fields_set__
+            key: str = place.key
+            values, received = place.values, place.received
+            assert values is not None and received is not None
             if key in received:
                 changed = not _same(values[key], value)
             else:
@@ -647,23 +784,30 @@ class TypedParser(Generic[T]):
             values[key] = value
             return changed
         if how == _TO_ITEM or how == _TO_EXTRA:
-            container, key = place.node, place.key
+            container = place.node  # a list or a dict (read as one: see _apply)
             if type(container) is list:
-                if key == len(container):
-                    container.append(value)
+                items: list[Any] = container
+                index: int = place.key
+                if index == len(items):
+                    items.append(value)
                     return True
-            elif key not in container:
-                container[key] = value
+                changed = not _same(items[index], value)
+                items[index] = value
+                return changed
+            members: dict[Any, Any] = container
+            member = place.key
+            if member not in members:
+                members[member] = value
                 return True
-            changed = not _same(container[key], value)
-            container[key] = value
+            changed = not _same(members[member], value)
+            members[member] = value
             return changed
         if how == _COLLECT:
-            container, key = place.node, place.key
-            if type(container) is list and key == len(container):
+            container = place.node
+            if type(container) is list and place.key == len(container):
                 container.append(value)
             else:
-                container[key] = value
+                container[place.key] = value
             return False
         if how == _TO_ROOT:
             root = place.node
@@ -681,16 +825,18 @@ class TypedParser(Generic[T]):
         if slot is not None and not slot.leaf.streams_text:
             shown = False
         if not shown:
-            self._string = _OpenString(place.node, place.key, None, _PLAIN)
+            self._string = _OpenString(place.node, place.key, None, None)
             return False
         if place.how == _TO_MODEL:
-            place.node.__pydantic_fields_set__.add(place.key)
-            container = place.node.__dict__
-            container[place.key] = ""
+            values, received = place.values, place.received
+            assert values is not None and received is not None
+            received.add(place.key)
+            values[place.key] = ""
+            container: Any = values
         else:
             self._put(place, "")
             container = place.node
-        leaf = _PLAIN if slot is None else slot.leaf
+        leaf = None if slot is None else slot.leaf
         self._string = string = _OpenString(place.node, place.key, container, leaf)
         self._grow(fragment)
         builder = self._builder
@@ -711,8 +857,16 @@ class TypedParser(Generic[T]):
         string = self._string
         assert string is not None
         container = string.container
-        if container is None or not fragment:
+        if container is None:
+            string.checked = -1  # (not looked at: all of it is, when it completes)
             return False
+        if not fragment:
+            return False
+        if string.checked >= 0:
+            if _isascii(fragment) or not _has_surrogate(fragment):
+                string.checked += len(fragment)
+            else:
+                string.checked = -1
         if string.strip:
             if not string.started:
                 fragment = fragment.lstrip()
@@ -730,7 +884,7 @@ class TypedParser(Generic[T]):
         elif string.upper:
             fragment = fragment.upper()
         key = string.key
-        if not fragment.isascii():
+        if not _isascii(fragment):
             shown = _shown_text(fragment)
             if string.shared and shown is not fragment:  # the core's text is not what shows
                 self._unshare()
@@ -745,8 +899,10 @@ class TypedParser(Generic[T]):
         container[key] = text
         return True
 
-    def _complete(self, path: Path, value: Any) -> bool:
-        """A scalar is complete: validated by its place, and put in the view (or reported)."""
+    def _complete(self, path: Path, value: Any, checked: int = 0) -> bool:
+        """A scalar is complete: validated by its place, and put in the view (or reported).
+
+        ``checked``: how many characters of a string are known to hold no lone surrogate."""
         place = self._place(path)
         frame = self._frames[-1] if self._frames else None
         variant = False
@@ -762,23 +918,23 @@ class TypedParser(Generic[T]):
         if place.how == _NOWHERE:
             changed = self._nowhere_done(place, path, value)
         elif place.slot is None:
-            changed = self._put(place, self._raw(place, path, value))  # raw: kept as JSON
+            changed = self._put(place, self._raw(place, path, value, checked))  # kept as JSON
         else:
-            changed = self._put(place, self._coerce(place, path, value))
+            changed = self._put(place, self._coerce(place, path, value, checked))
         if frame is not None and frame.items:
             self._item_done(path)
         return changed or variant
 
-    def _raw(self, place: _Place, path: Path, value: Any) -> Any:
+    def _raw(self, place: _Place, path: Path, value: Any, checked: int = 0) -> Any:
         """A complete scalar inside a raw value, as shown (a lone surrogate: an issue, U+FFFD)."""
-        if type(value) is str and not value.isascii() and _SURROGATE.search(value):
+        if _lone_surrogate(value, checked):
             self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
             return _shown_text(value)
         return value
 
-    def _coerce(self, place: _Place, path: Path, value: Any) -> Any:
+    def _coerce(self, place: _Place, path: Path, value: Any, checked: int = 0) -> Any:
         assert place.slot is not None
-        if type(value) is str and not value.isascii() and _SURROGATE.search(value):
+        if _lone_surrogate(value, checked):
             self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
             return None
         try:
@@ -812,12 +968,10 @@ class TypedParser(Generic[T]):
                 except (KeyError, IndexError, TypeError):
                     break
             else:
-                into = _Place(
-                    _TO_ITEM if frame.shape.is_dict else _TO_MODEL,
-                    frame.node,
-                    target.attribute,
-                    target.slot,
-                )
+                if frame.shape.is_dict:
+                    into = _Place(_TO_ITEM, frame.node, target.attribute, target.slot)
+                else:
+                    into = _model_place(frame.node, target.attribute, target.slot)
                 if frame.priorities is None:
                     frame.priorities = {}
                 if frame.priorities.get(target.attribute, target.priority) >= target.priority:
@@ -830,6 +984,8 @@ class TypedParser(Generic[T]):
     def _open(self, path: Path, is_object: bool) -> bool:
         """A container opens: it appears in the view at once, empty (unless it has no place)."""
         place = self._place(path)
+        if place is self._scratch:
+            place = place.copy()  # the container's own, while it is open
         slot = place.slot
         if place.how == _NOWHERE and place.targets is None:
             frame = _Frame(_SKIP, path, place, None, None)
@@ -837,12 +993,17 @@ class TypedParser(Generic[T]):
             return False
         shape: Any = None if slot is None else (slot.object if is_object else slot.array)
         if isinstance(shape, ObjectShape):
-            frame = _Frame(_OBJECT, path, place, shape, shape.new())
+            frame = _Frame(_OBJECT, path, place, shape, None)
+            if shape.is_dict:
+                frame.node = shape.new()
+            else:
+                frame.model(shape.new())
         elif isinstance(shape, DictShape):
             frame = _Frame(_DICT, path, place, shape, {})
         elif isinstance(shape, ListShape):
             frame = _Frame(_LIST, path, place, shape, [])
-            frame.items = self._field_path(place.key) == self._items_path
+            items_path = self._items_path
+            frame.items = items_path is not None and self._field_path(place.key) == items_path
             if frame.items:
                 self._item_next = self._opening(path)
         elif isinstance(shape, UnionShape):  # raw until its tag arrives
@@ -872,17 +1033,17 @@ class TypedParser(Generic[T]):
         elif mode == _SKIP:
             self._nowhere_done(place, frame.path, None)
         elif mode == _OBJECT:
-            shape = frame.shape
+            shape = cast(ObjectShape, frame.shape)
             if shape.defaults:
                 changed = shape.fill_defaults(frame.node)
-            if not shape.is_dict:
-                self._share_fields_set(shape, frame.node)
+            if frame.received is not None:
+                self._share_fields_set(shape, frame.node, frame.received)
         parent = self._frames[-1] if self._frames else None
         if parent is not None and parent.items:
             self._item_done(frame.path)
         return changed
 
-    def _share_fields_set(self, shape: ObjectShape, node: Any) -> None:
+    def _share_fields_set(self, shape: ObjectShape, node: Any, received: set[str]) -> None:
         """A model closed: if every field arrived, it shares one fields set with its siblings.
 
         A partial model's ``__pydantic_fields_set__`` is a ``set`` of some 200 bytes, as much as
@@ -891,14 +1052,14 @@ class TypedParser(Generic[T]):
         (pydantic itself only adds a field, on assignment, which is already in it), so the
         objects of one shape that received every field share one set, equal to their own.
         """
-        received = node.__pydantic_fields_set__
         shared = self._fields_sets.get(shape)
         if shared is None:
-            if shape.extra == "allow" or len(received) != len(type(node).model_fields):
+            # (the partial class has one field per attribute: see shapes._partial_model)
+            if shape.extra == "allow" or len(received) != len(shape.attributes):
                 return
             shared = self._fields_sets[shape] = set(received)
         if received == shared:
-            object.__setattr__(node, "__pydantic_fields_set__", shared)
+            _set_fields_set(node, shared)
 
     def _choose_variant(self, frame: _Frame, tag: Any) -> bool:
         """The tag of a discriminated union arrived first: follow its variant from now on."""
@@ -910,7 +1071,10 @@ class TypedParser(Generic[T]):
         frame.mode = _OBJECT
         frame.hidden = False  # followed field by field: a secret field masks itself
         frame.shape = variant
-        frame.node = variant.new()
+        if variant.is_dict:
+            frame.node = variant.new()
+        else:
+            frame.model(variant.new())
         if frame.place.how != _NOWHERE:
             self._put(frame.place, frame.node)
         return True
@@ -955,16 +1119,16 @@ class TypedParser(Generic[T]):
         Found once per stream (the items array opens once), by walking the text received so
         far from the root; each element then starts where the one before it ended.
         """
-        log = self._log
+        log = self._text_log()
         text = log.text()
         root = root_start(text, self._lenient) or 0
-        offset = self._locator.find(text, root, path)[0]
+        offset = self._locate().find(text, root, path)[0]
         return log.offset(text, offset) + 1
 
     def _item_done(self, path: Path) -> None:
         """An element of the items array is complete: its JSON, as received, is validated."""
         assert self._items_slot is not None
-        log = self._log
+        log = self._text_log()
         start, end = element_bounds(log.buffer, self._item_next)
         self._item_next = end
         if self._invalid and self._field_path(path[-1]) in self._invalid:
@@ -985,7 +1149,7 @@ class TypedParser(Generic[T]):
         if not self._started:
             return FieldStatus.PENDING
         frames, string = self._frames, self._string
-        node = self._root_place.node[0]
+        node = self._root[0]
         slot: Optional[Slot] = self._slot
         names: list[Any] = []
         depth = 0 if frames else -1  # node is frames[depth].node while it is still open
@@ -1030,14 +1194,14 @@ class TypedParser(Generic[T]):
         self._invalid[names] = issue
 
     def _position(self, path: Path) -> int:
-        text = self._log.text()
+        text = self._text_log().text()
         root = root_start(text, self._lenient)
         if root is None:
             return self._parser.position
-        return self._locator.find(text, root, path)[0]
+        return self._locate().find(text, root, path)[0]
 
     def _cut_character(self) -> IncompleteJSONError:
-        text = self._log.text()
+        text = self._text_log().text()
         pos = len(text)
         line = text.count("\n") + 1
         column = pos - text.rfind("\n")
@@ -1051,9 +1215,20 @@ class TypedParser(Generic[T]):
         return error
 
 
+def _lone_surrogate(value: Any, checked: int) -> bool:
+    """Whether ``value`` is a string with a lone surrogate in it, past its first ``checked``
+    characters (found free of them as they streamed: a long string is not read twice)."""
+    if type(value) is not str:
+        return False
+    text: str = value
+    if checked > 0:
+        text = text[checked:]
+    return not _isascii(text) and _has_surrogate(text) is not None
+
+
 def _shown_text(value: Any) -> Any:
     """``value``, with any lone surrogate shown as U+FFFD (the view must serialize)."""
-    if type(value) is str and not value.isascii():
+    if type(value) is str and not _isascii(value):
         return _SURROGATE.sub("\ufffd", value)
     return value
 
@@ -1159,18 +1334,6 @@ def _same_field(node: Any, slot: Optional[Slot], part: Any, key: Any) -> bool:
     return isinstance(shape, ObjectShape) and shape.attribute(part) == key
 
 
-class _PlainLeaf:
-    """How a place with no leaf of its own shows a string: as it is."""
-
-    strip = False
-    lower = False
-    upper = False
-    streams_text = True
-
-
-_PLAIN = _PlainLeaf()
-
-
 def _invalid_json(error: ValidationError) -> bool:
     return any(details["type"] == "json_invalid" for details in error.errors(include_url=False))
 
@@ -1199,6 +1362,35 @@ def _add_positions(
     ]
     existing = getattr(error, "__notes__", None)
     error.__notes__ = [*(existing or []), *notes]
+
+
+#: type -> what every TypedParser of it shares (see :func:`_type_info`), for the last types used.
+_TYPES: dict[Any, tuple[Slot, Callable[..., Any]]] = {}
+
+
+def _type_info(type_: Any) -> tuple[Slot, Callable[..., Any]]:
+    """The root slot of ``type_`` and the function that validates its JSON, made once per type
+    (one lookup per parser: a service starts a parser per stream, of a few types)."""
+    try:
+        known = _TYPES.get(type_)
+    except TypeError:  # unhashable (a type annotated with a dict...): derived for each parser
+        return _derive(type_)
+    if known is None:
+        known = _derive(type_)  # (a type not fully defined yet raises: nothing is kept)
+        if len(_TYPES) >= 256:
+            _TYPES.clear()
+        _TYPES[type_] = known
+    return known
+
+
+def _derive(type_: Any) -> tuple[Slot, Callable[..., Any]]:
+    slot = slot_of(type_)
+    adapter = adapter_of(type_)
+    validator = adapter.validator
+    # The adapter's own validator, called directly (what its validate_json() calls).
+    if type(validator) is SchemaValidator:
+        return slot, validator.validate_json
+    return slot, adapter.validate_json  # (a plugin's wrapper, a deferred build)
 
 
 def _events_builder(parser: Parser) -> Optional[EventsBuilder]:

@@ -32,7 +32,7 @@ import copy
 import dataclasses
 import enum
 import functools
-from typing import Any, Optional, Union
+from typing import Any, Final, Optional, Union
 
 import pydantic
 from pydantic import BaseModel, TypeAdapter
@@ -203,11 +203,11 @@ class ObjectShape:
             if self.extra == "allow":
                 node.__pydantic_extra__ = {}
             return node
-        node = cls.__new__(cls)
-        _set(node, "__dict__", blank.copy())
-        _set(node, "__pydantic_fields_set__", set())
-        _set(node, "__pydantic_extra__", {} if self.extra == "allow" else None)
-        _set(node, "__pydantic_private__", None)
+        node = _new_object(cls)
+        _set_dict(node, blank.copy())
+        _set_fields_set(node, set())
+        _set_extra(node, {} if self.extra == "allow" else None)
+        _set_private(node, None)
         return node
 
     def fill_defaults(self, node: Any) -> bool:
@@ -241,9 +241,23 @@ class ObjectShape:
         return None
 
 
-_set = object.__setattr__
+def _setter(name: str) -> Any:
+    """A function setting ``name`` on a pydantic model as ``object.__setattr__`` does: the
+    ``__set__`` of ``BaseModel``'s own descriptor for it (one of its ``__slots__``), which
+    skips looking the name up on every call; ``object.__setattr__`` if pydantic has none."""
+    descriptor = BaseModel.__dict__.get(name)
+    if descriptor is not None and hasattr(descriptor, "__set__"):
+        return descriptor.__set__
+    return lambda node, value: object.__setattr__(node, name, value)
+
+
+_new_object: Final[Any] = object.__new__
+_set_dict: Final[Any] = _setter("__dict__")
+_set_fields_set: Final[Any] = _setter("__pydantic_fields_set__")
+_set_extra: Final[Any] = _setter("__pydantic_extra__")
+_set_private: Final[Any] = _setter("__pydantic_private__")
 #: :meth:`ObjectShape.new` calls ``model_construct()``: a hook must run on every new model.
-_CONSTRUCT: dict[str, Any] = {}
+_CONSTRUCT: Final[dict[str, Any]] = {}
 
 
 def _blank_of(cls: type[BaseModel]) -> dict[str, Any]:
