@@ -65,6 +65,9 @@ _c_scanstring: Final[Optional[Callable[[str, int, bool], tuple[str, int]]]] = ge
 # A separator in an array followed by a container: the bulk path reads on (see Lexer._bulk).
 _next_container: Final = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[{\[])").match
 _hex4: Final = re.compile(r"[0-9a-fA-F]{4}").fullmatch
+# str.isprintable as a function: the compiled build calls it directly, rather than looking the
+# method up by name on every call (mypyc has no primitive for it).
+_is_printable: Final[Callable[[str], bool]] = str.isprintable
 _seek_root: Final = re.compile(r"[{\[]|<think>").search
 
 _SIMPLE_ESCAPES: Final = {
@@ -284,7 +287,7 @@ class Lexer:
                             if "\\" in run:  # it ends at an escape
                                 run = run[: run.find("\\")]
                                 j = i + len(run)
-                            if not run.isprintable():  # a control character, or rarer unicode
+                            if not _is_printable(run):  # a control character, or rarer unicode
                                 j = _plain_run(buf, i).end()
                                 run = buf[i:j]
                         else:
