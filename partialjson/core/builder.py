@@ -60,6 +60,8 @@ class Builder:
         #: Level by level, the key or index of the member being parsed.
         self.keys: list[Any] = []
         self.root: Any = None
+        #: The path of the innermost open container (that of its keys' MapKey events).
+        self.parent_path: Path = ()
         if multiple_values:
             self.root = []
             self.containers.append(self.root)
@@ -115,21 +117,22 @@ class Builder:
         self.attach(container)
         self.containers.append(container)
         self.keys.append(None if is_object else 0)
+        self.parent_path = path
         events.append(StartMap(path) if is_object else StartArray(path))
 
     def close(self, events: list[Event]) -> None:
         top = self.containers.pop()
         self.keys.pop()
         path = tuple(self.keys)
+        self.parent_path = path[:-1]
         events.append(EndMap(path) if type(top) is dict else EndArray(path))
 
     def next_index(self) -> None:
         self.keys[-1] += 1
 
     def key(self, key: str, events: list[Event]) -> None:
-        keys = self.keys
-        keys[-1] = key
-        events.append(MapKey(tuple(keys[:-1]), key))
+        self.keys[-1] = key
+        events.append(MapKey(self.parent_path, key))
 
     def scalar(self, value: Any, kind: type[Event], events: list[Event]) -> None:
         """A complete number, boolean or null."""
@@ -147,7 +150,13 @@ class Builder:
         else:
             self.root = value
         path = tuple(keys)
-        events.append(Null(path) if kind is Null else kind(path, value))  # type: ignore[call-arg]
+        # Each class by name: the compiled build then calls its constructor directly.
+        if kind is Number:
+            events.append(Number(path, value))
+        elif kind is Null:
+            events.append(Null(path))
+        else:
+            events.append(Boolean(path, value))
 
     def show_number(self, number: Any) -> None:
         """partial_numbers: show an unfinished number as what it reads so far."""
@@ -237,9 +246,8 @@ class Builder:
         pending = self.pending
         key = pending[0] if len(pending) == 1 else "".join(pending)
         pending.clear()
-        keys = self.keys
-        keys[-1] = key
-        events.append(MapKey(tuple(keys[:-1]), key))
+        self.keys[-1] = key
+        events.append(MapKey(self.parent_path, key))
 
     # ------------------------------------------------------------------ the bulk path
 
@@ -415,12 +423,14 @@ class EventsBuilder(Builder):
         path = tuple(self.keys)
         self.containers.append(is_object)
         self.keys.append(None if is_object else 0)
+        self.parent_path = path
         events.append(StartMap(path) if is_object else StartArray(path))
 
     def close(self, events: list[Event]) -> None:
         is_object = self.containers.pop()
         self.keys.pop()
         path = tuple(self.keys)
+        self.parent_path = path[:-1]
         events.append(EndMap(path) if is_object else EndArray(path))
 
     def scalar(self, value: Any, kind: type[Event], events: list[Event]) -> None:
@@ -429,7 +439,13 @@ class EventsBuilder(Builder):
         if not self.containers:
             self.root = value
         path = tuple(keys)
-        events.append(Null(path) if kind is Null else kind(path, value))  # type: ignore[call-arg]
+        # Each class by name: the compiled build then calls its constructor directly.
+        if kind is Number:
+            events.append(Number(path, value))
+        elif kind is Null:
+            events.append(Null(path))
+        else:
+            events.append(Boolean(path, value))
 
     def start_string(self) -> None:
         self.string_path = tuple(self.keys)

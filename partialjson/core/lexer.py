@@ -65,6 +65,9 @@ _c_scanstring: Final[Optional[Callable[[str, int, bool], tuple[str, int]]]] = ge
 # A separator in an array followed by a container: the bulk path reads on (see Lexer._bulk).
 _next_container: Final = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[{\[])").match
 _hex4: Final = re.compile(r"[0-9a-fA-F]{4}").fullmatch
+# str.isprintable as a function: the compiled build calls it directly, rather than looking the
+# method up by name on every call (mypyc has no primitive for it).
+_is_printable: Final[Callable[[str], bool]] = str.isprintable
 _seek_root: Final = re.compile(r"[{\[]|<think>").search
 
 _SIMPLE_ESCAPES: Final = {
@@ -274,13 +277,17 @@ class Lexer:
                 while i < n:
                     if state <= _KEY_STRING:  # _STRING or _KEY_STRING
                         if n - i <= _SHORT_RUN:
-                            # A token-sized rest: its text up to the next quote is most often
-                            # all plain (str methods cost less here than a regex match).
+                            # A token-sized rest: its text up to the next quote or backslash is
+                            # most often all plain (str methods cost less here than a regex
+                            # match, which allocates its stack).
                             j = buf.find('"', i)
                             if j < 0:
                                 j = n
                             run = buf[i:j]
-                            if "\\" in run or not run.isprintable():
+                            if "\\" in run:  # it ends at an escape
+                                run = run[: run.find("\\")]
+                                j = i + len(run)
+                            if not _is_printable(run):  # a control character, or rarer unicode
                                 j = _plain_run(buf, i).end()
                                 run = buf[i:j]
                         else:
@@ -407,6 +414,11 @@ class Lexer:
                         elif c in "-0123456789":
                             m = _whole_number(buf, i)
                             j = m.end() if m else n
+                            if m is not None and j == n and j - i <= MAX_NUMBER_LENGTH:
+                                # Whole so far but cut by the end of the delta: it may go on.
+                                self._keep_number(buf[i:], base + i)
+                                state = _NUMBER
+                                break
                             if (
                                 m is None
                                 or j == n
@@ -529,7 +541,7 @@ class Lexer:
             match = _complete_number(text)
             if match is not None:
                 self.number.clear()
-                self._finish_number(text, match, "", 0, self.token_start, [])
+                self._finish_number(text, match.lastindex is not None, "", 0, self.token_start, [])
                 self.state = self._after_value()
         if not self.at_rest:
             raise self.fail_truncated()
@@ -737,9 +749,7 @@ class Lexer:
             raise self._too_long(buf[i : i + MAX_NUMBER_LENGTH], buf, i + MAX_NUMBER_LENGTH, base)
         text = buf[i:j]
         if j == len(buf):
-            self.number = [text]
-            self.number_length = len(text)
-            self.number_form = ""  # worked out only if the next delta goes on with the number
+            self._keep_number(text, base + i)
             return _NUMBER, j
         match = _complete_number(text)
         if match is None:
@@ -750,8 +760,16 @@ class Lexer:
                 j,
                 base,
             )
-        self._finish_number(text, match, buf, i, base, events)
+        self._finish_number(text, match.lastindex is not None, buf, i, base, events)
         return self._after_value(), j
+
+    def _keep_number(self, text: str, start: int) -> None:
+        """The number ``text`` (at absolute offset ``start``) is cut by the end of the delta:
+        it waits for the next one."""
+        self.token_start = start
+        self.number = [text]
+        self.number_length = len(text)
+        self.number_form = ""  # worked out only if the next delta goes on with the number
 
     def _continue_number(self, text: str, base: int, events: list[Event]) -> int:
         """The unfinished number goes on at the start of ``text``; returns where it ends.
@@ -788,8 +806,10 @@ class Lexer:
             length = self.number_length
         number = "".join(self.number) + text[:j]
         self.number.clear()
-        match = _complete_number(number)
-        if match is None:
+        # Its text is a prefix of a valid number (as _number_prefix read it): it is complete
+        # if it ends with a digit (not with "-", ".", "e" or a sign), and a float if it has a
+        # fraction or an exponent. No regular expression: a match allocates its stack.
+        if number[-1] not in "0123456789":
             self._show_before_error(number)
             raise self._fail(
                 f"Invalid number {number!r}: expecting a digit, found {_describe(text[j])}",
@@ -797,17 +817,18 @@ class Lexer:
                 j,
                 base,
             )
-        self._finish_number(number, match, text, 0, base - (length - j), events)
+        is_float = "." in number or "e" in number or "E" in number
+        self._finish_number(number, is_float, text, 0, base - (length - j), events)
         self.state = self._after_value()
         return j
 
     def _finish_number(
-        self, text: str, match: re.Match[str], buf: str, i: int, base: int, events: list[Event]
+        self, text: str, is_float: bool, buf: str, i: int, base: int, events: list[Event]
     ) -> None:
-        """Convert the complete number ``text`` (which starts at absolute ``base + i``), as
-        ``_complete_number`` matched it (a fraction or an exponent group makes a float)."""
+        """Convert the complete number ``text`` (which starts at absolute ``base + i``): a
+        float if it has a fraction or an exponent."""
         try:
-            number = self.parse_int(text) if match.lastindex is None else self.parse_float(text)
+            number = self.parse_float(text) if is_float else self.parse_int(text)
         except ValueError as exc:  # e.g. more digits than int() converts
             raise self._unconvertible(exc, buf, i, base) from None
         self.builder.scalar(number, Number, events)

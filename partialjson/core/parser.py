@@ -59,7 +59,7 @@ lost, and none of it depends on how the input was split.
 from __future__ import annotations
 
 import codecs
-from typing import Any, Callable, Optional, Union
+from typing import Any, Callable, Final, Optional, Union
 
 from .builder import Builder, EventsBuilder
 from .errors import IncompleteJSONError, ParseError
@@ -67,6 +67,11 @@ from .events import Event
 from .lexer import KEY_STRING, Lexer
 
 __all__ = ["Parser", "loads"]
+
+
+# str.isprintable as a function: the compiled build calls it directly, rather than looking the
+# method up by name on every call (mypyc has no primitive for it).
+_is_printable: Final[Callable[[str], bool]] = str.isprintable
 
 
 class _Undecided:
@@ -190,7 +195,7 @@ class Parser:
                 and not lexer.carry
                 and '"' not in text
                 and "\\" not in text
-                and text.isprintable()  # no control character (and no rarer unicode: slow path)
+                and _is_printable(text)  # no control character (nor rarer unicode: slow path)
             ):
                 # Fast path: the whole delta is more plain text of the open string or key, the
                 # common case inside long strings (and a key cut into several tokens).
