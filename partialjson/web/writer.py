@@ -147,6 +147,15 @@ class RelayWriter:
                 self._seq += 1
                 out.append(sse_patch(self._seq, ops))
             return
+        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
+            if self.ended or update.choice != self._choice:
+                return
+            self._seq += 1
+            completed = dumps_completed(pointer(update.path), update.choice)
+            out.append(
+                f"id: {self._seq}\nevent: field_completed\ndata: ".encode() + completed + b"\n\n"
+            )
+            return
         for event in self.feed(update):
             out.append(event.encode())
 
