@@ -57,6 +57,7 @@ __all__ = [
     "jsonable",
     "merge_ops",
     "pointer",
+    "sse_patch",
 ]
 
 Op = dict[str, Any]
@@ -189,6 +190,30 @@ def dumps_ops(ops: list[Op]) -> bytes:
                 except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
                     pass
     return dumps(ops)
+
+
+def sse_patch(seq: int, ops: list[Op]) -> bytes:
+    """A ``patch`` event with id ``seq`` as SSE bytes, as
+    :meth:`~partialjson.web.wire.RelayEvent.encode` writes it (data: :func:`dumps_ops`); the
+    usual one, a single ``append``, in one go.
+
+    >>> sse_patch(7, [{"op": "append", "path": "/a", "value": "b"}])
+    b'id: 7\\nevent: patch\\ndata: [{"op":"append","path":"/a","value":"b"}]\\n\\n'
+    """
+    if len(ops) == 1:
+        op = ops[0]
+        if op["op"] == "append" and len(op) == 3:
+            path, value = op["path"], op["value"]
+            if type(path) is str and type(value) is str:
+                text = (
+                    f"id: {seq}\nevent: patch\ndata: "
+                    f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]\n\n'
+                )
+                try:
+                    return text.encode()
+                except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+                    pass
+    return f"id: {seq}\nevent: patch\ndata: ".encode() + dumps(ops) + b"\n\n"
 
 
 def dumps_completed(path: str, choice: int) -> bytes:

@@ -456,45 +456,60 @@ async def _arelay(
     # waits for them with a timeout. Without them, this task reads the stream itself.
     iterator = updates.__aiter__()
     threaded = heartbeat is not None or max_rate is not None
-    pump = _AsyncPump(iterator, writer) if threaded else None
     storing = store is not None and key is not None
+    # Without a store nobody reads the events themselves: the writer hands over their SSE bytes
+    # (a delta's patch goes from the update to its bytes in one compiled call).
+    sse = not storing
+    pump = _AsyncPump(iterator, writer, sse) if threaded else None
+
     last_sent = time.monotonic()
-    ended = False  # the terminal event was sent
     try:
-        while not ended:
-            events: Optional[list[RelayEvent]]
+        # Not ``while not writer.ended``: the pump may end the writer while this generator
+        # waits for its reader to take an event, with the last events still in the outbox.
+        while not (writer.ended and (pump is None or pump.empty)):
+            items: Optional[list[Any]]  # SSE bytes, or the events (when storing)
             if pump is not None:
-                waiter = pump.wait(wake_at(writer, heartbeat, last_sent))
+                if max_rate is None:  # nothing is held back: only a heartbeat is ever due
+                    until = None if heartbeat is None else last_sent + heartbeat
+                else:
+                    until = wake_at(writer, heartbeat, last_sent)
+                waiter = pump.wait(until)
                 if waiter is not None:
                     await waiter
-                events = pump.take()
+                items = pump.take()
             else:
                 try:
-                    item = await iterator.__anext__()
+                    update = await iterator.__anext__()
                 except StopAsyncIteration:
-                    events = writer.end()
+                    items = _sent(writer.end(), storing)
                 except Exception as error:  # relayed as failed, without its message
-                    events = writer.end(error)
+                    items = _sent(writer.end(error), storing)
                 else:
-                    events = writer.feed(item)
-            if events is None:  # a timeout: a batch is due, or a heartbeat
+                    if sse:
+                        items = []
+                        writer.feed_sse(update, items)
+                    else:
+                        items = _sent(writer.feed(update), storing)
+            if items is None:  # a timeout: a batch is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():
-                    events = writer.flush()
+                    items = _sent(writer.flush(), storing)
                 elif heartbeat is not None and time.monotonic() - last_sent >= heartbeat:
                     last_sent = time.monotonic()
                     yield HEARTBEAT
                     continue
                 else:
                     continue
-            if events:
+            if items:
                 last_sent = time.monotonic()
-            for event in events:
-                if storing:
+            if storing:
+                for event in items:
                     await store.append(key, event)  # type: ignore[union-attr]
-                ended = ended or event.terminal
-                yield event.encode()
-            if not events and writer.ended:
+                    yield event.encode()
+            else:
+                for chunk in items:
+                    yield chunk
+            if not items and writer.ended:
                 break  # nothing more will come (a source that went on after its end)
     finally:
         if pump is not None:
@@ -506,6 +521,12 @@ async def _arelay(
                     await store.append(key, event)
         elif pump is None:
             await _close_ended(iterator)
+
+
+def _sent(events: list[RelayEvent], storing: bool) -> list[Any]:
+    """Events as :func:`_arelay` sends them: the events themselves (to be stored), or their
+    bytes."""
+    return events if storing else [event.encode() for event in events]
 
 
 class _Writer(Protocol):
@@ -525,11 +546,23 @@ class _AsyncPump:
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
     empties (after awaiting what :meth:`wait` gives, until a deadline). One task per response,
     not one per update, and one wake-up of the sender per read (however many updates it
-    brought). Used by :func:`arelay` and the protocol encoders' ``adrive``."""
+    brought). Used by :func:`arelay` and the protocol encoders' ``adrive``.
 
-    def __init__(self, updates: AsyncIterator[Any], writer: _Writer, size: int = 64):
+    ``sse``: the writer is a :class:`RelayWriter` whose :meth:`~RelayWriter.feed_sse` puts an
+    update's events in the outbox as SSE bytes (the writer's end too); otherwise the writer's
+    ``feed`` gives the events. (A flag, not the bound method: one object fewer for the
+    garbage collector to visit per open response.)"""
+
+    def __init__(
+        self,
+        updates: AsyncIterator[Any],
+        writer: _Writer,
+        sse: bool = False,
+        size: int = 64,
+    ):
         self._updates = updates
         self._writer = writer
+        self._sse = sse
         self._size = size
         self._outbox: list[Any] = []
         self._done = False
@@ -543,11 +576,16 @@ class _AsyncPump:
 
     async def _run(self) -> None:
         writer, outbox, updates, size = self._writer, self._outbox, self._updates, self._size
+        sse_writer: Any = writer if self._sse else None  # a RelayWriter
         try:
             async for update in updates:
-                events = writer.feed(update)
-                if events:
-                    outbox.extend(events)
+                if sse_writer is not None:
+                    sse_writer.feed_sse(update, outbox)
+                else:
+                    events = writer.feed(update)
+                    if events:
+                        outbox.extend(events)
+                if outbox:  # (when it was not empty before, the sender is not waiting)
                     waiter = self._waiter
                     if waiter is not None and not waiter.done():
                         waiter.set_result(None)  # wake the sender
@@ -598,7 +636,8 @@ class _AsyncPump:
                 space.set_result(None)
             return events
         if self._done:
-            return self._writer.end(self._error)
+            ended = self._writer.end(self._error)
+            return [event.encode() for event in ended] if self._sse else ended
         return None
 
     def _alarm(self, until: float) -> None:

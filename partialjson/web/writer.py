@@ -30,7 +30,16 @@ from ..lifecycle.updates import (
     Update,
 )
 from .moderation import Moderator
-from .patches import PatchEncoder, clean_text, dumps, dumps_completed, dumps_ops, merge_ops, pointer
+from .patches import (
+    PatchEncoder,
+    clean_text,
+    dumps,
+    dumps_completed,
+    dumps_ops,
+    merge_ops,
+    pointer,
+    sse_patch,
+)
 from .wire import TERMINAL_EVENTS, RelayEvent
 
 __all__ = ["RelayWriter", "safe_code"]
@@ -123,6 +132,32 @@ class RelayWriter:
         if terminal or now >= self._next_flush or pending >= self._max_pending:
             return self._flush(now)
         return []
+
+    def feed_sse(self, update: Update, out: list[bytes]) -> None:
+        """Append the events for one update to ``out``, as SSE bytes: :meth:`feed` with each
+        event's :meth:`~partialjson.web.wire.RelayEvent.encode`, the same bytes. The usual
+        update, a patch sent at once, goes from the update to its bytes in one step, with no
+        event made on the way (what a relay without a store sends, on every delta)."""
+        if type(update) is PartialUpdate and not self._interval and not self._ops:
+            if self.ended or update.choice != self._choice:
+                return
+            self._live = update.value
+            ops = self._encoder.encode(update.value, update.changed)
+            if ops:
+                self._seq += 1
+                out.append(sse_patch(self._seq, ops))
+            return
+        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
+            if self.ended or update.choice != self._choice:
+                return
+            self._seq += 1
+            completed = dumps_completed(pointer(update.path), update.choice)
+            out.append(
+                f"id: {self._seq}\nevent: field_completed\ndata: ".encode() + completed + b"\n\n"
+            )
+            return
+        for event in self.feed(update):
+            out.append(event.encode())
 
     def due(self) -> Optional[float]:
         """When the waiting batch must go out (on the writer's clock), or None."""
