@@ -137,7 +137,16 @@ class RelayWriter:
         """Append the events for one update to ``out``, as SSE bytes: :meth:`feed` with each
         event's :meth:`~partialjson.web.wire.RelayEvent.encode`, the same bytes. The usual
         update, a patch sent at once, goes from the update to its bytes in one step, with no
-        event made on the way (what a relay without a store sends, on every delta)."""
+        event made on the way (what a relay without a store sends, on every delta).
+
+        >>> from partialjson import PartialUpdate
+        >>> out: list[bytes] = []
+        >>> writer = RelayWriter()
+        >>> writer.feed_sse(PartialUpdate(value={"title": "Hi"}, changed=((),)), out)
+        >>> writer.feed_sse(PartialUpdate(value={"title": "Hi there"}, changed=(("title",),)), out)
+        >>> out[1]
+        b'id: 2\\nevent: patch\\ndata: [{"op":"append","path":"/title","value":" there"}]\\n\\n'
+        """
         if type(update) is PartialUpdate and not self._interval and not self._ops:
             if self.ended or update.choice != self._choice:
                 return
