@@ -179,16 +179,9 @@ def dumps_ops(ops: list[Op]) -> bytes:
     >>> dumps_ops([{"op": "append", "path": "/a", "value": "é 1"}])
     b'[{"op":"append","path":"/a","value":"\\xc3\\xa9 1"}]'
     """
-    if len(ops) == 1:
-        op = ops[0]
-        if op["op"] == "append" and len(op) == 3:
-            path, value = op["path"], op["value"]
-            if type(path) is str and type(value) is str:
-                text = f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]'
-                try:
-                    return text.encode()
-                except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
-                    pass
+    patch = _append_patch(ops)
+    if patch is not None:
+        return patch
     return dumps(ops)
 
 
@@ -200,20 +193,35 @@ def sse_patch(seq: int, ops: list[Op]) -> bytes:
     >>> sse_patch(7, [{"op": "append", "path": "/a", "value": "b"}])
     b'id: 7\\nevent: patch\\ndata: [{"op":"append","path":"/a","value":"b"}]\\n\\n'
     """
+    patch = _append_patch(ops, f"id: {seq}\nevent: patch\ndata: ", "\n\n")
+    if patch is not None:
+        return patch
+    return _sse_event(str(seq), "patch", dumps(ops))
+
+
+def _append_patch(ops: list[Op], before: str = "", after: str = "") -> Optional[bytes]:
+    """The usual patch, a single ``append`` of text (a string grew), as JSON written directly
+    between ``before`` and ``after``, encoded once: the standard library's string encoder
+    escapes as pydantic-core does (quotes, backslashes, control characters; the rest as UTF-8).
+    None for any other patch, and for text UTF-8 cannot carry (a lone surrogate:
+    :func:`dumps` replaces it)."""
     if len(ops) == 1:
         op = ops[0]
         if op["op"] == "append" and len(op) == 3:
             path, value = op["path"], op["value"]
             if type(path) is str and type(value) is str:
-                text = (
-                    f"id: {seq}\nevent: patch\ndata: "
-                    f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]\n\n'
-                )
+                patch = f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]'
                 try:
-                    return text.encode()
-                except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+                    return f"{before}{patch}{after}".encode()
+                except UnicodeEncodeError:
                     pass
-    return f"id: {seq}\nevent: patch\ndata: ".encode() + dumps(ops) + b"\n\n"
+    return None
+
+
+def _sse_event(event_id: str, event: str, data: bytes) -> bytes:
+    """One server-sent event's bytes (``data`` never contains a line break): the one place the
+    relay's wire framing is written."""
+    return f"id: {event_id}\nevent: {event}\ndata: ".encode() + data + b"\n\n"
 
 
 def dumps_completed(path: str, choice: int) -> bytes:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from ..providers._frozen import fast_init
-from .patches import _unpointer, apply_patch, dumps
+from .patches import _sse_event, _unpointer, apply_patch, dumps
 
 __all__ = ["TERMINAL_EVENTS", "RelayEvent", "ReplayState"]
 
@@ -62,7 +62,7 @@ class RelayEvent:
 
     def encode(self) -> bytes:
         """The event as server-sent-event bytes (data never contains a line break)."""
-        return f"id: {self.id}\nevent: {self.event}\ndata: ".encode() + self.data + b"\n\n"
+        return _sse_event(self.id, self.event, self.data)
 
     def json(self) -> Any:
         return json.loads(self.data)

@@ -32,6 +32,7 @@ from ..lifecycle.updates import (
 from .moderation import Moderator
 from .patches import (
     PatchEncoder,
+    _sse_event,
     clean_text,
     dumps,
     dumps_completed,
@@ -161,9 +162,7 @@ class RelayWriter:
                 return
             self._seq += 1
             completed = dumps_completed(pointer(update.path), update.choice)
-            out.append(
-                f"id: {self._seq}\nevent: field_completed\ndata: ".encode() + completed + b"\n\n"
-            )
+            out.append(_sse_event(str(self._seq), "field_completed", completed))
             return
         for event in self.feed(update):
             out.append(event.encode())
