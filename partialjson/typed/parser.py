@@ -86,6 +86,10 @@ _SURROGATE: Final = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")
 _has_surrogate: Final = _SURROGATE.search  # (bound once: no method lookup per call)
 #: ``str.isascii``, called as a function: the compiled build then skips looking the method up.
 _isascii: Final = str.isascii
+#: ``str.isprintable``, likewise: a printable string holds no surrogate (category Cs), and
+#: costs less to ask than the regular expression (a search allocates its state). Most
+#: non-ASCII text (accents, CJK) is printable: the search is left for the rest (a newline...).
+_isprintable: Final = str.isprintable
 _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a string"
 #: ``str`` deltas kept before the log takes them (one join and encode for all), and the size
 #: above which a delta goes to the log at once (a network chunk is not kept twice for long).
@@ -191,11 +195,10 @@ class _Frame:
         self.values: Optional[dict[str, Any]] = None
         self.received: Optional[set[str]] = None
 
-    def model(self, node: Any) -> None:
-        """Follow the partial model ``node``: its fields are put in its ``__dict__`` directly."""
-        self.node = node
-        self.values = node.__dict__
-        self.received = node.__pydantic_fields_set__
+    def model(self, shape: ObjectShape) -> None:
+        """Follow a new partial model of ``shape``: its fields are put in its ``__dict__``
+        directly."""
+        self.node, self.values, self.received = shape.new_model()
 
 
 class _OpenString:
@@ -302,6 +305,7 @@ class TypedParser(Generic[T]):
         "_final",
         "_frames",
         "_grown",
+        "_grown_list",
         "_invalid",
         "_issues",
         "_item_next",
@@ -377,6 +381,7 @@ class TypedParser(Generic[T]):
         self._completed: list[Path] = []
         self._changed: list[Path] = []
         self._grown: Optional[Path] = None  # the string the last delta grew, if that was all
+        self._grown_list: Optional[list[Path]] = None  # ``[_grown]``, as ``changed`` gave it
         self._issues: list[Issue] = []
         self._invalid: dict[Path, Issue] = {}
         self._items: list[Any] = []
@@ -464,9 +469,15 @@ class TypedParser(Generic[T]):
         >>> p.changed
         [('vip',)]
         """
-        if self._grown is not None:  # the common delta: more text of the open string
-            return [self._grown]
-        return self._changed
+        grown = self._grown
+        if grown is None:
+            return self._changed
+        # The common delta: more text of the open string. Its one-path list is made once per
+        # string, not per delta (made anew if the caller changed the one it was given).
+        shown = self._grown_list
+        if shown is None or len(shown) != 1 or shown[0] is not grown:
+            shown = self._grown_list = [grown]
+        return shown
 
     @property
     def items(self) -> list[Any]:
@@ -568,7 +579,7 @@ class TypedParser(Generic[T]):
                 fragment = event.fragment
                 if not fragment:
                     return events
-                if _isascii(fragment) or not _has_surrogate(fragment):
+                if _isascii(fragment) or _surrogate_free(fragment):
                     if string.checked >= 0:
                         string.checked += len(fragment)
                     if not string.shared:  # (a shared string: the core has grown it already)
@@ -863,7 +874,7 @@ class TypedParser(Generic[T]):
         if not fragment:
             return False
         if string.checked >= 0:
-            if _isascii(fragment) or not _has_surrogate(fragment):
+            if _isascii(fragment) or _surrogate_free(fragment):
                 string.checked += len(fragment)
             else:
                 string.checked = -1
@@ -997,7 +1008,7 @@ class TypedParser(Generic[T]):
             if shape.is_dict:
                 frame.node = shape.new()
             else:
-                frame.model(shape.new())
+                frame.model(shape)
         elif isinstance(shape, DictShape):
             frame = _Frame(_DICT, path, place, shape, {})
         elif isinstance(shape, ListShape):
@@ -1034,10 +1045,15 @@ class TypedParser(Generic[T]):
             self._nowhere_done(place, frame.path, None)
         elif mode == _OBJECT:
             shape = cast(ObjectShape, frame.shape)
-            if shape.defaults:
+            received = frame.received
+            if received is not None:  # a partial model (not a TypedDict's dict)
+                if shape.defaults:
+                    values = frame.values
+                    assert values is not None
+                    changed = shape.fill_defaults_in(values, received)
+                self._share_fields_set(shape, frame.node, received)
+            elif shape.defaults:
                 changed = shape.fill_defaults(frame.node)
-            if frame.received is not None:
-                self._share_fields_set(shape, frame.node, frame.received)
         parent = self._frames[-1] if self._frames else None
         if parent is not None and parent.items:
             self._item_done(frame.path)
@@ -1058,7 +1074,8 @@ class TypedParser(Generic[T]):
             if shape.extra == "allow" or len(received) != len(shape.attributes):
                 return
             shared = self._fields_sets[shape] = set(received)
-        if received == shared:
+        # (equal sizes are equal sets: a fields set holds attributes only, see _put())
+        if len(received) == len(shared):
             _set_fields_set(node, shared)
 
     def _choose_variant(self, frame: _Frame, tag: Any) -> bool:
@@ -1074,7 +1091,7 @@ class TypedParser(Generic[T]):
         if variant.is_dict:
             frame.node = variant.new()
         else:
-            frame.model(variant.new())
+            frame.model(variant)
         if frame.place.how != _NOWHERE:
             self._put(frame.place, frame.node)
         return True
@@ -1215,6 +1232,11 @@ class TypedParser(Generic[T]):
         return error
 
 
+def _surrogate_free(text: str) -> bool:
+    """Whether ``text`` (not ASCII: the caller asked) holds no surrogate."""
+    return _isprintable(text) or _has_surrogate(text) is None
+
+
 def _lone_surrogate(value: Any, checked: int) -> bool:
     """Whether ``value`` is a string with a lone surrogate in it, past its first ``checked``
     characters (found free of them as they streamed: a long string is not read twice)."""
@@ -1222,8 +1244,10 @@ def _lone_surrogate(value: Any, checked: int) -> bool:
         return False
     text: str = value
     if checked > 0:
+        if checked >= len(text):
+            return False  # all of it was looked at as it streamed
         text = text[checked:]
-    return not _isascii(text) and _has_surrogate(text) is not None
+    return not _isascii(text) and not _surrogate_free(text)
 
 
 def _shown_text(value: Any) -> Any:

@@ -194,6 +194,11 @@ class ObjectShape:
         """
         if self.is_dict:
             return {}
+        return self.new_model()[0]
+
+    def new_model(self) -> tuple[Any, dict[str, Any], set[str]]:
+        """A new empty partial model (:meth:`new`), with its ``__dict__`` and
+        ``__pydantic_fields_set__`` (made here: no attribute lookups to find them again)."""
         cls = self.partial_cls
         blank = self._blank
         if blank is None:
@@ -202,13 +207,15 @@ class ObjectShape:
             node = cls.model_construct()
             if self.extra == "allow":
                 node.__pydantic_extra__ = {}
-            return node
+            return node, node.__dict__, node.__pydantic_fields_set__
         node = _new_object(cls)
-        _set_dict(node, blank.copy())
-        _set_fields_set(node, set())
+        values = blank.copy()
+        received: set[str] = set()
+        _set_dict(node, values)
+        _set_fields_set(node, received)
         _set_extra(node, {} if self.extra == "allow" else None)
         _set_private(node, None)
-        return node
+        return node, values, received
 
     def fill_defaults(self, node: Any) -> bool:
         """Give the fields that never arrived their defaults, as pydantic does (still unset).
@@ -217,7 +224,10 @@ class ObjectShape:
         """
         if self.is_dict:
             return False
-        values, received = node.__dict__, node.__pydantic_fields_set__
+        return self.fill_defaults_in(node.__dict__, node.__pydantic_fields_set__)
+
+    def fill_defaults_in(self, values: dict[str, Any], received: set[str]) -> bool:
+        """:meth:`fill_defaults` of a partial model, given its ``__dict__`` and fields set."""
         changed = False
         for attribute, (default, factory, validated) in self.defaults.items():
             if attribute not in received:
