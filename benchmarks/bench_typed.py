@@ -321,9 +321,11 @@ def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
     ``workload`` is one of benchmarks/workloads.py's (``records``, ``form``, ``nested``) or
     ``invoice`` (this file's, as ``Invoice``), of about ``kb`` KiB, cut into token deltas;
     ``layer`` is ``core`` (``Parser.feed`` + ``.value``), ``typed`` (``TypedParser.feed`` +
-    ``.partial``, ``.changed``, ``.issues``: what the lifecycle reads per delta) or ``setup``
-    (below). The difference between 2 passes and 1 (the first warms the caches: partial
-    classes, leaves) is the cost of one stream, e.g. for the compiled build
+    ``.partial``, ``.changed``, ``.issues``: what the lifecycle reads per delta), ``core-feed``
+    or ``typed-feed`` (``feed`` alone: the compiled lifecycle reads those properties natively,
+    a few instructions each, where each read from Python costs ~130), or ``setup`` (below).
+    The difference between 2 passes and 1 (the first warms the caches: partial classes,
+    leaves) is the cost of one stream, e.g. for the compiled build
     (``PARTIALJSON_PURE=1``: the pure one)::
 
         for n in 1 2; do valgrind --tool=callgrind --callgrind-out-file=/dev/null \\
@@ -359,6 +361,15 @@ def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
                 core.feed(delta)
                 core.value  # noqa: B018 - reading the value is the point
             core.close()
+        elif layer == "core-feed":
+            core = Parser()
+            for delta in deltas:
+                core.feed(delta)
+            core.close()
+        elif layer == "typed-feed":
+            typed = TypedParser(type_)
+            for delta in deltas:
+                typed.feed(delta)
         else:
             typed = TypedParser(type_)
             for delta in deltas:

@@ -299,9 +299,9 @@ class TypedParser(Generic[T]):
         "_changed",
         "_closing",
         "_completed",
+        "_dirty",
         "_events_only",
         "_failed",
-        "_fields_sets",
         "_final",
         "_frames",
         "_grown",
@@ -379,16 +379,16 @@ class TypedParser(Generic[T]):
         self._started = False
         self._root_shown = False  # the root value was put in the view (even a null)
         self._completed: list[Path] = []
+        self._dirty = False  # events were walked since the lists below were last cleared
         self._changed: list[Path] = []
         self._grown: Optional[Path] = None  # the string the last delta grew, if that was all
         self._grown_list: Optional[list[Path]] = None  # ``[_grown]``, as ``changed`` gave it
         self._issues: list[Issue] = []
-        self._invalid: dict[Path, Issue] = {}
+        self._invalid: Optional[dict[Path, Issue]] = None  # path -> its issue (made at the first)
         self._items: list[Any] = []
         self._new_items: list[Any] = []
         self._items_path: Optional[Path] = None
         self._items_slot: Optional[Slot] = None
-        self._fields_sets: dict[ObjectShape, set[str]] = {}  # see _share_fields_set()
         self._item_next = 0  # where the next element of the items array starts, in the log
         if items is not None:
             self._items_path, self._items_slot = self._items_at(_parse_path(items))
@@ -526,13 +526,15 @@ class TypedParser(Generic[T]):
 
         Raises :class:`~partialjson.ParseError` on invalid JSON; :attr:`partial` stays readable.
         """
-        if self._completed:
-            self._completed = []
-        if self._changed:
-            self._changed = []
+        if self._dirty:  # (the last delta's events were walked: what they listed goes)
+            self._dirty = False
+            if self._completed:
+                self._completed = []
+            if self._changed:
+                self._changed = []
+            if self._new_items:
+                self._new_items = []
         self._grown = None
-        if self._new_items:
-            self._new_items = []
         if self._raw_parser is not None:
             with suppress(ParseError):  # recorded there; the view's own reading raises below
                 self._raw_parser.feed(delta)
@@ -563,37 +565,37 @@ class TypedParser(Generic[T]):
         # A big delta's events may come as an EventList, a list subclass whose events are
         # built when it is read: read as Any (as a list, the compiled build would read its
         # items directly, unbuilt). A plain list is read as one (the compiled build indexes it).
-        walked: Any = events
-        listed: Optional[list[Event]] = events if type(events) is list else None
-        string = self._string
-        if (
-            string is not None
-            and string.plain
-            and (len(walked) if listed is None else len(listed)) == 1
-        ):
-            # The common delta: more text of a string shown as it is. Grow it in place: with
-            # the view's reference dropped, `+=` extends the only reference (CPython) instead
-            # of copying the whole string every delta.
-            event = walked[0] if listed is None else listed[0]
-            if type(event) is StringFragment:
-                fragment = event.fragment
-                if not fragment:
-                    return events
-                if _isascii(fragment) or _surrogate_free(fragment):
-                    if string.checked >= 0:
-                        string.checked += len(fragment)
-                    if not string.shared:  # (a shared string: the core has grown it already)
-                        container, key = string.container, string.key
-                        text: str = container[key]
-                        container[key] = None
-                        text += fragment
-                        container[key] = text
-                    self._grown = event.path
-                    return events
-        if listed is not None:
-            for event in listed:
+        if type(events) is list:
+            string = self._string
+            if string is not None and string.plain and len(events) == 1:
+                # The common delta: more text of a string shown as it is. Grow it in place:
+                # with the view's reference dropped, `+=` extends the only reference (CPython)
+                # instead of copying the whole string every delta.
+                event = events[0]
+                if type(event) is StringFragment:
+                    fragment = event.fragment
+                    if not fragment:
+                        return events
+                    # (no surrogate: ASCII, or printable, or none found; inline, not a call)
+                    if (
+                        _isascii(fragment)
+                        or _isprintable(fragment)
+                        or _has_surrogate(fragment) is None
+                    ):
+                        if string.checked >= 0:
+                            string.checked += len(fragment)
+                        if not string.shared:  # (shared: the core has grown it already)
+                            container, key = string.container, string.key
+                            text: str = container[key]
+                            container[key] = None
+                            text += fragment
+                            container[key] = text
+                        self._grown = event.path
+                        return events
+            for event in events:
                 self._apply(event)
         else:
+            walked: Any = events
             for event in walked:
                 self._apply(event)
         return events
@@ -669,6 +671,7 @@ class TypedParser(Generic[T]):
 
     def _apply(self, event: Event) -> None:
         # (each event read as its own class: the compiled build reads its fields directly)
+        self._dirty = True  # (the next feed clears what this delta listed)
         kind = type(event)
         if kind is StringFragment:
             grown = cast(StringFragment, event)
@@ -874,7 +877,7 @@ class TypedParser(Generic[T]):
         if not fragment:
             return False
         if string.checked >= 0:
-            if _isascii(fragment) or _surrogate_free(fragment):
+            if _isascii(fragment) or _isprintable(fragment) or _has_surrogate(fragment) is None:
                 string.checked += len(fragment)
             else:
                 string.checked = -1
@@ -938,14 +941,16 @@ class TypedParser(Generic[T]):
 
     def _raw(self, place: _Place, path: Path, value: Any, checked: int = 0) -> Any:
         """A complete scalar inside a raw value, as shown (a lone surrogate: an issue, U+FFFD)."""
-        if _lone_surrogate(value, checked):
+        # (only a string not looked at whole as it streamed is looked at now)
+        if type(value) is str and checked < len(value) and _lone_surrogate(value, checked):
             self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
             return _shown_text(value)
         return value
 
     def _coerce(self, place: _Place, path: Path, value: Any, checked: int = 0) -> Any:
         assert place.slot is not None
-        if _lone_surrogate(value, checked):
+        # (only a string not looked at whole as it streamed is looked at now)
+        if type(value) is str and checked < len(value) and _lone_surrogate(value, checked):
             self._issue(path, _LONE_SURROGATE, place)  # as finish() will raise: json_invalid
             return None
         try:
@@ -1066,14 +1071,15 @@ class TypedParser(Generic[T]):
         a small object's whole JSON: one per closed object would cost the view about 2 bytes
         per byte of an array of small objects. Once the object is closed nothing is added
         (pydantic itself only adds a field, on assignment, which is already in it), so the
-        objects of one shape that received every field share one set, equal to their own.
+        objects of one shape that received every field share one set, equal to their own: the
+        shape's, made once for every stream of the type.
         """
-        shared = self._fields_sets.get(shape)
+        shared = shape.all_received
         if shared is None:
             # (the partial class has one field per attribute: see shapes._partial_model)
             if shape.extra == "allow" or len(received) != len(shape.attributes):
                 return
-            shared = self._fields_sets[shape] = set(received)
+            shared = shape.all_received = set(received)
         # (equal sizes are equal sets: a fields set holds attributes only, see _put())
         if len(received) == len(shared):
             _set_fields_set(node, shared)
@@ -1208,7 +1214,10 @@ class TypedParser(Generic[T]):
         names = self._field_path(place.key)
         issue = Issue(path, message, self._position(path), names)
         self._issues.append(issue)
-        self._invalid[names] = issue
+        invalid = self._invalid
+        if invalid is None:
+            invalid = self._invalid = {}
+        invalid[names] = issue
 
     def _position(self, path: Path) -> int:
         text = self._text_log().text()

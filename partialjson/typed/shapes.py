@@ -177,6 +177,9 @@ class ObjectShape:
         self._partial_cls: Optional[type[BaseModel]] = None
         #: The fields of a new partial model (see :meth:`new`), once its class is made.
         self._blank: Optional[dict[str, Any]] = None
+        #: The one fields set that closed partial models which received every field share
+        #: (see ``TypedParser._share_fields_set``), made at the first such close of any stream.
+        self.all_received: Optional[set[str]] = None
 
     @property
     def partial_cls(self) -> type[BaseModel]:
