@@ -439,7 +439,12 @@ class AsyncResponseStream(_Results):
         super().__init__(source, machine, idle_timeout=idle_timeout, max_sse_size=max_sse_size)
         self._pending: Optional[asyncio.Future[Any]] = None
         self._reading: Optional[asyncio.Task[Any]] = None  # the task waiting for the source
-        self._interrupting = False  # cancel() cancelled that task to interrupt its read
+        self._interrupting = False  # cancel() interrupted that read
+        # Who interrupts a read that waits, for a driver that steps the reads by hand in its
+        # own task (the relay, while it also keeps heartbeats on time): cancel() calls it
+        # instead of cancelling the consuming task, which may be busy with something else
+        # (sending a heartbeat) while the read waits. It makes the read raise CancelledError.
+        self._interrupter: Optional[Callable[[], None]] = None
         self._iterating = False
 
     async def __aiter__(self) -> AsyncIterator[Update]:
@@ -517,8 +522,16 @@ class AsyncResponseStream(_Results):
         cancellation is then taken back): the source may turn it into an error of its own."""
         if self._interrupting and task is not None:
             self._interrupting = False
+            if self._interrupter is not None:  # the driver interrupted it; the task is as it was
+                return isinstance(error, asyncio.CancelledError)
             return _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError)
         return False
+
+    def _set_interrupter(self, interrupter: Optional[Callable[[], None]]) -> None:
+        """Have :meth:`cancel` interrupt a waiting read by calling ``interrupter`` (which makes
+        the read raise :class:`asyncio.CancelledError`) rather than by cancelling the task that
+        reads: for a driver that steps the reads by hand (``None``: back to the task)."""
+        self._interrupter = interrupter
 
     def resume(self, source: Any) -> AsyncResponseStream:
         """Continue an *interrupted* response with a resumed (async) stream; see
@@ -544,9 +557,14 @@ class AsyncResponseStream(_Results):
         if self._pending is not None:
             self._pending.cancel()
         reading = self._reading
-        if reading is not None and reading is not asyncio.current_task():
-            self._interrupting = True  # a read waits in the consuming task: interrupt it
-            reading.cancel()
+        if reading is not None:  # a read waits in the consuming task: interrupt it
+            interrupter = self._interrupter
+            if interrupter is not None:
+                self._interrupting = True
+                interrupter()
+            elif reading is not asyncio.current_task():
+                self._interrupting = True
+                reading.cancel()
         await _aclose(self._source)
 
     aclose = cancel

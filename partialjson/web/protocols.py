@@ -33,10 +33,13 @@ from .moderation import Moderator
 from .relay import (
     HEARTBEAT,
     SOURCE_END,
+    TIMED_OUT,
     SourcePump,
     _acancel,
     _AsyncPump,
     _cancel,
+    _close_ended,
+    _reads,
     wait_time,
     wake_at,
 )
@@ -201,19 +204,37 @@ async def adrive(
 ) -> AsyncIterator[bytes]:
     """The async twin of :func:`drive`: closing it early, or cancelling the task that reads
     it, cancels the response."""
-    # One task reads the stream for the whole response and feeds each update to the writer
-    # before it reads the next (an update's value is live); this one waits for the chunks
-    # with a timeout (heartbeats, coalesced values due): the relay's pump, not a task per update.
-    pump = _AsyncPump(updates.__aiter__(), writer)
+    # A response stream is read in this task, step by step, each update fed to the writer
+    # before the next is read (an update's value is live), the wait for a read cut short for
+    # heartbeats and coalesced values due (the relay's _Reads). Another source is read by one
+    # task for the whole response (the relay's pump), not a task per update.
+    iterator = updates.__aiter__()
+    reads = _reads(updates, iterator)
+    pump = _AsyncPump(iterator, writer) if reads is None else None
     last_sent = time.monotonic()
     try:
         # Not ``while not writer.ended``: the pump may end the writer while this generator
         # waits for its reader to take a chunk, with the last chunks still in the outbox.
-        while not (writer.ended and pump.empty):
-            waiter = pump.wait(wake_at(writer, heartbeat, last_sent))
-            if waiter is not None:
-                await waiter
-            chunks: Optional[list[bytes]] = pump.take()
+        while not (writer.ended and (pump is None or pump.empty)):
+            chunks: Optional[list[bytes]]
+            if reads is not None:
+                try:
+                    update = await reads.next(wake_at(writer, heartbeat, last_sent))
+                except Exception as error:  # relayed as failed, without its message
+                    chunks = writer.end(error)
+                else:
+                    if update is TIMED_OUT:
+                        chunks = None
+                    elif update is SOURCE_END:
+                        chunks = writer.end()
+                    else:
+                        chunks = writer.feed(update)
+            else:
+                assert pump is not None
+                waiter = pump.wait(wake_at(writer, heartbeat, last_sent))
+                if waiter is not None:
+                    await waiter
+                chunks = pump.take()
             if chunks is None:  # a timeout: a coalesced value is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():
@@ -228,10 +249,15 @@ async def adrive(
             if not chunks and writer.ended:
                 break
     finally:
-        await pump.stop()
+        if pump is not None:
+            await pump.stop()
+        elif reads is not None:
+            await reads.stop()
         if not writer.ended:  # the browser went away (closed, or the task was cancelled)
             await _acancel(updates)
             writer.cancel()
+        elif reads is not None:
+            await _close_ended(iterator)
 
 
 def free_text_of(updates: Any) -> Optional[Callable[[], str]]:

@@ -55,13 +55,15 @@ import math
 import queue
 import threading
 import time
+import types
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable, Iterator
 from typing import Any, Callable, Optional
 
 from typing_extensions import Protocol
 
 from ..lifecycle.updates import PartialUpdate, Update
+from ..streaming.response import AsyncResponseStream
 from .moderation import Moderator
 from .patches import dumps
 from .store import ReplayStore
@@ -451,16 +453,20 @@ async def _arelay(
     writer = RelayWriter(
         max_rate=max_rate, moderation=moderation, hold_until_complete=hold_until_complete
     )
-    # With heartbeats or coalescing one task reads the stream for the whole response and turns
-    # each update into events before it reads the next (an update's value is live); this one
-    # waits for them with a timeout. Without them, this task reads the stream itself.
+    # Without heartbeats or coalescing this task reads the stream itself. With them, a
+    # response stream is still read in this task, each read stepped by hand so that a wait for
+    # the upstream can be cut short (_Reads); another source is read by one task for the whole
+    # response that turns each update into events before it reads the next (an update's value
+    # is live), this one waiting for them with a timeout (_AsyncPump).
     iterator = updates.__aiter__()
     threaded = heartbeat is not None or max_rate is not None
     storing = store is not None and key is not None
     # Without a store nobody reads the events themselves: the writer hands over their SSE bytes
     # (a delta's patch goes from the update to its bytes in one compiled call).
     sse = not storing
-    pump = _AsyncPump(iterator, writer, sse) if threaded else None
+    # A response stream is read here, step by step (see _Reads); another source by a pump.
+    reads = _reads(updates, iterator) if threaded else None
+    pump = _AsyncPump(iterator, writer, sse) if threaded and reads is None else None
 
     last_sent = time.monotonic()
     try:
@@ -468,7 +474,26 @@ async def _arelay(
         # waits for its reader to take an event, with the last events still in the outbox.
         while not (writer.ended and (pump is None or pump.empty)):
             items: Optional[list[Any]]  # SSE bytes, or the events (when storing)
-            if pump is not None:
+            if reads is not None:
+                if max_rate is None:  # nothing is held back: only a heartbeat is ever due
+                    until = None if heartbeat is None else last_sent + heartbeat
+                else:
+                    until = wake_at(writer, heartbeat, last_sent)
+                try:
+                    update = await reads.next(until)
+                except Exception as error:  # relayed as failed, without its message
+                    items = _sent(writer.end(error), storing)
+                else:
+                    if update is TIMED_OUT:
+                        items = None
+                    elif update is SOURCE_END:
+                        items = _sent(writer.end(), storing)
+                    elif sse:
+                        items = []
+                        writer.feed_sse(update, items)
+                    else:
+                        items = _sent(writer.feed(update), storing)
+            elif pump is not None:
                 if max_rate is None:  # nothing is held back: only a heartbeat is ever due
                     until = None if heartbeat is None else last_sent + heartbeat
                 else:
@@ -514,6 +539,8 @@ async def _arelay(
     finally:
         if pump is not None:
             await pump.stop()
+        elif reads is not None:
+            await reads.stop()
         if not writer.ended:  # the browser went away (closed, or the task was cancelled)
             await _acancel(updates)
             for event in writer.cancel():
@@ -527,6 +554,249 @@ def _sent(events: list[RelayEvent], storing: bool) -> list[Any]:
     """Events as :func:`_arelay` sends them: the events themselves (to be stored), or their
     bytes."""
     return events if storing else [event.encode() for event in events]
+
+
+#: What :meth:`_Reads.next` gives when the alarm rang while the read still waits.
+TIMED_OUT: Any = object()
+
+
+class _Reads:
+    """A response stream read in the consuming task itself, each read stepped by hand: what
+    :func:`arelay` and the protocol encoders' ``adrive`` do, rather than running a
+    :class:`_AsyncPump`, for an :class:`~partialjson.AsyncResponseStream` (whose
+    :meth:`~partialjson.AsyncResponseStream.cancel` can be told how to interrupt a read:
+    :meth:`_interrupt`). A delta then costs one task step, not two.
+
+    :meth:`next` runs the stream's ``__anext__()`` as a task would (a ``yield from`` by hand),
+    passing what the read yields up to the task, so that it can return early: once the alarm
+    rang (a heartbeat or a coalesced batch is due) while the read waits, it returns
+    :data:`TIMED_OUT` with the read still under way, and the next call goes on with it. So the
+    relay sends a heartbeat while a read waits, with no second task.
+
+    How the task wakes for the alarm while the read waits on a future: an asyncio task waits
+    on that future itself, as it would for the read alone, and the alarm (rarely: after a
+    heartbeat interval of silence) moves the task's wake-up from the future to itself
+    (:meth:`_wake`). Where that cannot be done (another kind of future or task, or Python
+    before 3.11, where a cancelled task cannot be told from a source's own CancelledError),
+    the task waits on a *gate*, a future of ours opened when the read's future is done or the
+    alarm rings: a callback more per read.
+
+    Cancelling the consuming task while a read waits reaches the read as it does in a task
+    (the future it waits on is cancelled, the error thrown in) and is raised once the read has
+    ended. ``cancel()`` on the stream, from another task, interrupts the read the same way
+    without cancelling the consuming task (which may be sending a heartbeat meanwhile)."""
+
+    def __init__(self, updates: AsyncIterator[Any], stream: Any) -> None:
+        self._next = updates.__anext__
+        self._stream = stream
+        self._loop = asyncio.get_running_loop()
+        task = self._task = asyncio.current_task()  # the task that reads (as a rule)
+        # Whether the task may wait on the read's futures itself (see the class docstring).
+        self._direct = isinstance(task, asyncio.Task) and hasattr(task, "cancelling")
+        self._waiting = False  # a task waits on _future itself
+        self._read: Optional[Any] = None  # the read under way: its awaitable's iterator
+        self._future: Optional[asyncio.Future[Any]] = None  # what that read waits on
+        self._itself = False  # the task waits on that future itself (not on the gate)
+        self._gate: Optional[asyncio.Future[None]] = None  # what the task waits on, if not it
+        self._interrupt_next = False  # interrupt the read at its next step
+        self._rang = False  # the alarm rang (and no call of next() has said so yet)
+        self._timer: Optional[asyncio.TimerHandle] = None  # the alarm (see _alarm)
+        self._rings_at = math.inf  # when it rings, on time.monotonic's clock
+        stream._set_interrupter(self._interrupt)
+
+    @types.coroutine
+    def next(self, until: Optional[float]) -> Generator[Any, Any, Any]:
+        """The next update; :data:`SOURCE_END` once the stream ran dry (or its read died of a
+        cancellation that was not the task's); :data:`TIMED_OUT` once ``until`` passed (on
+        :func:`time.monotonic`'s clock; ``None``: never) while the read waits. Raises what
+        the read raised."""
+        if self._rang:
+            self._rang = False
+            return TIMED_OUT
+        if until is not None and until < self._rings_at:
+            self._alarm(until)
+        read = self._read
+        if read is None:
+            read = self._read = self._next().__await__()
+        future = self._future
+        cancelled: Optional[BaseException] = None  # the task's cancellation, passed on
+        thrown: Optional[BaseException] = None  # a future's error, as the task passed it on
+        while True:
+            if future is not None:  # the read waits on it: so does the task, or on the alarm
+                if not future.done():
+                    if self._itself:  # the task waits on it itself
+                        self._waiting = True  # (for _ring)
+                        future._asyncio_future_blocking = True
+                        try:
+                            yield future
+                        except BaseException as error:  # how the future ended (cancelled):
+                            thrown = error  # the read sees it, as the task would show it
+                        self._waiting = False
+                    else:
+                        gate = self._gate = self._loop.create_future()
+                        try:
+                            yield from gate
+                        except BaseException as error:  # the task was cancelled: so is the read
+                            cancelled = error
+                            future.remove_done_callback(self._open)
+                            future.cancel()
+                        finally:
+                            self._gate = None
+                    if thrown is None and cancelled is None and not future.done():
+                        self._rang = False  # the alarm rang
+                        return TIMED_OUT
+                self._future = future = None
+            try:
+                if cancelled is not None:
+                    yielded = read.throw(cancelled)
+                elif thrown is not None:
+                    yielded, thrown = read.throw(thrown), None
+                elif self._interrupt_next:
+                    self._interrupt_next = False
+                    yielded = read.throw(asyncio.CancelledError())
+                else:
+                    yielded = read.send(None)
+            except StopIteration as stop:
+                self._read = None
+                if cancelled is not None:
+                    raise cancelled from None
+                return stop.value
+            except StopAsyncIteration:
+                self._read = None
+                if cancelled is not None:
+                    raise cancelled from None
+                return SOURCE_END
+            except asyncio.CancelledError:
+                self._read = None
+                if cancelled is not None or (self._direct and _cancelling()):
+                    raise
+                return SOURCE_END  # as the pump's task would have died of it
+            except BaseException:
+                self._read = None
+                raise
+            if yielded is None:  # a bare yield: the task steps again at once
+                try:
+                    yield None
+                except BaseException as error:
+                    cancelled = error
+                else:
+                    if self._rang:
+                        self._rang = False
+                        return TIMED_OUT
+            elif getattr(yielded, "_asyncio_future_blocking", None):
+                self._future = future = yielded
+                self._itself = self._direct and type(yielded) in _FUTURES
+                if not self._itself:
+                    yielded._asyncio_future_blocking = False  # (as a task takes it)
+                    yielded.add_done_callback(self._open)
+            else:  # not ours to judge: the task says what it makes of it
+                try:
+                    yield yielded
+                except BaseException as error:
+                    cancelled = error
+
+    def _open(self, _: Any = None) -> None:
+        gate = self._gate
+        if gate is not None and not gate.done():
+            gate.set_result(None)
+
+    def _interrupt(self) -> None:
+        """The stream's cancel(): the read that waits raises CancelledError (as it would in a
+        cancelled task), not the consuming task."""
+        future = self._future
+        if future is not None and not future.done():
+            future.cancel()  # wakes the task: the read sees the cancellation as it resumes
+        else:
+            self._interrupt_next = True
+            self._open()
+
+    def _alarm(self, until: float) -> None:
+        """Ring at ``until``. One timer serves many reads: it is moved only to an earlier time
+        (as :meth:`_AsyncPump._alarm`)."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._rings_at = until
+        delay = max(0.0, until - time.monotonic())
+        self._timer = self._loop.call_at(self._loop.time() + delay, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        self._rings_at = math.inf
+        self._rang = True
+        if self._gate is not None:
+            self._open()
+        elif self._waiting and self._future is not None:
+            self._wake(self._future)
+
+    def _wake(self, future: asyncio.Future[Any]) -> None:
+        """Wake the task that waits on the read's ``future``, without that future: its
+        wake-up is taken off the future and called with one that is done (it steps as after
+        any wait; :meth:`next` sees the read's future still pending). The task is the one
+        that started the relay, or else the only task waiting on the future."""
+        wakeups = [
+            callback
+            for callback, _ in getattr(future, "_callbacks", None) or ()
+            if isinstance(getattr(callback, "__self__", None), asyncio.Task)
+        ]
+        mine = [callback for callback in wakeups if callback.__self__ is self._task]
+        if mine or len(wakeups) == 1:
+            callback = (mine or wakeups)[0]
+            future.remove_done_callback(callback)
+            done: asyncio.Future[None] = self._loop.create_future()
+            done.set_result(None)
+            self._loop.call_soon(callback, done)
+
+    async def stop(self) -> None:
+        """Stop: a read under way is cancelled (and waited for, as a task's would be)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self._stream._set_interrupter(None)
+        read, future = self._read, self._future
+        self._read = self._future = None
+        if read is not None:
+            if future is not None:
+                future.remove_done_callback(self._open)
+                future.cancel()
+            try:
+                await _finish(read, asyncio.CancelledError())
+            except (Exception, asyncio.CancelledError):  # the read's end: it was cancelled
+                logger.debug("stopping a read raised", exc_info=True)
+
+
+#: The futures a task may wait on itself while a relay reads (see :class:`_Reads`).
+_FUTURES = (asyncio.Future, asyncio.futures._PyFuture)  # type: ignore[attr-defined]
+
+
+def _cancelling() -> bool:
+    """Whether the current task is being cancelled (Python 3.11+)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
+
+
+@types.coroutine
+def _finish(read: Any, error: BaseException) -> Generator[Any, Any, None]:
+    """Throw ``error`` into a read under way and run it to its end, in this task (its yields
+    passed up to the task as they are)."""
+    try:
+        yielded = read.throw(error)
+        while True:
+            try:
+                sent = yield yielded
+            except BaseException as thrown:
+                yielded = read.throw(thrown)
+            else:
+                yielded = read.send(sent)
+    except StopIteration:
+        return
+
+
+def _reads(updates: Any, iterator: AsyncIterator[Any]) -> Optional[_Reads]:
+    """Hand-driven reads of ``updates``, where they can be had (a response stream whose reads
+    no one else drives); otherwise None: a pump reads it."""
+    if type(updates) is AsyncResponseStream and updates._interrupter is None:
+        return _Reads(iterator, updates)
+    return None
 
 
 class _Writer(Protocol):
@@ -546,7 +816,8 @@ class _AsyncPump:
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
     empties (after awaiting what :meth:`wait` gives, until a deadline). One task per response,
     not one per update, and one wake-up of the sender per read (however many updates it
-    brought). Used by :func:`arelay` and the protocol encoders' ``adrive``.
+    brought). Used by :func:`arelay` and the protocol encoders' ``adrive`` for sources other
+    than a response stream (which they read themselves: :class:`_Reads`).
 
     ``sse``: the writer is a :class:`RelayWriter` whose :meth:`~RelayWriter.feed_sse` puts an
     update's events in the outbox as SSE bytes (the writer's end too); otherwise the writer's
