@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Optional, Union
+from typing import Any, Final, Optional, Union
 
 from pydantic_core import from_json
+
+try:  # the standard library's decoder of one JSON string, as json.loads uses it
+    from _json import scanstring
+except ImportError:  # pragma: no cover (an interpreter without the C accelerator)
+    scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 
 from ..lifecycle.machine import Lifecycle
 from ..lifecycle.updates import Update
@@ -42,6 +48,9 @@ class EventReader:
         self._sse: Optional[SSEDecoder] = None
         self._max_sse_size = max_sse_size
         self.error: Optional[ProtocolError] = None
+        # The last event's text around its delta, to read the next one by (see _Template).
+        self._template: Optional[_Template] = None
+        self._templates_left = _TEMPLATES  # templates that may still be made and not confirmed
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
         if type(item) is bytes:  # the usual: the next chunk of an HTTP body
@@ -89,18 +98,37 @@ class EventReader:
         out: list[Mapping[str, Any]] = []
         for text in texts:
             if type(text) is str and text.startswith("{"):  # the usual: one JSON object
+                template = self._template
+                leaf = template.leaf(text) if template is not None else None
+                if leaf is not None and template is not None and template.confirmed:
+                    out.append(template.event(leaf))  # the usual delta: no parse
+                    continue
                 try:
                     parsed = from_json(text)
                 except Exception:  # refused: decided below, as by json.loads
                     parsed = None
                 if type(parsed) is dict:
                     out.append(parsed)
+                    if leaf is None:
+                        self._learn(text, parsed)
+                    elif template is not None and not template.check(leaf, parsed):
+                        self._learn(text, parsed)  # disproved (see _Template): not used
                     continue
             data = self._sse_data(text)
             if data is None:
                 break
             out.append(data)
         return out
+
+    def _learn(self, text: str, event: dict[str, Any]) -> None:
+        """Make the template of an event that did not fit the last one's (a stream whose events
+        never fit, such as Gemini's with their changing token counts, stops being asked)."""
+        template = self._template
+        if template is not None and not template.confirmed:
+            self._templates_left -= 1
+        self._template = None
+        if self._templates_left > 0:
+            self._template = _template(text, event)
 
     def _sse_data(self, text: Any) -> Optional[Mapping[str, Any]]:
         data = text if type(text) is str else str(text)
@@ -125,6 +153,133 @@ def _loads(data: str) -> Any:
         return from_json(data)
     except Exception:  # any refusal: the standard library has the last word
         return json.loads(data)
+
+
+#: How many templates a response may make that no later event confirms, before it stops making
+#: them (its events do not follow one pattern).
+_TEMPLATES: Final = 4
+#: Where a provider's usual delta event holds its text: the keys on the way to it (an array on
+#: the way must hold one object, which the path steps into). Chat Completions only, for now:
+#: Anthropic pads each event with a run of spaces of its own inside the object, around the
+#: delta's tail; Responses events number themselves and carry an ``obfuscation`` string.
+_SLOTS: Final = ((("choices", "delta"), "content"),)  # choices[0].delta.content
+_KEY: Final = re.compile(r'"(content)"[ \t\n\r]*:[ \t\n\r]*"')
+_JSON_SPACE: Final = " \t\n\r"
+
+
+class _Template:
+    """The text of a delta event around its delta (a JSON string), and the event it parsed to.
+
+    The events of a delta stream differ from one another in the delta only (Chat Completions
+    chunks repeat the id, model, creation time and fingerprint), so the next event is read by
+    comparing its text with the last one's around the delta, and decoding the delta alone,
+    rather than by parsing it whole.
+
+    Why that gives exactly what parsing gives. The template's event is ``head + s + tail``:
+    ``s`` a JSON string whose opening quote ends the head and whose closing quote starts the
+    tail (trailing JSON whitespace aside, which a parser skips). An event ``head + s2 + tail``
+    (plus any trailing JSON whitespace) where the string that starts at the head's quote ends,
+    as the standard library's ``scanstring`` decodes it, exactly at the tail's quote, is lexed
+    as the same tokens as the template but ``s2`` for ``s``: lexing goes left to right, the
+    head is the same text read from the same state, ``s2`` ends at its first unescaped quote
+    as ``s`` did, and the lexer is then in the same state as after ``s``, before the same
+    tail. The same tokens but one string give the same value but what that string becomes:
+    the template's value with the new string at ``path``, *provided that* the string token is
+    the one the value at ``path`` comes from (not a key, not a member that a later duplicate
+    key replaces, not text inside another string). That one thing is not assumed: a template
+    is *confirmed* only by the first event that fits it with a different delta, parsed whole
+    and found to be exactly the template's value with the new delta at ``path`` (a token that
+    fed nothing, or another place, or sat inside another string, would not give that); until
+    then, and after any event that does not fit, events are parsed whole as before. Decoding
+    a string, ``scanstring`` is ``json.loads``'s own decoder, so it agrees with
+    ``json.loads``, and with pydantic-core's ``from_json`` wherever that accepts the string (a
+    lone surrogate escape, which ``from_json`` refuses, is decided by ``json.loads``: by
+    ``scanstring`` too). tests/test_sse_templates.py checks it against ``from_json``.
+    """
+
+    __slots__ = ("confirmed", "head", "key", "path", "tail", "text", "value")
+
+    def __init__(
+        self, head: str, tail: str, text: str, value: dict[str, Any], path: tuple[str, ...]
+    ) -> None:
+        self.head = head  # up to the delta's opening quote
+        self.tail = tail  # from the delta's closing quote, trailing whitespace left out
+        self.text = text  # the template's delta
+        self.value = value  # what the template's event parsed to (shared, never changed)
+        self.path = path[:-1]  # the keys of the containers on the way to the delta
+        self.key = path[-1]  # the delta's key in the last of them
+        self.confirmed = False
+
+    def leaf(self, text: str) -> Optional[str]:
+        """The delta of an event that fits the template; ``None`` if it does not."""
+        if not text.startswith(self.head):
+            return None
+        tail = self.tail
+        if text.endswith(tail):  # the usual: no trailing whitespace
+            end = len(text) - len(tail)
+        else:  # trailing whitespace, which a parser skips
+            stripped = text.rstrip(_JSON_SPACE)
+            if not stripped.endswith(tail):
+                return None
+            end = len(stripped) - len(tail)
+        try:
+            leaf, stop = scanstring(text, len(self.head))
+        except ValueError:  # a control character, a bad escape: the parser says what
+            return None
+        return leaf if stop == end + 1 else None  # the string ends at the tail's quote
+
+    def event(self, leaf: str) -> dict[str, Any]:
+        """The template's event with ``leaf`` as its delta: new dicts (and lists) on the way
+        to it, the rest shared with the template's value, which is never changed."""
+        root = self.value.copy()
+        node = root
+        for key in self.path:
+            child = node[key]
+            if type(child) is list:  # an array of one object: stepped into
+                inner: dict[str, Any] = child[0]
+                copy = inner.copy()
+                node[key] = [copy]
+            else:
+                outer: dict[str, Any] = child
+                copy = outer.copy()
+                node[key] = copy
+            node = copy
+        node[self.key] = leaf
+        return root
+
+    def check(self, leaf: str, parsed: dict[str, Any]) -> bool:
+        """Confirm the template by an event that fits it, parsed whole (see the class);
+        ``False`` if the event disproves it."""
+        if leaf == self.text:  # the same delta again: it tells nothing
+            return True
+        self.confirmed = parsed == self.event(leaf)
+        return self.confirmed
+
+
+def _template(text: str, event: dict[str, Any]) -> Optional[_Template]:
+    """The template of an event whose delta lies where a provider's usual one does."""
+    for path, key in _SLOTS:
+        node: Any = event
+        for part in path:
+            node = node.get(part) if type(node) is dict else None
+            if type(node) is list:
+                node = node[0] if len(node) == 1 else None
+        if type(node) is not dict or type(node.get(key)) is not str:
+            continue
+        found = _KEY.search(text)
+        while found is not None and found.group(1) != key:
+            found = _KEY.search(text, found.end())
+        if found is None:
+            return None
+        head = text[: found.end()]  # up to the delta's opening quote
+        try:
+            leaf, stop = scanstring(text, len(head))
+        except ValueError:
+            return None
+        if leaf != node[key]:
+            return None
+        return _Template(head, text[stop - 1 :].rstrip(_JSON_SPACE), leaf, event, (*path, key))
+    return None
 
 
 class Steps:
