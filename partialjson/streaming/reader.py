@@ -51,16 +51,26 @@ class EventReader:
         # The last event's text around its delta, to read the next one by (see _Template).
         self._template: Optional[_Template] = None
         self._templates_left = _TEMPLATES  # templates that may still be made and not confirmed
+        #: The delta of the last item :meth:`read_delta` left unread.
+        self.delta = ""
+
+    def read_delta(self, item: Any) -> Optional[list[Mapping[str, Any]]]:
+        """:meth:`read`, except for the usual item, a chunk of one SSE event that fits the
+        confirmed template (see :class:`_Template`): ``None`` then, its delta in :attr:`delta`
+        (its event is ``template.event(delta)``, made only if wanted)."""
+        if type(item) is bytes:
+            return self._feed(item, True)
+        return self.read(item)
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
         if type(item) is bytes:  # the usual: the next chunk of an HTTP body
-            return self._feed(item)
+            return self._feed(item, False) or []
         if type(item) is not dict and isinstance(item, (bytearray, memoryview, str)):
-            return self._feed(item if isinstance(item, str) else bytes(item))
+            return self._feed(item if isinstance(item, str) else bytes(item), False) or []
         if isinstance(item, Mapping):
             return [item]
         if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
-            return self._all_data([item.data])
+            return self._all_data([item.data]) or []
         dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
         if callable(dump):
             data = dump()
@@ -69,7 +79,7 @@ class EventReader:
         self.error = ProtocolError(f"cannot read a provider event from {type(item).__name__}")
         return []
 
-    def _feed(self, chunk: Union[bytes, str]) -> list[Mapping[str, Any]]:
+    def _feed(self, chunk: Union[bytes, str], lazy: bool) -> Optional[list[Mapping[str, Any]]]:
         sse = self._sse
         if sse is None:
             sse = self._sse = SSEDecoder(
@@ -82,7 +92,7 @@ class EventReader:
             self.error = ProtocolError(str(error), "sse")
         except TypeError as error:  # str and bytes mixed in one body
             data, self.error = [], ProtocolError(str(error), "sse")
-        return self._all_data(data)
+        return self._all_data(data, lazy)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -90,18 +100,22 @@ class EventReader:
         events = self._sse.close()
         if self._sse.discarded_tail:
             logger.info("discarded an unterminated last SSE event (the WHATWG rule)")
-        return self._all_data([event.data for event in events])
+        return self._all_data([event.data for event in events]) or []
 
-    def _all_data(self, texts: list[Any]) -> list[Mapping[str, Any]]:
+    def _all_data(self, texts: list[Any], lazy: bool = False) -> Optional[list[Mapping[str, Any]]]:
         """The provider events of SSE events' data (``str``, or whatever an SSE event object
-        of another library holds), up to the first that is not one."""
+        of another library holds), up to the first that is not one; ``lazy``: ``None`` for
+        one that fits the confirmed template (see :meth:`read_delta`)."""
         out: list[Mapping[str, Any]] = []
         for text in texts:
             if type(text) is str and text.startswith("{"):  # the usual: one JSON object
                 template = self._template
                 leaf = template.leaf(text) if template is not None else None
                 if leaf is not None and template is not None and template.confirmed:
-                    out.append(template.event(leaf))  # the usual delta: no parse
+                    if lazy and len(texts) == 1:  # the usual delta: no parse, no event yet
+                        self.delta = leaf
+                        return None
+                    out.append(template.event(leaf))  # no parse
                     continue
                 try:
                     parsed = from_json(text)
@@ -299,6 +313,11 @@ class Steps:
         #: Held while :meth:`item` reads and applies (a sync stream's: its cancel() from
         #: another thread waits for the step to end).
         self.lock: Optional[AbstractContextManager[Any]] = None
+        # The reader's template whose events the machine applies as text alone (see _delta),
+        # with their type and choice; None while there is none, and after any other event.
+        self._text_template: Optional[_Template] = None
+        self._text_kind: Any = None
+        self._text_choice = 0
 
     def item(self, item: Any) -> Optional[list[Update]]:
         """The updates of an item that holds at most one event; ``None`` for one that holds
@@ -310,14 +329,39 @@ class Steps:
             return self._item(item)
 
     def _item(self, item: Any) -> Optional[list[Update]]:
-        events = self.reader.read(item)
-        if self.reader.error is None and len(events) <= 1:
+        reader = self.reader
+        events = reader.read_delta(item)
+        if events is None:  # the usual: one delta event that fits the reader's template
+            return self._delta(reader.delta)
+        self._text_template = None  # the machine's state may change: asked again
+        if reader.error is None and len(events) <= 1:
             return self.machine.handle(events[0]) if events else []
         self.events = events
         return None
 
+    def _delta(self, text: str) -> list[Update]:
+        """The updates of the event of the reader's template with ``text`` as its delta.
+
+        Once the machine has said that such an event only adds its delta to a choice's text
+        (``Lifecycle.text_only``: no other signal, no sequence number...), the next ones of
+        the same template go to ``Lifecycle.text_event`` with no event made: until another
+        event is applied, nothing that decides it changes (the adapter's and the machine's
+        state are changed only by other events)."""
+        machine = self.machine
+        template = self.reader._template
+        if template is self._text_template:
+            return machine.text_event(self._text_kind, self._text_choice, text)
+        assert template is not None  # (read_delta returned None: it fitted one)
+        event = template.event(text)
+        updates = machine.handle(event)
+        choice = machine.text_only(event)
+        self._text_template = template if choice is not None else None
+        self._text_kind, self._text_choice = event.get("type", "chunk"), choice or 0
+        return updates
+
     def event(self, data: Mapping[str, Any]) -> list[Update]:
         """The updates of one event of :attr:`events`."""
+        self._text_template = None
         return self.machine.handle(data)
 
     def error(self) -> list[Update]:
@@ -329,6 +373,7 @@ class Steps:
         """The updates of ``events`` and of the reader's error, all at once."""
         machine = self.machine
         updates: list[Update] = []
+        self._text_template = None
         for data in events:
             updates += machine.handle(data)
         return updates + self.error()
