@@ -149,3 +149,26 @@ def test_text_only_refuses_a_chunk_that_does_more(event: dict[str, Any]) -> None
     machine = Lifecycle(provider="openai-chat")
     machine.handle({"id": "a", "choices": [{"index": 0, "delta": {"content": "["}}]})
     assert machine.text_only(event) is None
+
+
+def test_an_error_in_the_chunk_of_a_delta_event_fails_the_response_at_once() -> None:
+    head = {"id": "c", "object": "chat.completion.chunk", "model": "m"}
+    texts = ["[1", ", 2", ", 3", ", 4"]
+    body = sse([{**head, "choices": [{"index": 0, "delta": {"content": t}}]} for t in texts])
+    body[-1] += b"data: " + b"x" * 400  # a line over the limit, after the event
+    asked: list[Any] = []
+
+    def source() -> Any:
+        for i, item in enumerate(body):
+            asked.append(i)
+            yield item
+        asked.append("end")
+
+    stream = partialjson.stream(source(), max_sse_size=300)
+    for update in stream:
+        if isinstance(update, partialjson.Failed):
+            assert asked[-1] == len(body) - 1  # before the source is asked for more
+            assert update.reason == "protocol_error"
+            assert "longer than the limit" in str(update.error)
+    assert stream.choices[0].text == "[1, 2, 3, 4"
+    assert stream.state == "failed"

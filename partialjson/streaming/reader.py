@@ -112,7 +112,7 @@ class EventReader:
                 template = self._template
                 leaf = template.leaf(text) if template is not None else None
                 if leaf is not None and template is not None and template.confirmed:
-                    if lazy and len(texts) == 1:  # the usual delta: no parse, no event yet
+                    if lazy and len(texts) == 1 and self.error is None:  # the usual delta
                         self.delta = leaf
                         return None
                     out.append(template.event(leaf))  # no parse
