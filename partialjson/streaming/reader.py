@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, Final, Optional, Union
@@ -51,6 +50,10 @@ class EventReader:
         # The last event's text around its delta, to read the next one by (see _Template).
         self._template: Optional[_Template] = None
         self._templates_left = _TEMPLATES  # templates that may still be made and not confirmed
+        # The last event, if it did not fit the template: made a template of when the next
+        # one comes (most streams of one event never pay for it).
+        self._last_text: Optional[str] = None
+        self._last_event: Optional[dict[str, Any]] = None
         #: The delta of the last item :meth:`read_delta` left unread.
         self.delta = ""
 
@@ -110,6 +113,10 @@ class EventReader:
         for text in texts:
             if type(text) is str and text.startswith("{"):  # the usual: one JSON object
                 template = self._template
+                last = self._last_text
+                if last is not None and self._last_event is not None:
+                    template = self._template = _template(last, self._last_event)
+                    self._last_text = self._last_event = None
                 leaf = template.leaf(text) if template is not None else None
                 if leaf is not None and template is not None and template.confirmed:
                     if lazy and len(texts) == 1 and self.error is None:  # the usual delta
@@ -142,7 +149,7 @@ class EventReader:
             self._templates_left -= 1
         self._template = None
         if self._templates_left > 0:
-            self._template = _template(text, event)
+            self._last_text, self._last_event = text, event
 
     def _sse_data(self, text: Any) -> Optional[Mapping[str, Any]]:
         data = text if type(text) is str else str(text)
@@ -172,12 +179,10 @@ def _loads(data: str) -> Any:
 #: How many templates a response may make that no later event confirms, before it stops making
 #: them (its events do not follow one pattern).
 _TEMPLATES: Final = 4
-#: Where a provider's usual delta event holds its text: the keys on the way to it (an array on
-#: the way must hold one object, which the path steps into). Chat Completions only, for now:
-#: Anthropic pads each event with a run of spaces of its own inside the object, around the
-#: delta's tail; Responses events number themselves and carry an ``obfuscation`` string.
-_SLOTS: Final = ((("choices", "delta"), "content"),)  # choices[0].delta.content
-_KEY: Final = re.compile(r'"(content)"[ \t\n\r]*:[ \t\n\r]*"')
+#: The delta a template reads: Chat Completions' ``choices[0].delta.content``, for now (Anthropic
+#: pads each event with a run of spaces of its own inside the object, after the delta;
+#: Responses events number themselves and carry an ``obfuscation`` string).
+_KEY: Final = '"content"'
 _JSON_SPACE: Final = " \t\n\r"
 
 
@@ -198,12 +203,13 @@ class _Template:
     head is the same text read from the same state, ``s2`` ends at its first unescaped quote
     as ``s`` did, and the lexer is then in the same state as after ``s``, before the same
     tail. The same tokens but one string give the same value but what that string becomes:
-    the template's value with the new string at ``path``, *provided that* the string token is
-    the one the value at ``path`` comes from (not a key, not a member that a later duplicate
-    key replaces, not text inside another string). That one thing is not assumed: a template
-    is *confirmed* only by the first event that fits it with a different delta, parsed whole
-    and found to be exactly the template's value with the new delta at ``path`` (a token that
-    fed nothing, or another place, or sat inside another string, would not give that); until
+    the template's value with the new string as its delta, *provided that* the string token
+    is the one its delta (``choices[0].delta.content``) comes from (not a key, not a member
+    that a later duplicate key replaces, not text inside another string). That one thing is
+    not assumed: a template is *confirmed* only by the first event that fits it with another
+    delta, parsed whole and found to be exactly the template's value with that delta (a
+    token that fed nothing, or another place, or sat inside another string, would not give
+    that); until
     then, and after any event that does not fit, events are parsed whole as before. Decoding
     a string, ``scanstring`` is ``json.loads``'s own decoder, so it agrees with
     ``json.loads``, and with pydantic-core's ``from_json`` wherever that accepts the string (a
@@ -211,17 +217,13 @@ class _Template:
     ``scanstring`` too). tests/test_sse_templates.py checks it against ``from_json``.
     """
 
-    __slots__ = ("confirmed", "head", "key", "path", "tail", "text", "value")
+    __slots__ = ("confirmed", "head", "tail", "text", "value")
 
-    def __init__(
-        self, head: str, tail: str, text: str, value: dict[str, Any], path: tuple[str, ...]
-    ) -> None:
+    def __init__(self, head: str, tail: str, text: str, value: dict[str, Any]) -> None:
         self.head = head  # up to the delta's opening quote
         self.tail = tail  # from the delta's closing quote, trailing whitespace left out
         self.text = text  # the template's delta
         self.value = value  # what the template's event parsed to (shared, never changed)
-        self.path = path[:-1]  # the keys of the containers on the way to the delta
-        self.key = path[-1]  # the delta's key in the last of them
         self.confirmed = False
 
     def leaf(self, text: str) -> Optional[str]:
@@ -243,23 +245,18 @@ class _Template:
         return leaf if stop == end + 1 else None  # the string ends at the tail's quote
 
     def event(self, leaf: str) -> dict[str, Any]:
-        """The template's event with ``leaf`` as its delta: new dicts (and lists) on the way
+        """The template's event with ``leaf`` as its delta: new dicts (and list) on the way
         to it, the rest shared with the template's value, which is never changed."""
-        root = self.value.copy()
-        node = root
-        for key in self.path:
-            child = node[key]
-            if type(child) is list:  # an array of one object: stepped into
-                inner: dict[str, Any] = child[0]
-                copy = inner.copy()
-                node[key] = [copy]
-            else:
-                outer: dict[str, Any] = child
-                copy = outer.copy()
-                node[key] = copy
-            node = copy
-        node[self.key] = leaf
-        return root
+        event = self.value.copy()
+        choices: list[Any] = event["choices"]
+        template_choice: dict[str, Any] = choices[0]
+        choice = template_choice.copy()
+        event["choices"] = [choice]
+        template_delta: dict[str, Any] = choice["delta"]
+        delta = template_delta.copy()
+        choice["delta"] = delta
+        delta["content"] = leaf
+        return event
 
     def check(self, leaf: str, parsed: dict[str, Any]) -> bool:
         """Confirm the template by an event that fits it, parsed whole (see the class);
@@ -271,29 +268,43 @@ class _Template:
 
 
 def _template(text: str, event: dict[str, Any]) -> Optional[_Template]:
-    """The template of an event whose delta lies where a provider's usual one does."""
-    for path, key in _SLOTS:
-        node: Any = event
-        for part in path:
-            node = node.get(part) if type(node) is dict else None
-            if type(node) is list:
-                node = node[0] if len(node) == 1 else None
-        if type(node) is not dict or type(node.get(key)) is not str:
-            continue
-        found = _KEY.search(text)
-        while found is not None and found.group(1) != key:
-            found = _KEY.search(text, found.end())
-        if found is None:
-            return None
-        head = text[: found.end()]  # up to the delta's opening quote
-        try:
-            leaf, stop = scanstring(text, len(head))
-        except ValueError:
-            return None
-        if leaf != node[key]:
-            return None
-        return _Template(head, text[stop - 1 :].rstrip(_JSON_SPACE), leaf, event, (*path, key))
-    return None
+    """The template of an event whose delta lies where a Chat Completions chunk's does."""
+    choices = event.get("choices")
+    if type(choices) is not list or len(choices) != 1 or type(choices[0]) is not dict:
+        return None
+    choice: dict[str, Any] = choices[0]
+    delta = choice.get("delta")
+    if type(delta) is not dict or type(delta.get("content")) is not str:
+        return None
+    start = _value_at(text)
+    if start < 0:
+        return None
+    try:
+        leaf, stop = scanstring(text, start)
+    except ValueError:
+        return None
+    if leaf != delta["content"]:  # not the member the delta came from: verified anyway
+        return None
+    return _Template(text[:start], text[stop - 1 :].rstrip(_JSON_SPACE), leaf, event)
+
+
+def _value_at(text: str) -> int:
+    """Where the string value of the first ``"content"`` member of ``text`` starts (after its
+    opening quote); -1 if there is none."""
+    size = len(text)
+    at = text.find(_KEY)
+    while at >= 0:
+        i = at + len(_KEY)
+        while i < size and text[i] in _JSON_SPACE:
+            i += 1
+        if i < size and text[i] == ":":
+            i += 1
+            while i < size and text[i] in _JSON_SPACE:
+                i += 1
+            if i < size and text[i] == '"':
+                return i + 1
+        at = text.find(_KEY, at + 1)
+    return -1
 
 
 class Steps:
