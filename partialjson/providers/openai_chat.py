@@ -98,6 +98,35 @@ class OpenAIChat(Adapter):
                 signals.append(ChoiceFinish(index or 0, clean(reason)))
         return signals
 
+    def text_only(self, event: dict[str, Any]) -> Optional[int]:
+        # What translate() reads of a chunk: done, error, id (and model, for a new id),
+        # choices[i].index, .delta and .finish_reason. A chunk with no done or error, the
+        # current id (or none), one choice with no finish reason and a delta of the content
+        # alone (a string) translates to TextDelta(index, content) if the content is not empty,
+        # else to nothing; translating it changes nothing here.
+        if event.get("done") is True or event.get("error"):
+            return None
+        response_id = event.get("id")
+        if response_id is not None and (
+            type(response_id) is not str or (response_id and response_id != self._response_id)
+        ):
+            return None
+        choices = event.get("choices")
+        if type(choices) is not list or len(choices) != 1 or type(choices[0]) is not dict:
+            return None
+        choice: dict[str, Any] = choices[0]
+        index = choice.get("index")
+        delta = choice.get("delta")
+        if (
+            (index is not None and type(index) is not int)
+            or type(delta) is not dict
+            or len(delta) != 1
+            or type(delta.get("content")) is not str
+            or choice.get("finish_reason") is not None
+        ):
+            return None
+        return index or 0
+
     def _others(
         self, index: int, delta: Mapping[str, Any], where: str, signals: list[Signal]
     ) -> None:

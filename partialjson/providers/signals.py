@@ -218,6 +218,14 @@ class Adapter:
         fit the provider's schema."""
         raise NotImplementedError
 
+    def text_only(self, event: dict[str, Any]) -> Optional[int]:
+        """The choice whose answer text alone every event like ``event`` — the same but for
+        its text delta — translates to, as things stand (``[TextDelta(choice, text)]``, or
+        nothing for an empty text), and will while no other event is translated; ``None`` if
+        not, or not known. The lifecycle then applies such events without translating them.
+        """
+        return None
+
 
 # -- reading fields -----------------------------------------------------------------------
 

@@ -15,9 +15,14 @@ import json
 import logging
 from collections.abc import Mapping
 from contextlib import AbstractContextManager
-from typing import Any, Optional, Union
+from typing import Any, Final, Optional, Union
 
 from pydantic_core import from_json
+
+try:  # the standard library's decoder of one JSON string, as json.loads uses it
+    from _json import scanstring
+except ImportError:  # pragma: no cover (an interpreter without the C accelerator)
+    scanstring = json.decoder.scanstring  # type: ignore[attr-defined]
 
 from ..lifecycle.machine import Lifecycle
 from ..lifecycle.updates import Update
@@ -42,16 +47,33 @@ class EventReader:
         self._sse: Optional[SSEDecoder] = None
         self._max_sse_size = max_sse_size
         self.error: Optional[ProtocolError] = None
+        # The last event's text around its delta, to read the next one by (see _Template).
+        self._template: Optional[_Template] = None
+        self._templates_left = _TEMPLATES  # templates that may still be made and not confirmed
+        # The last event, if it did not fit the template: made a template of when the next
+        # one comes (most streams of one event never pay for it).
+        self._last_text: Optional[str] = None
+        self._last_event: Optional[dict[str, Any]] = None
+        #: The delta of the last item :meth:`read_delta` left unread.
+        self.delta = ""
+
+    def read_delta(self, item: Any) -> Optional[list[Mapping[str, Any]]]:
+        """:meth:`read`, except for the usual item, a chunk of one SSE event that fits the
+        confirmed template (see :class:`_Template`): ``None`` then, its delta in :attr:`delta`
+        (its event is ``template.event(delta)``, made only if wanted)."""
+        if type(item) is bytes:
+            return self._feed(item, True)
+        return self.read(item)
 
     def read(self, item: Any) -> list[Mapping[str, Any]]:
         if type(item) is bytes:  # the usual: the next chunk of an HTTP body
-            return self._feed(item)
+            return self._feed(item, False) or []
         if type(item) is not dict and isinstance(item, (bytearray, memoryview, str)):
-            return self._feed(item if isinstance(item, str) else bytes(item))
+            return self._feed(item if isinstance(item, str) else bytes(item), False) or []
         if isinstance(item, Mapping):
             return [item]
         if isinstance(item, ServerSentEvent) or (hasattr(item, "data") and hasattr(item, "event")):
-            return self._all_data([item.data])
+            return self._all_data([item.data]) or []
         dump = getattr(item, "to_dict", None) or getattr(item, "model_dump", None)
         if callable(dump):
             data = dump()
@@ -60,7 +82,7 @@ class EventReader:
         self.error = ProtocolError(f"cannot read a provider event from {type(item).__name__}")
         return []
 
-    def _feed(self, chunk: Union[bytes, str]) -> list[Mapping[str, Any]]:
+    def _feed(self, chunk: Union[bytes, str], lazy: bool) -> Optional[list[Mapping[str, Any]]]:
         sse = self._sse
         if sse is None:
             sse = self._sse = SSEDecoder(
@@ -73,7 +95,7 @@ class EventReader:
             self.error = ProtocolError(str(error), "sse")
         except TypeError as error:  # str and bytes mixed in one body
             data, self.error = [], ProtocolError(str(error), "sse")
-        return self._all_data(data)
+        return self._all_data(data, lazy)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -81,26 +103,53 @@ class EventReader:
         events = self._sse.close()
         if self._sse.discarded_tail:
             logger.info("discarded an unterminated last SSE event (the WHATWG rule)")
-        return self._all_data([event.data for event in events])
+        return self._all_data([event.data for event in events]) or []
 
-    def _all_data(self, texts: list[Any]) -> list[Mapping[str, Any]]:
+    def _all_data(self, texts: list[Any], lazy: bool = False) -> Optional[list[Mapping[str, Any]]]:
         """The provider events of SSE events' data (``str``, or whatever an SSE event object
-        of another library holds), up to the first that is not one."""
+        of another library holds), up to the first that is not one; ``lazy``: ``None`` for
+        one that fits the confirmed template (see :meth:`read_delta`)."""
         out: list[Mapping[str, Any]] = []
         for text in texts:
             if type(text) is str and text.startswith("{"):  # the usual: one JSON object
+                template = self._template
+                last = self._last_text
+                if last is not None and self._last_event is not None:
+                    template = self._template = _template(last, self._last_event)
+                    self._last_text = self._last_event = None
+                leaf = template.leaf(text) if template is not None else None
+                if leaf is not None and template is not None and template.confirmed:
+                    if lazy and len(texts) == 1 and self.error is None:  # the usual delta
+                        self.delta = leaf
+                        return None
+                    out.append(template.event(leaf))  # no parse
+                    continue
                 try:
                     parsed = from_json(text)
                 except Exception:  # refused: decided below, as by json.loads
                     parsed = None
                 if type(parsed) is dict:
                     out.append(parsed)
+                    if leaf is None:
+                        self._learn(text, parsed)
+                    elif template is not None and not template.check(leaf, parsed):
+                        self._learn(text, parsed)  # disproved (see _Template): not used
                     continue
             data = self._sse_data(text)
             if data is None:
                 break
             out.append(data)
         return out
+
+    def _learn(self, text: str, event: dict[str, Any]) -> None:
+        """Make the template of an event that did not fit the last one's (a stream whose events
+        never fit, such as Gemini's with their changing token counts, stops being asked)."""
+        template = self._template
+        if template is not None and not template.confirmed:
+            self._templates_left -= 1
+        self._template = None
+        if self._templates_left > 0:
+            self._last_text, self._last_event = text, event
 
     def _sse_data(self, text: Any) -> Optional[Mapping[str, Any]]:
         data = text if type(text) is str else str(text)
@@ -127,6 +176,137 @@ def _loads(data: str) -> Any:
         return json.loads(data)
 
 
+#: How many templates a response may make that no later event confirms, before it stops making
+#: them (its events do not follow one pattern).
+_TEMPLATES: Final = 4
+#: The delta a template reads: Chat Completions' ``choices[0].delta.content``, for now (Anthropic
+#: pads each event with a run of spaces of its own inside the object, after the delta;
+#: Responses events number themselves and carry an ``obfuscation`` string).
+_KEY: Final = '"content"'
+_JSON_SPACE: Final = " \t\n\r"
+
+
+class _Template:
+    """The text of a delta event around its delta (a JSON string), and the event it parsed to.
+
+    The events of a delta stream differ from one another in the delta only (Chat Completions
+    chunks repeat the id, model, creation time and fingerprint), so the next event is read by
+    comparing its text with the last one's around the delta, and decoding the delta alone,
+    rather than by parsing it whole.
+
+    Why that gives exactly what parsing gives. The template's event is ``head + s + tail``:
+    ``s`` a JSON string whose opening quote ends the head and whose closing quote starts the
+    tail (trailing JSON whitespace aside, which a parser skips). An event ``head + s2 + tail``
+    (plus any trailing JSON whitespace) where the string that starts at the head's quote ends,
+    as the standard library's ``scanstring`` decodes it, exactly at the tail's quote, is lexed
+    as the same tokens as the template but ``s2`` for ``s``: lexing goes left to right, the
+    head is the same text read from the same state, ``s2`` ends at its first unescaped quote
+    as ``s`` did, and the lexer is then in the same state as after ``s``, before the same
+    tail. The same tokens but one string give the same value but what that string becomes:
+    the template's value with the new string as its delta, *provided that* the string token
+    is the one its delta (``choices[0].delta.content``) comes from (not a key, not a member
+    that a later duplicate key replaces, not text inside another string). That one thing is
+    not assumed: a template is *confirmed* only by the first event that fits it with another
+    delta, parsed whole and found to be exactly the template's value with that delta (a
+    token that fed nothing, or another place, or sat inside another string, would not give
+    that); until
+    then, and after any event that does not fit, events are parsed whole as before. Decoding
+    a string, ``scanstring`` is ``json.loads``'s own decoder, so it agrees with
+    ``json.loads``, and with pydantic-core's ``from_json`` wherever that accepts the string (a
+    lone surrogate escape, which ``from_json`` refuses, is decided by ``json.loads``: by
+    ``scanstring`` too). tests/test_sse_templates.py checks it against ``from_json``.
+    """
+
+    __slots__ = ("confirmed", "head", "tail", "text", "value")
+
+    def __init__(self, head: str, tail: str, text: str, value: dict[str, Any]) -> None:
+        self.head = head  # up to the delta's opening quote
+        self.tail = tail  # from the delta's closing quote, trailing whitespace left out
+        self.text = text  # the template's delta
+        self.value = value  # what the template's event parsed to (shared, never changed)
+        self.confirmed = False
+
+    def leaf(self, text: str) -> Optional[str]:
+        """The delta of an event that fits the template; ``None`` if it does not."""
+        if not text.startswith(self.head):
+            return None
+        tail = self.tail
+        if text.endswith(tail):  # the usual: no trailing whitespace
+            end = len(text) - len(tail)
+        else:  # trailing whitespace, which a parser skips
+            stripped = text.rstrip(_JSON_SPACE)
+            if not stripped.endswith(tail):
+                return None
+            end = len(stripped) - len(tail)
+        try:
+            leaf, stop = scanstring(text, len(self.head))
+        except ValueError:  # a control character, a bad escape: the parser says what
+            return None
+        return leaf if stop == end + 1 else None  # the string ends at the tail's quote
+
+    def event(self, leaf: str) -> dict[str, Any]:
+        """The template's event with ``leaf`` as its delta: new dicts (and list) on the way
+        to it, the rest shared with the template's value, which is never changed."""
+        event = self.value.copy()
+        choices: list[Any] = event["choices"]
+        template_choice: dict[str, Any] = choices[0]
+        choice = template_choice.copy()
+        event["choices"] = [choice]
+        template_delta: dict[str, Any] = choice["delta"]
+        delta = template_delta.copy()
+        choice["delta"] = delta
+        delta["content"] = leaf
+        return event
+
+    def check(self, leaf: str, parsed: dict[str, Any]) -> bool:
+        """Confirm the template by an event that fits it, parsed whole (see the class);
+        ``False`` if the event disproves it."""
+        if leaf == self.text:  # the same delta again: it tells nothing
+            return True
+        self.confirmed = parsed == self.event(leaf)
+        return self.confirmed
+
+
+def _template(text: str, event: dict[str, Any]) -> Optional[_Template]:
+    """The template of an event whose delta lies where a Chat Completions chunk's does."""
+    choices = event.get("choices")
+    if type(choices) is not list or len(choices) != 1 or type(choices[0]) is not dict:
+        return None
+    choice: dict[str, Any] = choices[0]
+    delta = choice.get("delta")
+    if type(delta) is not dict or type(delta.get("content")) is not str:
+        return None
+    start = _value_at(text)
+    if start < 0:
+        return None
+    try:
+        leaf, stop = scanstring(text, start)
+    except ValueError:
+        return None
+    if leaf != delta["content"]:  # not the member the delta came from: verified anyway
+        return None
+    return _Template(text[:start], text[stop - 1 :].rstrip(_JSON_SPACE), leaf, event)
+
+
+def _value_at(text: str) -> int:
+    """Where the string value of the first ``"content"`` member of ``text`` starts (after its
+    opening quote); -1 if there is none."""
+    size = len(text)
+    at = text.find(_KEY)
+    while at >= 0:
+        i = at + len(_KEY)
+        while i < size and text[i] in _JSON_SPACE:
+            i += 1
+        if i < size and text[i] == ":":
+            i += 1
+            while i < size and text[i] in _JSON_SPACE:
+                i += 1
+            if i < size and text[i] == '"':
+                return i + 1
+        at = text.find(_KEY, at + 1)
+    return -1
+
+
 class Steps:
     """One response's source items applied to its machine: the updates each item causes.
 
@@ -144,6 +324,11 @@ class Steps:
         #: Held while :meth:`item` reads and applies (a sync stream's: its cancel() from
         #: another thread waits for the step to end).
         self.lock: Optional[AbstractContextManager[Any]] = None
+        # The reader's template whose events the machine applies as text alone (see _delta),
+        # with their type and choice; None while there is none, and after any other event.
+        self._text_template: Optional[_Template] = None
+        self._text_kind: Any = None
+        self._text_choice = 0
 
     def item(self, item: Any) -> Optional[list[Update]]:
         """The updates of an item that holds at most one event; ``None`` for one that holds
@@ -155,14 +340,39 @@ class Steps:
             return self._item(item)
 
     def _item(self, item: Any) -> Optional[list[Update]]:
-        events = self.reader.read(item)
-        if self.reader.error is None and len(events) <= 1:
+        reader = self.reader
+        events = reader.read_delta(item)
+        if events is None:  # the usual: one delta event that fits the reader's template
+            return self._delta(reader.delta)
+        self._text_template = None  # the machine's state may change: asked again
+        if reader.error is None and len(events) <= 1:
             return self.machine.handle(events[0]) if events else []
         self.events = events
         return None
 
+    def _delta(self, text: str) -> list[Update]:
+        """The updates of the event of the reader's template with ``text`` as its delta.
+
+        Once the machine has said that such an event only adds its delta to a choice's text
+        (``Lifecycle.text_only``: no other signal, no sequence number...), the next ones of
+        the same template go to ``Lifecycle.text_event`` with no event made: until another
+        event is applied, nothing that decides it changes (the adapter's and the machine's
+        state are changed only by other events)."""
+        machine = self.machine
+        template = self.reader._template
+        if template is self._text_template:
+            return machine.text_event(self._text_kind, self._text_choice, text)
+        assert template is not None  # (read_delta returned None: it fitted one)
+        event = template.event(text)
+        updates = machine.handle(event)
+        choice = machine.text_only(event)
+        self._text_template = template if choice is not None else None
+        self._text_kind, self._text_choice = event.get("type", "chunk"), choice or 0
+        return updates
+
     def event(self, data: Mapping[str, Any]) -> list[Update]:
         """The updates of one event of :attr:`events`."""
+        self._text_template = None
         return self.machine.handle(data)
 
     def error(self) -> list[Update]:
@@ -174,6 +384,7 @@ class Steps:
         """The updates of ``events`` and of the reader's error, all at once."""
         machine = self.machine
         updates: list[Update] = []
+        self._text_template = None
         for data in events:
             updates += machine.handle(data)
         return updates + self.error()
