@@ -793,9 +793,14 @@ def _finish(read: Any, error: BaseException) -> Generator[Any, Any, None]:
 
 def _reads(updates: Any, iterator: AsyncIterator[Any]) -> Optional[_Reads]:
     """Hand-driven reads of ``updates``, where they can be had (a response stream whose reads
-    no one else drives); otherwise None: a pump reads it."""
+    no one else drives, read in an asyncio task that can tell its own cancellation: Python
+    3.11+); otherwise None: a pump reads it. (Elsewhere _Reads would wait on a gate future per
+    read, which costs more than the pump's task step: 121k instructions per delta against the
+    pump's 107k and the direct wait's 99k, compiled, form 10 KB, a source awaiting a future.)"""
     if type(updates) is AsyncResponseStream and updates._interrupter is None:
-        return _Reads(iterator, updates)
+        task = asyncio.current_task()
+        if isinstance(task, asyncio.Task) and hasattr(task, "cancelling"):
+            return _Reads(iterator, updates)
     return None
 
 
