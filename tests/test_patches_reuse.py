@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 import partialjson
 from partialjson import FieldCompleted, PartialUpdate, TypedParser
 from partialjson.samples import Invoice, invoice_text
-from partialjson.web.patches import PatchEncoder, apply_patch, jsonable
+from partialjson.web.patches import PatchEncoder, apply_patch, clean_text, jsonable
 from partialjson.web.writer import RelayWriter
 
 from .jsonlaws import cut, json_values
@@ -52,10 +52,10 @@ class Trio:
         self.grown = 0  # updates taken by ``grown``
 
     def step(self, value: Any, changed: list[Any], shown: Any = None) -> Ops:
-        text = self.fast.grown(value, changed)
+        text = self.fast.grown(value, tuple(changed))
         if text is not None:
             self.grown += 1
-            fast = [{"op": "append", "path": self.fast.hot_pointer, "value": text}]
+            fast = [{"op": "append", "path": self.fast.hot_pointer, "value": clean_text(text)}]
         else:
             fast = self.fast.encode(value, changed)
         kept = self.kept.encode(value, changed)

@@ -38,7 +38,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Callable, Final, Optional, Union
 
 from pydantic import BaseModel
@@ -92,7 +92,13 @@ def pointer(path: Iterable[Union[str, int]]) -> str:
 
 
 def _pointer(path: Iterable[Union[str, int]]) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    ptr = ""
+    for part in path:
+        text = part if type(part) is str else str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        ptr += "/" + text
+    return ptr
 
 
 #: Pointers made (a string is appended to, and completes, at the same path delta after delta).
@@ -110,6 +116,21 @@ def _quoted_pointer(ptr: str) -> str:
 
 
 _QUOTED: Final[dict[str, str]] = {}
+
+
+def _append_head(ptr: str) -> str:
+    """What an ``append`` event at ``ptr`` holds between its id and its text, made once per
+    pointer."""
+    known = _HEADS.get(ptr)
+    if known is None:
+        if len(_HEADS) >= _CACHED:
+            _HEADS.clear()
+        head = f'\nevent: patch\ndata: [{{"op":"append","path":{_quoted(ptr)},"value":'
+        known = _HEADS[ptr] = head
+    return known
+
+
+_HEADS: Final[dict[str, str]] = {}
 
 
 def _unpointer(ptr: str) -> list[str]:
@@ -244,16 +265,14 @@ def sse_patch(seq: int, ops: list[Op]) -> bytes:
 def sse_append(seq: int, path: str, text: str) -> bytes:
     """The usual ``patch`` event, a single ``append`` of ``text`` at ``path`` (a string grew),
     as :func:`sse_patch` writes it, in one go: the standard library's string encoder escapes
-    as pydantic-core does (quotes, backslashes, control characters; the rest as UTF-8).
+    as pydantic-core does (quotes, backslashes, control characters; the rest as UTF-8). Lone
+    surrogates, which UTF-8 cannot carry, go out as U+FFFD (as :func:`dumps` writes them).
 
     >>> sse_append(7, "/a", "b")
     b'id: 7\\nevent: patch\\ndata: [{"op":"append","path":"/a","value":"b"}]\\n\\n'
     """
     try:
-        return (
-            f'id: {seq}\nevent: patch\ndata: [{{"op":"append","path":{_quoted_pointer(path)},'
-            f'"value":{_quoted(text)}}}]\n\n'
-        ).encode()
+        return f"id: {seq}{_append_head(path)}{_quoted(text)}}}]\n\n".encode()
     except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot carry: dumps() replaces it
         return _sse_event(str(seq), "patch", dumps([{"op": "append", "path": path, "value": text}]))
 
@@ -472,13 +491,15 @@ class PatchEncoder:
             hot = self._hot
         return ops
 
-    def grown(self, value: Any, changed: Sequence[Path]) -> Optional[str]:
+    def grown(self, value: Any, changed: Iterable[Path]) -> Optional[str]:
         """The usual update in one step: when ``changed`` is the one path the last update
         changed (the same tuple, as the parsers give it) and the string there grew, the text
         appended to it, already in the mirror, and :attr:`hot_pointer` its place; else None
         and nothing done (:meth:`encode` then). The patch is
-        ``[{"op": "append", "path": hot_pointer, "value": <the text>}]``, what :meth:`encode`
-        would have returned.
+        ``[{"op": "append", "path": hot_pointer, "value": clean_text(text)}]``, what
+        :meth:`encode` would have returned; :func:`sse_append` writes it from the text as it
+        is (the lone surrogates ``clean_text`` replaces are rare, and the UTF-8 encoding finds
+        them anyway).
 
         >>> encoder, live, title = PatchEncoder(), {"title": "Ada"}, ("title",)
         >>> encoder.encode(live, [(), title])
@@ -491,12 +512,10 @@ class PatchEncoder:
         ('lace', '/title')
         """
         hot = self._hot
-        if (
-            hot is None
-            or len(changed) != 1
-            or changed[0] is not hot.path
-            or self._moderate is not None
-        ):
+        if hot is None or type(changed) is not tuple or self._moderate is not None:
+            return None
+        paths: tuple[Any, ...] = changed  # (as updates carry them)
+        if len(paths) != 1 or paths[0] is not hot.path:
             return None
         live = hot.leaf(value)
         parent, key = hot.parent, hot.key
@@ -504,19 +523,24 @@ class PatchEncoder:
         if type(live) is not str or type(mirror) is not str:
             return None
         sent = len(mirror)
-        if len(live) <= sent or live[max(0, sent - _TAIL) : sent] != mirror[-_TAIL:]:
+        if len(live) <= sent or not mirror.endswith(live[max(0, sent - _TAIL) : sent]):
             return None  # (_update's test, which then replaces the string)
         tail = live[sent:]
         grown: str = mirror  # grown in place, as _update does
         mirror = parent[key] = None
         grown += tail
         parent[key] = grown if grown is not live else _own(live)
-        return clean_text(tail)
+        return tail
 
     @property
     def hot_pointer(self) -> str:
         """The JSON Pointer of the path :meth:`grown` appended to."""
-        return self._hot.pointer if self._hot is not None else ""
+        hot = self._hot
+        if hot is None:
+            return ""
+        if hot.pointer is None:
+            hot.pointer = pointer(hot.shown)
+        return hot.pointer
 
     def complete(self, value: Any, path: Path) -> list[Op]:
         """The operations for a value that just completed: a held field is released whole, and
@@ -611,7 +635,7 @@ class PatchEncoder:
                 # it): check all of it; the parser's strings only grow, so their tail will do
                 live.startswith(mirror)
                 if moderated
-                else live[max(0, sent - _TAIL) : sent] == mirror[-_TAIL:]
+                else mirror.endswith(live[max(0, sent - _TAIL) : sent])  # its last characters
             ):
                 tail = live[sent:]
                 ops.append({"op": "append", "path": pointer(path), "value": clean_text(tail)})
@@ -785,7 +809,7 @@ class _Walk:
         self.steps = steps
         self.parent = parent
         self.key = key
-        self.pointer = pointer(shown)
+        self.pointer: Optional[str] = None  # made when first asked for
 
     def leaf(self, value: Any) -> Any:
         """The live value at the path if the way there is the one walked, else ``_ABSENT``."""
