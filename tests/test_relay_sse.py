@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 import partialjson
 from partialjson import Completed, FieldCompleted, PartialUpdate, Started, Update
-from partialjson.web.patches import dumps_ops, sse_patch
+from partialjson.web.patches import (
+    clean_text,
+    dumps_completed,
+    dumps_ops,
+    sse_append,
+    sse_completed,
+    sse_patch,
+)
 from partialjson.web.store import AsyncMemoryStore
 from partialjson.web.wire import RelayEvent
 from partialjson.web.writer import RelayWriter
@@ -106,6 +113,23 @@ ops = st.one_of(
 @given(seq=st.integers(min_value=1, max_value=10**9), patch=ops)
 def test_sse_patch_is_the_patch_event_encoded(seq: int, patch: list[dict[str, Any]]) -> None:
     assert sse_patch(seq, patch) == RelayEvent(str(seq), "patch", dumps_ops(patch)).encode()
+
+
+@given(seq=st.integers(min_value=1, max_value=10**9), path=texts, text=texts)
+def test_sse_append_is_the_append_patch_encoded(seq: int, path: str, text: str) -> None:
+    # (text as it is: lone surrogates go out as U+FFFD, as the patch's clean_text makes them)
+    patch = [{"op": "append", "path": path, "value": clean_text(text)}]
+    assert sse_append(seq, path, text) == RelayEvent(str(seq), "patch", dumps_ops(patch)).encode()
+
+
+@given(seq=st.integers(min_value=1, max_value=10**9), path=texts, choice=st.integers(0, 9))
+def test_sse_completed_is_the_field_completed_event_encoded(
+    seq: int, path: str, choice: int
+) -> None:
+    data = dumps_completed(path, choice)
+    assert (
+        sse_completed(seq, path, choice) == RelayEvent(str(seq), "field_completed", data).encode()
+    )
 
 
 def sse_chunk(text: str, finish: Optional[str] = None) -> bytes:

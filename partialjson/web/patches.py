@@ -39,8 +39,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from json.encoder import encode_basestring as _quoted
-from typing import Any, Optional, Union
+from typing import Any, Callable, Final, Optional, Union
 
 from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
@@ -57,13 +56,23 @@ __all__ = [
     "jsonable",
     "merge_ops",
     "pointer",
+    "sse_append",
+    "sse_completed",
     "sse_patch",
 ]
 
 Op = dict[str, Any]
 
-_LONE_SURROGATE = re.compile(f"[{chr(0xD800)}-{chr(0xDFFF)}]")  # (mypyc: no surrogate literals)
-_TAIL = 16  # characters of a string checked before appending to it
+# (Module constants are Final: the compiled build then reads them from C statics, not the
+# module's dict.)
+_LONE_SURROGATE: Final = re.compile(
+    f"[{chr(0xD800)}-{chr(0xDFFF)}]"
+)  # (mypyc: no surrogate literals)
+_TAIL: Final = 16  # characters of a string checked before appending to it
+#: JSON text for a string: the standard library's encoder escapes as pydantic-core does
+#: (quotes, backslashes, control characters; the rest as UTF-8).
+_quoted: Final[Callable[[str], str]] = json.encoder.encode_basestring
+_CACHED: Final = 4096  # entries of each cache below (emptied when full)
 
 
 def pointer(path: Iterable[Union[str, int]]) -> str:
@@ -72,17 +81,56 @@ def pointer(path: Iterable[Union[str, int]]) -> str:
     >>> pointer(("items", 0, "a/b~c"))
     '/items/0/a~1b~0c'
     """
-    if type(path) is tuple:
-        return _tuple_pointer(path)
-    return _pointer(path)
+    if type(path) is not tuple:
+        return _pointer(path)
+    known = _POINTERS.get(path)
+    if known is None:
+        if len(_POINTERS) >= _CACHED:
+            _POINTERS.clear()
+        known = _POINTERS[path] = _pointer(path)
+    return known
 
 
 def _pointer(path: Iterable[Union[str, int]]) -> str:
-    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in path)
+    ptr = ""
+    for part in path:
+        text = part if type(part) is str else str(part)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        ptr += "/" + text
+    return ptr
 
 
-#: A growing string is appended to at the same path delta after delta: its pointer is made once.
-_tuple_pointer = functools.lru_cache(maxsize=4096)(_pointer)
+#: Pointers made (a string is appended to, and completes, at the same path delta after delta).
+_POINTERS: Final[dict[Any, str]] = {}
+
+
+def _quoted_pointer(ptr: str) -> str:
+    """``ptr`` as JSON text, made once per pointer."""
+    known = _QUOTED.get(ptr)
+    if known is None:
+        if len(_QUOTED) >= _CACHED:
+            _QUOTED.clear()
+        known = _QUOTED[ptr] = _quoted(ptr)
+    return known
+
+
+_QUOTED: Final[dict[str, str]] = {}
+
+
+def _append_head(ptr: str) -> str:
+    """What an ``append`` event at ``ptr`` holds between its id and its text, made once per
+    pointer."""
+    known = _HEADS.get(ptr)
+    if known is None:
+        if len(_HEADS) >= _CACHED:
+            _HEADS.clear()
+        head = f'\nevent: patch\ndata: [{{"op":"append","path":{_quoted(ptr)},"value":'
+        known = _HEADS[ptr] = head
+    return known
+
+
+_HEADS: Final[dict[str, str]] = {}
 
 
 def _unpointer(ptr: str) -> list[str]:
@@ -179,10 +227,26 @@ def dumps_ops(ops: list[Op]) -> bytes:
     >>> dumps_ops([{"op": "append", "path": "/a", "value": "é 1"}])
     b'[{"op":"append","path":"/a","value":"\\xc3\\xa9 1"}]'
     """
-    patch = _append_patch(ops)
-    if patch is not None:
-        return patch
+    if _lone_append(ops):  # (written as sse_append writes its event's data)
+        path, text = _quoted(ops[0]["path"]), _quoted(ops[0]["value"])
+        try:
+            return f'[{{"op":"append","path":{path},"value":{text}}}]'.encode()
+        except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+            pass
     return dumps(ops)
+
+
+def _lone_append(ops: list[Op]) -> bool:
+    """Whether ``ops`` is the usual patch: a single ``append`` of text."""
+    if len(ops) != 1:
+        return False
+    op = ops[0]
+    return (
+        op["op"] == "append"
+        and len(op) == 3
+        and type(op["path"]) is str
+        and type(op["value"]) is str
+    )
 
 
 def sse_patch(seq: int, ops: list[Op]) -> bytes:
@@ -193,34 +257,29 @@ def sse_patch(seq: int, ops: list[Op]) -> bytes:
     >>> sse_patch(7, [{"op": "append", "path": "/a", "value": "b"}])
     b'id: 7\\nevent: patch\\ndata: [{"op":"append","path":"/a","value":"b"}]\\n\\n'
     """
-    patch = _append_patch(ops, f"id: {seq}\nevent: patch\ndata: ", "\n\n")
-    if patch is not None:
-        return patch
+    if _lone_append(ops):
+        return sse_append(seq, ops[0]["path"], ops[0]["value"])
     return _sse_event(str(seq), "patch", dumps(ops))
 
 
-def _append_patch(ops: list[Op], before: str = "", after: str = "") -> Optional[bytes]:
-    """The usual patch, a single ``append`` of text (a string grew), as JSON written directly
-    between ``before`` and ``after``, encoded once: the standard library's string encoder
-    escapes as pydantic-core does (quotes, backslashes, control characters; the rest as UTF-8).
-    None for any other patch, and for text UTF-8 cannot carry (a lone surrogate:
-    :func:`dumps` replaces it)."""
-    if len(ops) == 1:
-        op = ops[0]
-        if op["op"] == "append" and len(op) == 3:
-            path, value = op["path"], op["value"]
-            if type(path) is str and type(value) is str:
-                patch = f'[{{"op":"append","path":{_quoted(path)},"value":{_quoted(value)}}}]'
-                try:
-                    return f"{before}{patch}{after}".encode()
-                except UnicodeEncodeError:
-                    pass
-    return None
+def sse_append(seq: int, path: str, text: str) -> bytes:
+    """The usual ``patch`` event, a single ``append`` of ``text`` at ``path`` (a string grew),
+    as :func:`sse_patch` writes it, in one go: the standard library's string encoder escapes
+    as pydantic-core does (quotes, backslashes, control characters; the rest as UTF-8). Lone
+    surrogates, which UTF-8 cannot carry, go out as U+FFFD (as :func:`dumps` writes them).
+
+    >>> sse_append(7, "/a", "b")
+    b'id: 7\\nevent: patch\\ndata: [{"op":"append","path":"/a","value":"b"}]\\n\\n'
+    """
+    try:
+        return f"id: {seq}{_append_head(path)}{_quoted(text)}}}]\n\n".encode()
+    except UnicodeEncodeError:  # a lone surrogate, which UTF-8 cannot carry: dumps() replaces it
+        return _sse_event(str(seq), "patch", dumps([{"op": "append", "path": path, "value": text}]))
 
 
 def _sse_event(event_id: str, event: str, data: bytes) -> bytes:
     """One server-sent event's bytes (``data`` never contains a line break): the one place the
-    relay's wire framing is written."""
+    relay's wire framing is written (but for :func:`sse_append`'s event, written in one go)."""
     return f"id: {event_id}\nevent: {event}\ndata: ".encode() + data + b"\n\n"
 
 
@@ -233,10 +292,29 @@ def dumps_completed(path: str, choice: int) -> bytes:
     """
     if type(choice) is int:
         try:
-            return f'{{"path":{_quoted(path)},"choice":{choice}}}'.encode()
+            return f'{{"path":{_quoted_pointer(path)},"choice":{choice}}}'.encode()
         except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
             pass
     return dumps({"path": path, "choice": choice})
+
+
+def sse_completed(seq: int, path: str, choice: int) -> bytes:
+    """A ``field_completed`` event with id ``seq`` as SSE bytes, as
+    :meth:`~partialjson.web.wire.RelayEvent.encode` writes it (data: :func:`dumps_completed`),
+    in one go.
+
+    >>> sse_completed(3, "/a", 0)
+    b'id: 3\\nevent: field_completed\\ndata: {"path":"/a","choice":0}\\n\\n'
+    """
+    if type(choice) is int:
+        try:
+            return (
+                f'id: {seq}\nevent: field_completed\ndata: {{"path":{_quoted_pointer(path)},'
+                f'"choice":{choice}}}\n\n'
+            ).encode()
+        except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+            pass
+    return _sse_event(str(seq), "field_completed", dumps_completed(path, choice))
 
 
 def _dumps_deep(value: Any) -> bytes:
@@ -277,10 +355,10 @@ class _Token:
         self.text = text
 
 
-_ABSENT: Any = object()
+_ABSENT: Final[Any] = object()
 
 
-_MODEL_CLASSES: dict[type, bool] = {}
+_MODEL_CLASSES: Final[dict[type, bool]] = {}
 
 
 def _is_model(cls: type) -> bool:
@@ -341,6 +419,20 @@ def _model_names(cls: type[BaseModel]) -> dict[str, tuple[str, str]]:
     }
 
 
+def _names_of(cls: type[BaseModel]) -> dict[str, tuple[str, str]]:
+    """:func:`_model_names` from a dict of its own: a walk asks it per level of every path it
+    follows into a model, and a dict look-up of a class costs a tenth of an lru_cache call."""
+    known = _NAMES.get(cls)
+    if known is None:
+        if len(_NAMES) >= 1024:
+            _NAMES.clear()
+        known = _NAMES[cls] = _model_names(cls)
+    return known
+
+
+_NAMES: Final[dict[type, dict[str, tuple[str, str]]]] = {}
+
+
 @functools.lru_cache(maxsize=1024)
 def _attributes(cls: type[BaseModel]) -> dict[str, str]:
     """A model's JSON keys (serialization aliases) and the attributes that hold them. A path
@@ -366,6 +458,9 @@ class PatchEncoder:
         self._held = HeldFields(hold)
         self._holding = bool(self._held)
         self._filtering = moderate is not None or self._holding
+        #: The last walk that reached its leaf, reused while its path and containers stay.
+        self._hot: Optional[_Walk] = None
+        self._reuse = True  # tests turn the reuse off to compare with the walk
 
     @property
     def filtering(self) -> bool:
@@ -381,13 +476,71 @@ class PatchEncoder:
         """The operations that take the mirror to ``value`` at the ``changed`` paths."""
         ops: list[Op] = []
         held = self._held if self._holding else None
+        hot = self._hot
         for path in changed:
+            if hot is not None and path is hot.path:
+                leaf = hot.leaf(value)
+                if leaf is not _ABSENT:  # (not held: it was not, and held fields only open)
+                    self._update(hot.parent, hot.key, leaf, hot.shown, ops, False)
+                    continue
             if type(path) is not tuple:
                 path = tuple(path)
             if held is not None and held.held(path) is not None:
                 continue
             self._path(value, path, ops, False)
+            hot = self._hot
         return ops
+
+    def grown(self, value: Any, changed: Iterable[Path]) -> Optional[str]:
+        """The usual update in one step: when ``changed`` is the one path the last update
+        changed (the same tuple, as the parsers give it) and the string there grew, the text
+        appended to it, already in the mirror, and :attr:`hot_pointer` its place; else None
+        and nothing done (:meth:`encode` then). The patch is
+        ``[{"op": "append", "path": hot_pointer, "value": clean_text(text)}]``, what
+        :meth:`encode` would have returned; :func:`sse_append` writes it from the text as it
+        is (the lone surrogates ``clean_text`` replaces are rare, and the UTF-8 encoding finds
+        them anyway).
+
+        >>> encoder, live, title = PatchEncoder(), {"title": "Ada"}, ("title",)
+        >>> encoder.encode(live, [(), title])
+        [{'op': 'replace', 'path': '', 'value': {'title': 'Ada'}}]
+        >>> live["title"] += " Love"
+        >>> encoder.encode(live, [title])
+        [{'op': 'append', 'path': '/title', 'value': ' Love'}]
+        >>> live["title"] += "lace"
+        >>> encoder.grown(live, (title,)), encoder.hot_pointer
+        ('lace', '/title')
+        """
+        hot = self._hot
+        if hot is None or type(changed) is not tuple or self._moderate is not None:
+            return None
+        paths: tuple[Any, ...] = changed  # (as updates carry them)
+        if len(paths) != 1 or paths[0] is not hot.path:
+            return None
+        live = hot.leaf(value)
+        parent, key = hot.parent, hot.key
+        mirror = parent[key]
+        if type(live) is not str or type(mirror) is not str:
+            return None
+        sent = len(mirror)
+        if len(live) <= sent or not mirror.endswith(live[max(0, sent - _TAIL) : sent]):
+            return None  # (_update's test, which then replaces the string)
+        tail = live[sent:]
+        grown: str = mirror  # grown in place, as _update does
+        mirror = parent[key] = None
+        grown += tail
+        parent[key] = grown if grown is not live else _own(live)
+        return tail
+
+    @property
+    def hot_pointer(self) -> str:
+        """The JSON Pointer of the path :meth:`grown` appended to."""
+        hot = self._hot
+        if hot is None:
+            return ""
+        if hot.pointer is None:
+            hot.pointer = pointer(hot.shown)
+        return hot.pointer
 
     def complete(self, value: Any, path: Path) -> list[Op]:
         """The operations for a value that just completed: a held field is released whole, and
@@ -414,22 +567,30 @@ class PatchEncoder:
         return self._filter(plain, path, complete) if self._filtering else plain
 
     def _path(self, value: Any, path: Path, ops: list[Op], complete: bool) -> None:
+        # A walk may change the mirror above its leaf (an add, a replace): the last walk's
+        # containers may be gone from it, so it is forgotten; this one is kept if it reaches
+        # its leaf (which is all _update changes).
+        self._hot = None
+        given = path
         live = value
         mirror_parent: Any = self._root
         mirror_key: Union[str, int] = 0
+        steps: list[tuple[Any, Union[str, int], bool]] = []
         for depth, key in enumerate(path):
             mirror = mirror_parent[mirror_key]
             cls = type(live)
             if type(key) is str and cls is not dict and _is_model(cls):
-                names = _model_names(live.__class__).get(key)
+                names = _names_of(live.__class__).get(key)
                 if names is None:
                     names = (key, _attributes(live.__class__).get(key, key))
                 shown, attribute = names
                 if shown != key:  # the JSON used another of the field's names
                     key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
                 live_child = live.__dict__.get(attribute, _ABSENT)
+                steps.append((live, attribute, True))
             else:
                 live_child = _child(live, key)
+                steps.append((live, key, False))
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
                 self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return
@@ -448,6 +609,8 @@ class PatchEncoder:
             live = live_child
             mirror_parent, mirror_key = mirror, key
         self._update(mirror_parent, mirror_key, live, path, ops, complete)
+        if self._reuse:
+            self._hot = _Walk(given, path, steps, mirror_parent, mirror_key)
 
     def _update(
         self,
@@ -472,7 +635,7 @@ class PatchEncoder:
                 # it): check all of it; the parser's strings only grow, so their tail will do
                 live.startswith(mirror)
                 if moderated
-                else live[max(0, sent - _TAIL) : sent] == mirror[-_TAIL:]
+                else mirror.endswith(live[max(0, sent - _TAIL) : sent])  # its last characters
             ):
                 tail = live[sent:]
                 ops.append({"op": "append", "path": pointer(path), "value": clean_text(tail)})
@@ -617,7 +780,51 @@ class PatchEncoder:
         return plain
 
 
-_HOLD: Any = object()
+_HOLD: Final[Any] = object()
+
+
+class _Walk:
+    """A walk from the root to a changed path's leaf, kept to be taken again: the parsers
+    report the same path (the same tuple) delta after delta while a string grows, and walking
+    it costs a look-up per level (a model's field names) where checking it costs an identity
+    test. ``steps``: per level, the live container and how its member is read (a model's
+    attribute, a key, an index); ``parent`` and ``key``: the leaf's place in the mirror.
+
+    Valid while every container on the way is the one it saw (checked on each use) and the
+    mirror above the leaf is unchanged: only a walk changes it there, and a walk replaces the
+    kept one (:meth:`PatchEncoder._path`)."""
+
+    __slots__ = ("key", "parent", "path", "pointer", "shown", "steps")
+
+    def __init__(
+        self,
+        path: Path,
+        shown: Path,
+        steps: list[tuple[Any, Union[str, int], bool]],
+        parent: Any,
+        key: Union[str, int],
+    ) -> None:
+        self.path = path  # as given (held by this walk: its identity cannot be reused)
+        self.shown = shown  # with the keys the mirror uses
+        self.steps = steps
+        self.parent = parent
+        self.key = key
+        self.pointer: Optional[str] = None  # made when first asked for
+
+    def leaf(self, value: Any) -> Any:
+        """The live value at the path if the way there is the one walked, else ``_ABSENT``."""
+        node = value
+        for live, key, model in self.steps:
+            if node is not live:
+                return _ABSENT
+            if model:
+                fields: dict[Any, Any] = live.__dict__
+                node = fields.get(key, _ABSENT)
+            else:
+                node = _child(live, key)
+            if node is _ABSENT:
+                break
+        return node
 
 
 def _share(live: Any, plain: Any) -> Any:

@@ -32,13 +32,14 @@ from ..lifecycle.updates import (
 from .moderation import Moderator
 from .patches import (
     PatchEncoder,
-    _sse_event,
     clean_text,
     dumps,
     dumps_completed,
     dumps_ops,
     merge_ops,
     pointer,
+    sse_append,
+    sse_completed,
     sse_patch,
 )
 from .wire import TERMINAL_EVENTS, RelayEvent
@@ -151,18 +152,25 @@ class RelayWriter:
         if type(update) is PartialUpdate and not self._interval and not self._ops:
             if self.ended or update.choice != self._choice:
                 return
-            self._live = update.value
-            ops = self._encoder.encode(update.value, update.changed)
+            value, changed = update.value, update.changed
+            self._live = value
+            encoder = self._encoder
+            text = encoder.grown(value, changed)
+            if text is not None:  # the usual: the string the last delta grew grew again
+                self._seq += 1
+                out.append(sse_append(self._seq, encoder.hot_pointer, text))
+                return
+            ops = encoder.encode(value, changed)
             if ops:
                 self._seq += 1
                 out.append(sse_patch(self._seq, ops))
             return
         if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
-            if self.ended or update.choice != self._choice:
+            choice = update.choice
+            if self.ended or choice != self._choice:
                 return
             self._seq += 1
-            completed = dumps_completed(pointer(update.path), update.choice)
-            out.append(_sse_event(str(self._seq), "field_completed", completed))
+            out.append(sse_completed(self._seq, pointer(update.path), choice))
             return
         for event in self.feed(update):
             out.append(event.encode())
