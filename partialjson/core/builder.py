@@ -112,11 +112,20 @@ class Builder:
     # ------------------------------------------------------------------ tokens
 
     def open(self, is_object: bool, events: list[Event]) -> None:
-        path = tuple(self.keys)
+        keys = self.keys
+        containers = self.containers
+        path = tuple(keys)
         container: Any = {} if is_object else []
-        self.attach(container)
-        self.containers.append(container)
-        self.keys.append(None if is_object else 0)
+        if containers:  # attach(), inlined: one frame fewer per container
+            top = containers[-1]
+            if type(top) is dict:
+                top[keys[-1]] = container
+            else:
+                top.append(container)
+        else:
+            self.root = container
+        containers.append(container)
+        keys.append(None if is_object else 0)
         self.parent_path = path
         events.append(StartMap(path) if is_object else StartArray(path))
 
@@ -228,8 +237,11 @@ class Builder:
         if joined:  # it grew over several deltas: extend what was shown, in place
             self.joined = ""
             if string:
-                if self.string_attached:
-                    self.set_slot("")
+                if self.string_attached:  # set_slot(""), inlined: `+=` then resizes in place
+                    if containers:
+                        containers[-1][self.keys[-1]] = ""
+                    else:
+                        self.root = ""
                 joined += string
             string = joined
         if containers:

@@ -20,7 +20,7 @@ from .errors import IncompleteJSONError, ParseError
 from .eventlist import EventList
 from .events import Boolean, Event, Null, Number
 
-__all__ = ["KEY_STRING", "MAX_NUMBER_LENGTH", "Lexer"]
+__all__ = ["MAX_NUMBER_LENGTH", "Lexer"]
 
 # States. Each names what the lexer expects next. (Module constants are Final: the compiled
 # build, mypyc, then inlines them rather than looking them up in the module's dict.)
@@ -39,7 +39,6 @@ _END: Final = 10  # the root value is complete: only whitespace may follow
 _SEEK: Final = 11  # lenient mode: prose before the first '{' or '['
 _THINK: Final = 12  # lenient mode: inside a <think>...</think> block
 _TRAILER: Final = 13  # lenient mode: after the root value, everything is ignored
-KEY_STRING: Final = _KEY_STRING  # for the parser's fast path (a string: state <= KEY_STRING)
 
 # These patterns match the empty string, so their match() never returns None.
 _AlwaysMatch = Callable[[str, int], "re.Match[str]"]
@@ -248,19 +247,37 @@ class Lexer:
 
         One loop over the delta, dispatching on the state. It is long on purpose: this is the
         hot path, and keeping the common transitions inline, on local names, is what keeps a
-        token-sized delta near a microsecond. Rare transitions are methods.
+        token-sized delta near a microsecond. Rare transitions are methods. A delta that is
+        only more plain text of the open string or key is taken before the loop's set-up (the
+        parser calls this method for every delta: one frame, no fast path of its own).
         """
         max_size = self.max_size
         if max_size is not None and self.fed + len(text) > max_size:
             return self._refuse_oversize(text, max_size)
-        events: list[Event] = []
+        state = self.state
+        if (
+            state <= _KEY_STRING  # inside a string (value or key)
+            and not self.carry  # no escape pending
+            and '"' not in text
+            and "\\" not in text
+            and _is_printable(text)  # no control character (nor rarer unicode: the loop below)
+        ):
+            # The whole delta is more plain text of the open string or key: the common case
+            # inside long strings, taken before the loop's set-up.
+            self.fed += len(text)
+            if state == _KEY_STRING:  # a key shows once complete: its pieces wait
+                self.builder.pending.append(text)
+                return []
+            events: list[Event] = []
+            self.builder.grow(text, events)
+            return events
+        events = []
         base = self.fed
         self.fed = base + len(text)
         try:
             builder = self.builder
             closers = self.closers
             pending = builder.pending
-            state = self.state
             buf = text
             i = 0
             if state == _NUMBER:
@@ -323,7 +340,15 @@ class Lexer:
                                     i = j
                                     continue
                                 decode_in_c = False  # no progress: not again in this delta
-                            j = self._unescape(buf, i, base)
+                            if i + 1 == n:  # cut by the end of the delta: it waits for the next
+                                self.carry = "\\"
+                                break
+                            simple = _SIMPLE_ESCAPES.get(buf[i + 1])
+                            if simple is not None:  # a one-character escape (\n, \", ...)
+                                pending.append(simple)
+                                i += 2
+                                continue
+                            j = self._unescape(buf, i, base)  # \uXXXX, or an invalid escape
                             if j < 0:
                                 self.carry = buf[i:]
                                 break
@@ -520,20 +545,6 @@ class Lexer:
             return EventList(events)
         return events
 
-    def grow_string(self, text: str) -> list[Event]:
-        """The fast path: ``text`` is plain text of the open string or key, without ``"``,
-        ``\\`` or control characters (the caller checked)."""
-        max_size = self.max_size
-        if max_size is not None and self.fed + len(text) > max_size:
-            return self._refuse_oversize(text, max_size)
-        self.fed += len(text)
-        if self.state == _KEY_STRING:  # a key shows once complete: its pieces wait
-            self.builder.pending.append(text)
-            return []
-        events: list[Event] = []
-        self.builder.grow(text, events)
-        return events
-
     def finish(self) -> None:
         """End of input: complete a trailing number, or raise what is missing."""
         if self.state == _NUMBER:
@@ -686,20 +697,14 @@ class Lexer:
         return i + end - 1
 
     def _unescape(self, buf: str, i: int, base: int) -> int:
-        """Decode the escape at ``buf[i]`` (a backslash) into the pending pieces.
+        """Decode the escape at ``buf[i]`` (a backslash followed by a character that is not a
+        one-character escape: ``u``, or an invalid one) into the pending pieces.
 
         Returns the index after it, or -1 when the delta ends before the escape does (the
         caller carries it to the next delta, so half an escape is never shown).
         """
-        n = len(buf)
-        if i + 1 >= n:
-            return -1
         c = buf[i + 1]
         pending = self.builder.pending
-        simple = _SIMPLE_ESCAPES.get(c)
-        if simple is not None:
-            pending.append(simple)
-            return i + 2
         if c != "u":
             raise self._fail(f"Invalid \\escape: {_describe(c)}", buf, i + 1, base)
         code = self._hex_escape(buf, i, base)

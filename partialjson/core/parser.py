@@ -59,19 +59,14 @@ lost, and none of it depends on how the input was split.
 from __future__ import annotations
 
 import codecs
-from typing import Any, Callable, Final, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from .builder import Builder, EventsBuilder
 from .errors import IncompleteJSONError, ParseError
 from .events import Event
-from .lexer import KEY_STRING, Lexer
+from .lexer import Lexer
 
 __all__ = ["Parser", "loads"]
-
-
-# str.isprintable as a function: the compiled build calls it directly, rather than looking the
-# method up by name on every call (mypyc has no primitive for it).
-_is_printable: Final[Callable[[str], bool]] = str.isprintable
 
 
 class _Undecided:
@@ -182,25 +177,18 @@ class Parser:
         first bad character, with everything before it applied to :attr:`value` and its events
         on ``error.events``.
         """
-        if self._halted:
-            self._refuse()
-        # A str once the input is fixed to str (no cast() call: this runs for every delta).
-        text: str = delta if type(delta) is self._plain_text else self._text_of(delta)  # type: ignore[assignment]
-        if not text:
-            return []
-        lexer = self._lexer
+        # One test for the common case: a non-empty str, once the input is fixed to str and
+        # while the parser may still be fed (a failed or closed parser sets _plain_text back to
+        # _Undecided, the type no delta has, so _text_of() checks everything, and refuses).
+        if type(delta) is self._plain_text and delta:
+            # (No cast() call: this runs for every delta.)
+            text: str = delta  # type: ignore[assignment]
+        else:
+            text = self._text_of(delta)
+            if not text:
+                return []
         try:
-            if (
-                lexer.state <= KEY_STRING  # inside a string (value or key), no escape pending
-                and not lexer.carry
-                and '"' not in text
-                and "\\" not in text
-                and _is_printable(text)  # no control character (nor rarer unicode: slow path)
-            ):
-                # Fast path: the whole delta is more plain text of the open string or key, the
-                # common case inside long strings (and a key cut into several tokens).
-                return lexer.grow_string(text)
-            return lexer.feed(text)
+            return self._lexer.feed(text)
         except ParseError as error:
             raise self._record(error) from None
 
@@ -223,6 +211,7 @@ class Parser:
         except ParseError as error:
             raise self._record(error) from None
         self._closed = self._halted = True
+        self._plain_text = _Undecided  # feed() refuses
         return self.value
 
     # ------------------------------------------------------------------ input
@@ -233,6 +222,8 @@ class Parser:
         raise RuntimeError("feed() called after close()")
 
     def _text_of(self, delta: object) -> str:
+        if self._halted:
+            self._refuse()
         if isinstance(delta, str):
             kind: type = str
         elif isinstance(delta, (bytes, bytearray, memoryview)):
@@ -282,6 +273,7 @@ class Parser:
     def _record(self, error: ParseError) -> ParseError:
         self._error = error
         self._halted = True
+        self._plain_text = _Undecided  # feed() refuses
         return error
 
 
