@@ -560,7 +560,29 @@ def _sent(events: list[RelayEvent], storing: bool) -> list[Any]:
 TIMED_OUT: Any = object()
 
 
-class _Reads:
+class _Alarm:
+    """The timer of a relay that waits for the upstream and for a heartbeat (or a coalesced
+    batch) at once: :class:`_Reads` and :class:`_AsyncPump`, which ring it their own way."""
+
+    _loop: asyncio.AbstractEventLoop
+    _timer: Optional[asyncio.TimerHandle]
+    _rings_at: float  # when it rings, on time.monotonic's clock
+
+    def _alarm(self, until: float) -> None:
+        """Ring at ``until``. One timer serves many waits: it is moved only to an earlier time
+        (a heartbeat due later than it rings costs one idle wake-up), so a delta costs neither
+        a timer of its own nor a look at the clock."""
+        if self._timer is not None:
+            self._timer.cancel()
+        self._rings_at = until
+        delay = max(0.0, until - time.monotonic())
+        self._timer = self._loop.call_at(self._loop.time() + delay, self._ring)
+
+    def _ring(self) -> None:
+        raise NotImplementedError
+
+
+class _Reads(_Alarm):
     """A response stream read in the consuming task itself, each read stepped by hand: what
     :func:`arelay` and the protocol encoders' ``adrive`` do, rather than running a
     :class:`_AsyncPump`, for an :class:`~partialjson.AsyncResponseStream` (whose
@@ -710,15 +732,6 @@ class _Reads:
             self._interrupt_next = True
             self._open()
 
-    def _alarm(self, until: float) -> None:
-        """Ring at ``until``. One timer serves many reads: it is moved only to an earlier time
-        (as :meth:`_AsyncPump._alarm`)."""
-        if self._timer is not None:
-            self._timer.cancel()
-        self._rings_at = until
-        delay = max(0.0, until - time.monotonic())
-        self._timer = self._loop.call_at(self._loop.time() + delay, self._ring)
-
     def _ring(self) -> None:
         self._timer = None
         self._rings_at = math.inf
@@ -816,7 +829,7 @@ class _Writer(Protocol):
     def end(self, error: Optional[BaseException] = None) -> list[Any]: ...
 
 
-class _AsyncPump:
+class _AsyncPump(_Alarm):
     """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
     empties (after awaiting what :meth:`wait` gives, until a deadline). One task per response,
@@ -915,16 +928,6 @@ class _AsyncPump:
             ended = self._writer.end(self._error)
             return [event.encode() for event in ended] if self._sse else ended
         return None
-
-    def _alarm(self, until: float) -> None:
-        """Wake the sender at ``until``. One timer serves many waits: it is moved only to an
-        earlier time (a heartbeat due later than it rings costs one idle wake-up), so a delta
-        costs neither a timer of its own nor a look at the clock."""
-        if self._timer is not None:
-            self._timer.cancel()
-        self._rings_at = until
-        delay = max(0.0, until - time.monotonic())
-        self._timer = self._loop.call_at(self._loop.time() + delay, self._ring)
 
     def _ring(self) -> None:
         self._timer = None
