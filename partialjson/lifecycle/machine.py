@@ -312,6 +312,19 @@ class Lifecycle:
 
         Such an event may then be applied by :meth:`text_event`, as long as no other event is
         applied in between (one could change what decides it: the adapter's state).
+
+        >>> from partialjson import Lifecycle
+        >>> machine = Lifecycle()
+        >>> def chunk(text):
+        ...     choice = {"index": 0, "delta": {"content": text}, "finish_reason": None}
+        ...     return {"id": "c1", "choices": [choice]}
+        >>> updates = machine.handle(chunk('{"a": '))
+        >>> machine.text_only(chunk("1}"))  # a chunk like it only adds text to choice 0
+        0
+        >>> [type(u).__name__ for u in machine.text_event("chunk", 0, "1}")]
+        ['PartialUpdate', 'FieldCompleted', 'FieldCompleted']
+        >>> machine.metrics.events
+        2
         """
         adapter = self._adapter
         if (
