@@ -57,6 +57,7 @@ COMPILED_MODULES: tuple[str, ...] = (
     "partialjson.typed.parser",
     "partialjson.typed.shapes",
     "partialjson.web.patches",
+    "partialjson.web.reads",
     "partialjson.web.writer",
 )
 #: Written by the build next to this file (see :func:`stamp`): the digest of each compiled

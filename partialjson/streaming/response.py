@@ -448,11 +448,8 @@ class AsyncResponseStream(_Results):
         self._iterating = False
 
     async def __aiter__(self) -> AsyncIterator[Update]:
-        if self._iterating:
-            raise RuntimeError("a response stream can be iterated only once")
-        self._iterating = True
+        items = self._begin()
         machine, steps = self._machine, self._steps
-        items = _async_items(self._source)
         # Looked up once, used per item:
         next_item, current_task, updates_of = items.__anext__, asyncio.current_task, steps.updates
         error: Optional[Exception] = None
@@ -492,7 +489,7 @@ class AsyncResponseStream(_Results):
                     self._cancel_updates = machine.cancel()  # the consuming task was cancelled
                     raise
                 except Exception as exc:  # the connection dropped, or cancel() closed it
-                    error = None if self._cancel_updates else _interrupted(exc)
+                    error = self._read_failed(exc)
                     break
                 finally:
                     self._pending = None
@@ -503,11 +500,8 @@ class AsyncResponseStream(_Results):
             if timed_out:
                 for update in machine.fail("timeout", self._timeout_message()):
                     yield update
-            elif not self._cancel_updates:
-                if error is None:
-                    for update in steps.apply(steps.reader.close()):
-                        yield update
-                for update in machine.end(error):
+            else:
+                for update in self._closing(error):
                     yield update
         except GeneratorExit:  # the loop was left early: that is a cancel
             self._cancel_updates = machine.cancel()
@@ -516,6 +510,34 @@ class AsyncResponseStream(_Results):
             await _aclose(self._source)
         for update in self._cancel_updates:
             yield update
+
+    def _begin(self) -> AsyncIterator[Any]:
+        """Start reading the source (once): its items. For :meth:`__aiter__`, and for the
+        relay, which reads the items itself (``web/reads.py``) and hands each to
+        :meth:`_updates_of`, with no async generator between it and the source."""
+        if self._iterating:
+            raise RuntimeError("a response stream can be iterated only once")
+        self._iterating = True
+        return _async_items(self._source)
+
+    def _updates_of(self, item: Any) -> list[Update]:
+        """The updates one item of the source makes (the relay reads the items itself)."""
+        return self._steps.updates(item)
+
+    def _closing(self, error: Optional[Exception]) -> Iterator[Update]:
+        """The updates that end reading the source — it ran dry, the response left its open
+        states, or reading failed (``error``) — unless :meth:`cancel` decided the end (its
+        updates come last, after the source was closed)."""
+        if not self._cancel_updates:
+            steps = self._steps
+            if error is None:
+                yield from steps.apply(steps.reader.close())
+            yield from self._machine.end(error)
+
+    def _read_failed(self, error: Exception) -> Optional[Exception]:
+        """What ends the response when reading the source raised ``error`` (the connection
+        dropped, or cancel() closed it): interrupted, unless cancel() decided the end."""
+        return None if self._cancel_updates else _interrupted(error)
 
     def _taken_back(self, task: Optional[asyncio.Task[Any]], error: BaseException) -> bool:
         """Whether ``error`` ended a read because :meth:`cancel` interrupted it (that one

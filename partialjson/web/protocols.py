@@ -30,15 +30,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
 from .moderation import Moderator
+from .reads import SOURCE_END, TIMED_OUT
 from .relay import (
     HEARTBEAT,
-    SOURCE_END,
-    TIMED_OUT,
     SourcePump,
     _acancel,
     _AsyncPump,
     _cancel,
-    _close_ended,
     _reads,
     wait_time,
     wake_at,
@@ -206,11 +204,10 @@ async def adrive(
     it, cancels the response."""
     # A response stream is read in this task, step by step, each update fed to the writer
     # before the next is read (an update's value is live), the wait for a read cut short for
-    # heartbeats and coalesced values due (the relay's _Reads). Another source is read by one
+    # heartbeats and coalesced values due (the relay's reads.Reads). Another source is read by one
     # task for the whole response (the relay's pump), not a task per update.
-    iterator = updates.__aiter__()
-    reads = _reads(updates, iterator)
-    pump = _AsyncPump(iterator, writer) if reads is None else None
+    reads = _reads(updates)
+    pump = _AsyncPump(updates.__aiter__(), writer) if reads is None else None
     last_sent = time.monotonic()
     try:
         # Not ``while not writer.ended``: the pump may end the writer while this generator
@@ -257,7 +254,7 @@ async def adrive(
             await _acancel(updates)
             writer.cancel()
         elif reads is not None:
-            await _close_ended(iterator)
+            await reads.close()
 
 
 def free_text_of(updates: Any) -> Optional[Callable[[], str]]:

@@ -55,9 +55,8 @@ import math
 import queue
 import threading
 import time
-import types
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Generator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional
 
 from typing_extensions import Protocol
@@ -66,6 +65,7 @@ from ..lifecycle.updates import PartialUpdate, Update
 from ..streaming.response import AsyncResponseStream
 from .moderation import Moderator
 from .patches import dumps
+from .reads import SOURCE_END, TIMED_OUT, Reads, set_alarm
 from .store import ReplayStore
 from .wire import RelayEvent
 from .writer import RelayWriter
@@ -77,9 +77,6 @@ logger = logging.getLogger("partialjson")
 
 #: An SSE comment: browsers ignore it; proxies see a live connection.
 HEARTBEAT = b": keep-alive\n\n"
-
-#: What a :class:`SourcePump` (and the async reader) gives once the source ran dry.
-SOURCE_END: Any = object()
 
 
 def encode_update(update: Update) -> bytes:
@@ -455,17 +452,17 @@ async def _arelay(
     )
     # Without heartbeats or coalescing this task reads the stream itself. With them, a
     # response stream is still read in this task, each read stepped by hand so that a wait for
-    # the upstream can be cut short (_Reads); another source is read by one task for the whole
+    # the upstream can be cut short (reads.Reads); another source is read by one task for the whole
     # response that turns each update into events before it reads the next (an update's value
     # is live), this one waiting for them with a timeout (_AsyncPump).
-    iterator = updates.__aiter__()
     threaded = heartbeat is not None or max_rate is not None
     storing = store is not None and key is not None
     # Without a store nobody reads the events themselves: the writer hands over their SSE bytes
     # (a delta's patch goes from the update to its bytes in one compiled call).
     sse = not storing
-    # A response stream is read here, step by step (see _Reads); another source by a pump.
-    reads = _reads(updates, iterator) if threaded else None
+    # A response stream is read here, step by step (see reads.Reads); another source by a pump.
+    reads = _reads(updates) if threaded else None
+    iterator: Any = updates.__aiter__() if reads is None else None
     pump = _AsyncPump(iterator, writer, sse) if threaded and reads is None else None
 
     last_sent = time.monotonic()
@@ -546,6 +543,8 @@ async def _arelay(
             for event in writer.cancel():
                 if store is not None and key is not None:
                     await store.append(key, event)
+        elif reads is not None:
+            await reads.close()
         elif pump is None:
             await _close_ended(iterator)
 
@@ -556,264 +555,16 @@ def _sent(events: list[RelayEvent], storing: bool) -> list[Any]:
     return events if storing else [event.encode() for event in events]
 
 
-#: What :meth:`_Reads.next` gives when the alarm rang while the read still waits.
-TIMED_OUT: Any = object()
-
-
-class _Alarm:
-    """The timer of a relay that waits for the upstream and for a heartbeat (or a coalesced
-    batch) at once: :class:`_Reads` and :class:`_AsyncPump`, which ring it their own way."""
-
-    _loop: asyncio.AbstractEventLoop
-    _timer: Optional[asyncio.TimerHandle]
-    _rings_at: float  # when it rings, on time.monotonic's clock
-
-    def _alarm(self, until: float) -> None:
-        """Ring at ``until``. One timer serves many waits: it is moved only to an earlier time
-        (a heartbeat due later than it rings costs one idle wake-up), so a delta costs neither
-        a timer of its own nor a look at the clock."""
-        if self._timer is not None:
-            self._timer.cancel()
-        self._rings_at = until
-        delay = max(0.0, until - time.monotonic())
-        self._timer = self._loop.call_at(self._loop.time() + delay, self._ring)
-
-    def _ring(self) -> None:
-        raise NotImplementedError
-
-
-class _Reads(_Alarm):
-    """A response stream read in the consuming task itself, each read stepped by hand: what
-    :func:`arelay` and the protocol encoders' ``adrive`` do, rather than running a
-    :class:`_AsyncPump`, for an :class:`~partialjson.AsyncResponseStream` (whose
-    :meth:`~partialjson.AsyncResponseStream.cancel` can be told how to interrupt a read:
-    :meth:`_interrupt`). A delta then costs one task step, not two.
-
-    :meth:`next` runs the stream's ``__anext__()`` as a task would (a ``yield from`` by hand),
-    passing what the read yields up to the task, so that it can return early: once the alarm
-    rang (a heartbeat or a coalesced batch is due) while the read waits, it returns
-    :data:`TIMED_OUT` with the read still under way, and the next call goes on with it. So the
-    relay sends a heartbeat while a read waits, with no second task.
-
-    How the task wakes for the alarm while the read waits on a future: an asyncio task waits
-    on that future itself, as it would for the read alone, and the alarm (rarely: after a
-    heartbeat interval of silence) moves the task's wake-up from the future to itself
-    (:meth:`_wake`). Where that cannot be done (another kind of future or task, or Python
-    before 3.11, where a cancelled task cannot be told from a source's own CancelledError),
-    the task waits on a *gate*, a future of ours opened when the read's future is done or the
-    alarm rings: a callback more per read.
-
-    Cancelling the consuming task while a read waits reaches the read as it does in a task
-    (the future it waits on is cancelled, the error thrown in) and is raised once the read has
-    ended. ``cancel()`` on the stream, from another task, interrupts the read the same way
-    without cancelling the consuming task (which may be sending a heartbeat meanwhile)."""
-
-    def __init__(self, updates: AsyncIterator[Any], stream: Any) -> None:
-        self._next = updates.__anext__
-        self._stream = stream
-        self._loop = asyncio.get_running_loop()
-        task = self._task = asyncio.current_task()  # the task that reads (as a rule)
-        # Whether the task may wait on the read's futures itself (see the class docstring).
-        self._direct = isinstance(task, asyncio.Task) and hasattr(task, "cancelling")
-        self._waiting = False  # a task waits on _future itself
-        self._read: Optional[Any] = None  # the read under way: its awaitable's iterator
-        self._future: Optional[asyncio.Future[Any]] = None  # what that read waits on
-        self._itself = False  # the task waits on that future itself (not on the gate)
-        self._gate: Optional[asyncio.Future[None]] = None  # what the task waits on, if not it
-        self._interrupt_next = False  # interrupt the read at its next step
-        self._rang = False  # the alarm rang (and no call of next() has said so yet)
-        self._timer: Optional[asyncio.TimerHandle] = None  # the alarm (see _alarm)
-        self._rings_at = math.inf  # when it rings, on time.monotonic's clock
-        stream._set_interrupter(self._interrupt)
-
-    @types.coroutine
-    def next(self, until: Optional[float]) -> Generator[Any, Any, Any]:
-        """The next update; :data:`SOURCE_END` once the stream ran dry (or its read died of a
-        cancellation that was not the task's); :data:`TIMED_OUT` once ``until`` passed (on
-        :func:`time.monotonic`'s clock; ``None``: never) while the read waits. Raises what
-        the read raised."""
-        if self._rang:
-            self._rang = False
-            return TIMED_OUT
-        if until is not None and until < self._rings_at:
-            self._alarm(until)
-        read = self._read
-        if read is None:
-            read = self._read = self._next().__await__()
-        future = self._future
-        cancelled: Optional[BaseException] = None  # the task's cancellation, passed on
-        thrown: Optional[BaseException] = None  # a future's error, as the task passed it on
-        while True:
-            if future is not None:  # the read waits on it: so does the task, or on the alarm
-                if not future.done():
-                    if self._itself:  # the task waits on it itself
-                        self._waiting = True  # (for _ring)
-                        future._asyncio_future_blocking = True
-                        try:
-                            yield future
-                        except BaseException as error:  # how the future ended (cancelled):
-                            thrown = error  # the read sees it, as the task would show it
-                        self._waiting = False
-                    else:
-                        gate = self._gate = self._loop.create_future()
-                        try:
-                            yield from gate
-                        except BaseException as error:  # the task was cancelled: so is the read
-                            cancelled = error
-                            future.remove_done_callback(self._open)
-                            future.cancel()
-                        finally:
-                            self._gate = None
-                    if thrown is None and cancelled is None and not future.done():
-                        self._rang = False  # the alarm rang
-                        return TIMED_OUT
-                self._future = future = None
-            try:
-                if cancelled is not None:
-                    yielded = read.throw(cancelled)
-                elif thrown is not None:
-                    yielded, thrown = read.throw(thrown), None
-                elif self._interrupt_next:
-                    self._interrupt_next = False
-                    yielded = read.throw(asyncio.CancelledError())
-                else:
-                    yielded = read.send(None)
-            except StopIteration as stop:
-                self._read = None
-                if cancelled is not None:
-                    raise cancelled from None
-                return stop.value
-            except StopAsyncIteration:
-                self._read = None
-                if cancelled is not None:
-                    raise cancelled from None
-                return SOURCE_END
-            except asyncio.CancelledError:
-                self._read = None
-                if cancelled is not None or (self._direct and _cancelling()):
-                    raise
-                return SOURCE_END  # as the pump's task would have died of it
-            except BaseException:
-                self._read = None
-                raise
-            if yielded is None:  # a bare yield: the task steps again at once
-                try:
-                    yield None
-                except BaseException as error:
-                    cancelled = error
-                else:
-                    if self._rang:
-                        self._rang = False
-                        return TIMED_OUT
-            elif getattr(yielded, "_asyncio_future_blocking", None):
-                self._future = future = yielded
-                self._itself = self._direct and type(yielded) in _FUTURES
-                if not self._itself:
-                    yielded._asyncio_future_blocking = False  # (as a task takes it)
-                    yielded.add_done_callback(self._open)
-            else:  # not ours to judge: the task says what it makes of it
-                try:
-                    yield yielded
-                except BaseException as error:
-                    cancelled = error
-
-    def _open(self, _: Any = None) -> None:
-        gate = self._gate
-        if gate is not None and not gate.done():
-            gate.set_result(None)
-
-    def _interrupt(self) -> None:
-        """The stream's cancel(): the read that waits raises CancelledError (as it would in a
-        cancelled task), not the consuming task."""
-        future = self._future
-        if future is not None and not future.done():
-            future.cancel()  # wakes the task: the read sees the cancellation as it resumes
-        else:
-            self._interrupt_next = True
-            self._open()
-
-    def _ring(self) -> None:
-        self._timer = None
-        self._rings_at = math.inf
-        self._rang = True
-        if self._gate is not None:
-            self._open()
-        elif self._waiting and self._future is not None:
-            self._wake(self._future)
-
-    def _wake(self, future: asyncio.Future[Any]) -> None:
-        """Wake the task that waits on the read's ``future``, without that future: its
-        wake-up is taken off the future and called with one that is done (it steps as after
-        any wait; :meth:`next` sees the read's future still pending). The task is the one
-        that started the relay, or else the only task waiting on the future."""
-        wakeups = [
-            callback
-            for callback, _ in getattr(future, "_callbacks", None) or ()
-            if isinstance(getattr(callback, "__self__", None), asyncio.Task)
-        ]
-        mine = [callback for callback in wakeups if callback.__self__ is self._task]
-        if mine or len(wakeups) == 1:
-            callback = (mine or wakeups)[0]
-            future.remove_done_callback(callback)
-            done: asyncio.Future[None] = self._loop.create_future()
-            done.set_result(None)
-            self._loop.call_soon(callback, done)
-
-    async def stop(self) -> None:
-        """Stop: a read under way is cancelled (and waited for, as a task's would be)."""
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self._stream._set_interrupter(None)
-        read, future = self._read, self._future
-        self._read = self._future = None
-        if read is not None:
-            if future is not None:
-                future.remove_done_callback(self._open)
-                future.cancel()
-            try:
-                await _finish(read, asyncio.CancelledError())
-            except (Exception, asyncio.CancelledError):  # the read's end: it was cancelled
-                logger.debug("stopping a read raised", exc_info=True)
-
-
-#: The futures a task may wait on itself while a relay reads (see :class:`_Reads`).
-_FUTURES = (asyncio.Future, asyncio.futures._PyFuture)  # type: ignore[attr-defined]
-
-
-def _cancelling() -> bool:
-    """Whether the current task is being cancelled (Python 3.11+)."""
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
-
-
-@types.coroutine
-def _finish(read: Any, error: BaseException) -> Generator[Any, Any, None]:
-    """Throw ``error`` into a read under way and run it to its end, in this task (its yields
-    passed up to the task as they are)."""
-    try:
-        yielded = read.throw(error)
-        while True:
-            try:
-                sent = yield yielded
-            except BaseException as thrown:
-                yielded = read.throw(thrown)
-            else:
-                yielded = read.send(sent)
-    except StopIteration:
-        return
-
-
-def _reads(updates: Any, iterator: AsyncIterator[Any]) -> Optional[_Reads]:
+def _reads(updates: Any) -> Optional[Reads]:
     """Hand-driven reads of ``updates``, where they can be had (a response stream whose reads
     no one else drives, read in an asyncio task that can tell its own cancellation: Python
-    3.11+); otherwise None: a pump reads it. (Elsewhere _Reads would wait on a gate future per
+    3.11+); otherwise None: a pump reads it. (Elsewhere Reads would wait on a gate future per
     read, which costs more than the pump's task step: 121k instructions per delta against the
     pump's 107k and the direct wait's 99k, compiled, form 10 KB, a source awaiting a future.)"""
     if type(updates) is AsyncResponseStream and updates._interrupter is None:
         task = asyncio.current_task()
         if isinstance(task, asyncio.Task) and hasattr(task, "cancelling"):
-            return _Reads(iterator, updates)
+            return Reads(updates)
     return None
 
 
@@ -829,13 +580,13 @@ class _Writer(Protocol):
     def end(self, error: Optional[BaseException] = None) -> list[Any]: ...
 
 
-class _AsyncPump(_Alarm):
+class _AsyncPump:
     """The async twin of :class:`SourcePump`: one task reads the updates and feeds each to the
     writer before it reads the next, and keeps the events in an outbox that :meth:`take`
     empties (after awaiting what :meth:`wait` gives, until a deadline). One task per response,
     not one per update, and one wake-up of the sender per read (however many updates it
     brought). Used by :func:`arelay` and the protocol encoders' ``adrive`` for sources other
-    than a response stream (which they read themselves: :class:`_Reads`).
+    than a response stream (which they read themselves: :class:`~partialjson.web.reads.Reads`).
 
     ``sse``: the writer is a :class:`RelayWriter` whose :meth:`~RelayWriter.feed_sse` puts an
     update's events in the outbox as SSE bytes (the writer's end too); otherwise the writer's
@@ -859,7 +610,7 @@ class _AsyncPump(_Alarm):
         self._loop = asyncio.get_running_loop()
         self._waiter: Optional[asyncio.Future[None]] = None  # the sender waits for events
         self._space: Optional[asyncio.Future[None]] = None  # the reader waits for room
-        self._timer: Optional[asyncio.TimerHandle] = None  # wakes the sender (see _alarm)
+        self._timer: Optional[asyncio.TimerHandle] = None  # wakes the sender (see set_alarm)
         self._rings_at = math.inf  # when that timer rings, on time.monotonic's clock
         self._task = asyncio.ensure_future(self._run())
 
@@ -908,7 +659,8 @@ class _AsyncPump(_Alarm):
         if self._outbox or self._done:
             return None
         if until is not None and until < self._rings_at:
-            self._alarm(until)
+            self._timer = set_alarm(self._loop, self._timer, until, self._ring)
+            self._rings_at = until
         waiter = self._waiter = self._loop.create_future()
         return waiter
 
