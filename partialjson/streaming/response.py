@@ -514,15 +514,11 @@ class AsyncResponseStream(_Results):
     def _begin(self) -> AsyncIterator[Any]:
         """Start reading the source (once): its items. For :meth:`__aiter__`, and for the
         relay, which reads the items itself (``web/reads.py``) and hands each to
-        :meth:`_updates_of`, with no async generator between it and the source."""
+        its steps (``Steps.updates``), with no async generator between it and the source."""
         if self._iterating:
             raise RuntimeError("a response stream can be iterated only once")
         self._iterating = True
         return _async_items(self._source)
-
-    def _updates_of(self, item: Any) -> list[Update]:
-        """The updates one item of the source makes (the relay reads the items itself)."""
-        return self._steps.updates(item)
 
     def _closing(self, error: Optional[Exception]) -> Iterator[Update]:
         """The updates that end reading the source — it ran dry, the response left its open

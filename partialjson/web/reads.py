@@ -25,7 +25,9 @@ import time
 from collections.abc import Generator
 from typing import Any, Callable, Optional
 
+from ..lifecycle.machine import Lifecycle
 from ..lifecycle.updates import _OPEN
+from ..streaming.reader import Steps
 from ..streaming.response import _aclose
 
 __all__ = ["SOURCE_END", "TIMED_OUT", "Reads", "set_alarm"]
@@ -85,6 +87,9 @@ class Reads:
         self._fused = stream._idle_timeout is None
         self._iterator: Any = None  # what is read: the source's items, or the stream's updates
         self._next: Any = self._first  # its __anext__, once the first read has begun
+        # Held here so that each item's updates are a direct call (both compiled).
+        self._steps: Steps = stream._steps
+        self._machine: Lifecycle = stream._machine
         self._queue: list[Any] = []  # updates made and not given yet, the next one last
         self._ended = False  # the response's last updates are in the queue
         self._loop: Any = asyncio.get_running_loop()
@@ -256,9 +261,8 @@ class Reads:
         """The first update of an item read (the rest queued), or :data:`_AGAIN` if it made
         none; with the response's last updates if it ended the response (as the stream's own
         iterator ends after such an item)."""
-        stream = self._stream
-        updates = stream._updates_of(item)
-        if stream._machine.state not in _OPEN:  # (not .terminal: a Python call per item)
+        updates = self._steps.updates(item)
+        if self._machine.state not in _OPEN:  # (not .terminal: a Python call per item)
             return self._last(None, updates)
         if not updates:
             return _AGAIN
@@ -285,8 +289,7 @@ class Reads:
         """The consuming task was cancelled while it read: so is the response (as the
         stream's own iterator does)."""
         if self._fused:
-            stream = self._stream
-            stream._cancel_updates = stream._machine.cancel()
+            self._stream._cancel_updates = self._machine.cancel()
 
     async def close(self) -> None:
         """Close what was read, once the relay has ended: the source (fused), or the stream's
