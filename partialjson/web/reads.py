@@ -175,46 +175,13 @@ class Reads:
                     yielded = read.throw(asyncio.CancelledError())
                 else:
                     yielded = read.send(None)
-            except StopIteration as stop:
+            except BaseException as ended:  # the read is over: StopIteration as a rule
                 self._done()
-                if cancelled is not None:
-                    self._cancel()
-                    raise cancelled from None
-                if not self._fused:
-                    return stop.value
-                update = self._took(stop.value)
-                if update is not _AGAIN:
-                    return update
-                if self._stream._cancel_updates:  # (cancel() called back by the source)
-                    return self._last(None)
+                outcome = self._outcome(ended, cancelled)
+                if outcome is not _AGAIN:
+                    return outcome
                 read = self._start()  # the item made no update: read the next one
                 continue
-            except StopAsyncIteration:
-                self._done()
-                if cancelled is not None:
-                    self._cancel()
-                    raise cancelled from None
-                return self._last(None) if self._fused else SOURCE_END
-            except asyncio.CancelledError as error:
-                self._done()
-                if cancelled is not None or (self._direct and _cancelling()):
-                    self._cancel()
-                    raise
-                if self._fused and self._stream._taken_back(self._task, error):
-                    return self._last(None)  # cancel() interrupted the read: its updates
-                self._cancel()
-                return SOURCE_END  # as the pump's task would have died of it
-            except Exception as error:  # the connection dropped, or cancel() closed it
-                self._done()
-                if not self._fused:
-                    raise
-                if cancelled is not None:
-                    self._cancel()
-                    raise cancelled from None
-                return self._last(self._stream._read_failed(error))
-            except BaseException:
-                self._done()
-                raise
             if yielded is None:  # a bare yield: the task steps again at once
                 try:
                     yield None
@@ -235,6 +202,41 @@ class Reads:
                     yield yielded
                 except BaseException as error:
                     cancelled = error
+
+    def _outcome(self, ended: BaseException, cancelled: Optional[BaseException]) -> Any:
+        """What the read that ended so (with ``cancelled``, the task's cancellation passed on
+        to it) gives: an update, :data:`SOURCE_END`, or :data:`_AGAIN` (read the next item);
+        or raises. As a task reading the stream's own iterator would end: the consuming task's
+        cancellation is raised once the read has ended (and cancels the response)."""
+        if isinstance(ended, StopIteration):
+            if cancelled is not None:
+                self._cancel()
+                raise cancelled from None
+            if not self._fused:
+                return ended.value
+            update = self._took(ended.value)
+            if update is _AGAIN and self._stream._cancel_updates:  # (cancel() from the source)
+                return self._last(None)
+            return update
+        if isinstance(ended, StopAsyncIteration):
+            if cancelled is not None:
+                self._cancel()
+                raise cancelled from None
+            return self._last(None) if self._fused else SOURCE_END
+        if isinstance(ended, asyncio.CancelledError):
+            if cancelled is not None or (self._direct and _cancelling()):
+                self._cancel()
+                raise ended
+            if self._fused and self._stream._taken_back(self._task, ended):
+                return self._last(None)  # cancel() interrupted the read: its updates
+            self._cancel()
+            return SOURCE_END  # as the pump's task would have died of it
+        if isinstance(ended, Exception) and self._fused:  # the connection dropped, or cancel()
+            if cancelled is not None:
+                self._cancel()
+                raise cancelled from None
+            return self._last(self._stream._read_failed(ended))
+        raise ended
 
     def _first(self) -> Any:
         """The first read: it starts reading (a stream read before raises here, as its own
