@@ -481,7 +481,9 @@ def _scale_table(rows: Rows, add: Any) -> None:
         "*partialjson µs/delta*; "
         "*core load*: CPU time / wall time; *demand*: the cores the load would need; "
         "*KiB/stream*: resident memory at the busiest moment minus before the streams started, "
-        "/ N. Each count runs in a fresh process.\n"
+        "/ N; *GC pauses*: the garbage collector's collections inside the measured window, and "
+        "the longest (each delays every delta due while it runs). Each count runs in a fresh "
+        "process.\n"
     )
     for selected, text in ((scale, _STEADY), (burst, _BURST)):
         if selected:
@@ -510,8 +512,9 @@ def _scale_table(rows: Rows, add: Any) -> None:
 def _scale_rows(scale: Rows, add: Any) -> None:
     add(
         "| streams | deltas | CPU µs/delta | simulation alone | partialjson µs/delta | core load "
-        "| demand (cores) | KiB/stream | p50 ms | p99 ms | relay B/delta |\n"
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| demand (cores) | KiB/stream | p50 ms | p99 ms | GC pauses (longest ms) "
+        "| relay B/delta |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for row in scale:
         state = " (overloaded)" if row["overloaded"] else ""
@@ -522,7 +525,12 @@ def _scale_rows(scale: Rows, add: Any) -> None:
             + apart
             + f"{row['core_load']:.2f} | {row['demand_cores']:.2f} | "
             f"{row['memory_per_stream_kib']:.1f} | {row['p50_ms']:.2f} | {row['p99_ms']:.2f} | "
-            f"{row['relay_bytes_per_delta']:.0f} |"
+            + (
+                f"{row['gc_pauses']} ({row['gc_pause_ms_max']:.1f}) | "
+                if "gc_pauses" in row
+                else "– | "
+            )
+            + f"{row['relay_bytes_per_delta']:.0f} |"
         )
     add("")
 

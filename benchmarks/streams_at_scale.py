@@ -40,7 +40,9 @@ Measured:
   before the streams started, / N;
 * **added latency** — from the moment a delta was due (its scheduled arrival) to the moment the
   relay produced the first bytes for it: parsing, validation, encoding and waiting for the loop.
-  p50 and p99 over every delta (due inside the window) of every stream.
+  p50 and p99 over every delta (due inside the window) of every stream;
+* **GC pauses** — the garbage collector's collections inside the window, how many and the longest
+  (each delays every delta due while it runs).
 
 A burst run that cannot finish within ``cap`` seconds of wall time is stopped and reported as
 overloaded (the demand is then stated in cores: CPU per delta × 50 × N); a steady run is
@@ -299,6 +301,19 @@ async def _run(
         marks.append((time.process_time(), time.perf_counter()))
         window.open = len(marks) == 1
 
+    # The garbage collector's pauses inside the window: a pause delays every delta due while
+    # it runs, so the p99 reads with them.
+    pauses: list[float] = []
+    began = [0.0]
+
+    def collecting(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif window.open:
+            pauses.append(time.perf_counter() - began[0])
+
+    gc.callbacks.append(collecting)
+
     run_start = (time.process_time(), time.perf_counter())
     if steady:
         loop.call_at(window.begin, mark)
@@ -340,6 +355,7 @@ async def _run(
         done, pending = await asyncio.wait(tasks, timeout=cap)
         mark()
         overloaded = bool(pending)
+    gc.callbacks.remove(collecting)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
@@ -379,6 +395,9 @@ async def _run(
         "p99_ms": (percentile(latencies, 99) or 0.0) * 1e3,
         "max_ms": (max(latencies) if latencies else 0.0) * 1e3,
         "relay_bytes_per_delta": counts[1] / max(1, counts[5]),
+        "gc_pauses": len(pauses),
+        "gc_pause_ms_total": sum(pauses) * 1e3,
+        "gc_pause_ms_max": max(pauses, default=0.0) * 1e3,
     }
 
 
@@ -466,6 +485,11 @@ def format_row(row: dict[str, Any]) -> str:
         + f", core load {row['core_load']:.2f} "
         f"(demand {row['demand_cores']:.2f} cores), {row['memory_per_stream_kib']:.1f} KiB/stream, "
         f"added latency p50 {row['p50_ms']:.2f} ms p99 {row['p99_ms']:.2f} ms"
+        + (
+            f", {row['gc_pauses']} GC pauses (longest {row['gc_pause_ms_max']:.1f} ms)"
+            if "gc_pauses" in row
+            else ""
+        )
     )
 
 
