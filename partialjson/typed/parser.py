@@ -633,7 +633,9 @@ class TypedParser(Generic[T]):
         final = self._final
         if final is not _MISSING:
             return final  # type: ignore[no-any-return]
-        log = self._text_log()
+        log = self._log
+        if log is None or self._pending:  # (the root's closing bracket flushed them: see _close)
+            log = self._text_log()
         plain = log.plain  # (str deltas, all UTF-8: the common case asks the log nothing more)
         if not plain and log.cut_character:
             raise self._cut_character()
@@ -642,7 +644,7 @@ class TypedParser(Generic[T]):
             with suppress(ParseError):  # recorded there; the view's close raises below
                 self._raw_parser.close()
         value = self._parser.close()
-        if not self._started and value is not None:
+        if value is not None and not self._started:
             # A bare number at the root ends with the input: close() completed it, silently.
             self._complete((), _plain_number(value))
         document: Union[str, bytes, bytearray]
