@@ -283,13 +283,20 @@ def _final(
     the two alternating; medians. (Timing ``validate_json`` in a warm loop on one ``str``
     measured a cached encoding against a cold ``finish()``.)
 
+    The same state on both sides: a parser is fed before ``validate_json`` too (and left
+    unused). Without it, ``gc.collect()`` returned the memory of the previous round's parser
+    to the system and ``validate_json`` alone took it back, page by page: ~225 page faults
+    per call at 100 KB (nested), almost none beside a fed parser, and medians of 6.0-7.0 ms
+    instead of 1.7-3.3 ms, which had put the 100 KB rows at 0.14-0.39x. Now neither call pays
+    for the other's setup.
+
     Samples: at least ``max(rounds, 11)`` of each, and more while the row has taken less than
     ``rounds * seconds_per_round`` (up to ``most`` of each), both sides alike, the same
     comparison. A 1 KB call is short and noisy on a shared machine: with 11 of each, five
     runs of a 1 KB row gave ratios spread over 0.87-1.08 (form), 0.94-1.09 (records),
-    0.91-1.08 (nested), more than the 1.2x target's margin; with the ~70-90 of each that 4.5 s
-    buy at ``--rounds 3``, 0.96-0.99, 1.01-1.05, 0.98-1.02. Documents of 100 KB and more
-    reach the time with the minimum, as before.
+    0.91-1.08 (nested), more than the 1.2x target's margin; with the 50-100 of each that
+    4.5 s buy at ``--rounds 3``, 0.97-0.98, 0.99-1.01, 1.02-1.04 (three runs each). Documents
+    of 100 KB and more reach the time with a few dozen samples or the minimum.
     """
     adapter = TypeAdapter(type_)
     ours: list[float] = []
@@ -298,15 +305,13 @@ def _final(
     until = time.perf_counter() + rounds * seconds_per_round
     while len(ours) < least or (len(ours) < most and time.perf_counter() < until):
         for mine in (False, True):
-            parser = None
-            if mine:
-                parser = partialjson.TypedParser(type_)
-                for delta in deltas:
-                    parser.feed(delta)
+            parser = partialjson.TypedParser(type_)  # (on both sides: see above)
+            for delta in deltas:
+                parser.feed(delta)
             fresh = text.encode().decode()
             gc.collect()
             start = time.perf_counter()
-            if parser is not None:
+            if mine:
                 parser.finish()
                 ours.append(time.perf_counter() - start)
             else:
