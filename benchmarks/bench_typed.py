@@ -337,6 +337,13 @@ def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
     of the type (seen before: the first pass made its caches) and feeds each the document's
     first delta (the partial model's first instance); (2 passes - 1) / 100 is the count per
     parser, what a service pays per stream it starts.
+
+    ``finish`` and ``validate_json`` measure the final validation, each beside the same work
+    without it: each pass feeds 10 ``TypedParser`` the whole document and calls ``finish()``
+    (``fed``: the same, not finished), or validates 10 fresh copies of the text with
+    ``TypeAdapter(T).validate_json`` (``copied``: the copies alone). (finish - fed) / 10 /
+    passes is the count per ``finish()``; (validate_json - copied) / 10 / passes, per call of
+    pydantic's (the ratio of the two is what benchmarks/layers.py's final validation times).
     """
     from benchmarks import workloads
 
@@ -353,6 +360,21 @@ def callgrind_passes(workload: str, kb: int, layer: str, passes: int) -> None:
             started.changed  # noqa: B018
             started.issues  # noqa: B018
         print("100 parsers per pass")
+        return
+    if layer in ("finish", "fed", "validate_json", "copied"):
+        adapter = TypeAdapter(type_)
+        for _ in range(passes * 10):
+            if layer in ("finish", "fed"):
+                typed = TypedParser(type_)
+                for delta in deltas:
+                    typed.feed(delta)
+                if layer == "finish":
+                    typed.finish()
+            else:
+                fresh = text.encode().decode()  # no UTF-8 form cached on it
+                if layer == "validate_json":
+                    adapter.validate_json(fresh)
+        print("10 per pass")
         return
     for _ in range(passes):
         if layer == "core":

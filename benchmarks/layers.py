@@ -268,31 +268,67 @@ def _sse(workload: str, size: int, text: str, deltas: list[str], rounds: int) ->
 
 
 def _final(
-    workload: str, size: int, text: str, deltas: list[str], type_: Any, rounds: int
+    workload: str,
+    size: int,
+    text: str,
+    deltas: list[str],
+    type_: Any,
+    rounds: int,
+    seconds_per_round: float = 1.5,
+    most: int = 200,
 ) -> dict[str, Any]:
     """``finish()`` after the last delta, beside ``validate_json`` of the same text as a stream
     leaves it: each call timed once in the same state (a parser just fed; a fresh copy of the
     text, with no UTF-8 form cached on it, as a joined stream has none), garbage collected,
     the two alternating; medians. (Timing ``validate_json`` in a warm loop on one ``str``
-    measured a cached encoding against a cold ``finish()``.)"""
+    measured a cached encoding against a cold ``finish()``.)
+
+    The same state on both sides: a parser is fed before ``validate_json`` too (and left
+    unused). Without it, ``gc.collect()`` returned the memory of the previous round's parser
+    to the system and ``validate_json`` alone took it back, page by page: ~225 page faults
+    per call at 100 KB (nested), almost none beside a fed parser, and medians of 6.0-7.0 ms
+    instead of 1.7-3.3 ms, which had put the 100 KB rows at 0.14-0.39x. Now neither call pays
+    for the other's setup.
+
+    Samples: at least ``max(rounds, 11)`` of each (``15 * rounds`` for a call under 1 ms), and
+    more while the row has taken less than ``rounds * seconds_per_round`` (up to ``most`` of
+    each), both sides alike, the same comparison. A 1 KB call is short and noisy on a shared
+    machine: with 11 of each, five runs of a 1 KB row gave ratios spread over 0.87-1.08
+    (form), 0.94-1.09 (records), 0.91-1.08 (nested), more than the 1.2x target's margin; with
+    the 50-100 of each that 4.5 s buy at ``--rounds 3``, 0.97-0.98, 0.99-1.01, 1.02-1.04
+    (three runs each). On a loaded machine ``gc.collect()`` alone can take the time (a run
+    under a load of ~15 stopped every row at 11 of each): hence the count for short calls.
+    """
     adapter = TypeAdapter(type_)
     ours: list[float] = []
     theirs: list[float] = []
-    for i in range(2 * max(rounds, 11)):
-        parser = None
-        if i % 2:
-            parser = partialjson.TypedParser(type_)
+    least = max(rounds, 11)
+    until = time.perf_counter() + rounds * seconds_per_round
+
+    def wanted() -> bool:
+        taken = len(ours)
+        if taken < least:
+            return True
+        if taken >= most:
+            return False
+        if taken < 15 * rounds and median(theirs) < 1e-3:
+            return True  # a short call: a busy machine's collections must not leave it at 11
+        return time.perf_counter() < until
+
+    while wanted():
+        for mine in (False, True):
+            parser = partialjson.TypedParser(type_)  # (on both sides: see above)
             for delta in deltas:
                 parser.feed(delta)
-        fresh = text.encode().decode()
-        gc.collect()
-        start = time.perf_counter()
-        if parser is not None:
-            parser.finish()
-            ours.append(time.perf_counter() - start)
-        else:
-            adapter.validate_json(fresh)
-            theirs.append(time.perf_counter() - start)
+            fresh = text.encode().decode()
+            gc.collect()
+            start = time.perf_counter()
+            if mine:
+                parser.finish()
+                ours.append(time.perf_counter() - start)
+            else:
+                adapter.validate_json(fresh)
+                theirs.append(time.perf_counter() - start)
     mine, baseline = median(ours), median(theirs)
     return _row(
         workload,
@@ -303,6 +339,7 @@ def _final(
         seconds=mine,
         baseline_seconds=baseline,
         ratio=mine / baseline,
+        samples=len(ours),
     )
 
 

@@ -58,11 +58,16 @@ class TextLog:
     takes four per character.
     """
 
-    __slots__ = ("_bytes_fed", "_surrogates", "_text", "_text_size", "buffer")
+    __slots__ = ("_bytes_fed", "_surrogates", "_text", "_text_size", "buffer", "plain")
 
     def __init__(self) -> None:
         #: Everything received, as UTF-8 (read it, do not keep it: it grows in place).
         self.buffer = bytearray()
+        #: Only ``str`` deltas, none with a lone surrogate, were received: :attr:`buffer` is
+        #: the document itself (no BOM, no character cut, nothing to decode). An attribute,
+        #: not a question: :meth:`TypedParser.finish <partialjson.TypedParser.finish>` reads it
+        #: instead of calling :attr:`cut_character` and :meth:`document`.
+        self.plain = True
         self._bytes_fed = False
         #: Lone surrogates were received (a str that is no UTF-8, or bytes encoding them):
         #: :meth:`data` cannot stand for the text, which is validated instead.
@@ -76,9 +81,11 @@ class TextLog:
                 self.buffer += delta.encode()
             except UnicodeEncodeError:
                 self._surrogates = True
+                self.plain = False
                 self.buffer += delta.encode("utf-8", "surrogatepass")
         else:
             self._bytes_fed = True
+            self.plain = False
             self.buffer += delta
 
     @property

@@ -633,15 +633,18 @@ class TypedParser(Generic[T]):
         final = self._final
         if final is not _MISSING:
             return final  # type: ignore[no-any-return]
-        log = self._text_log()
-        if log.cut_character:
+        log = self._log
+        if log is None or self._pending:  # (the root's closing bracket flushed them: see _close)
+            log = self._text_log()
+        plain = log.plain  # (str deltas, all UTF-8: the common case asks the log nothing more)
+        if not plain and log.cut_character:
             raise self._cut_character()
         self._closing = True
         if self._raw_parser is not None:
             with suppress(ParseError):  # recorded there; the view's close raises below
                 self._raw_parser.close()
         value = self._parser.close()
-        if not self._started and value is not None:
+        if value is not None and not self._started:
             # A bare number at the root ends with the input: close() completed it, silently.
             self._complete((), _plain_number(value))
         document: Union[str, bytes, bytearray]
@@ -650,6 +653,8 @@ class TypedParser(Generic[T]):
             root = root_start(text, True) or 0
             end = skip_value(text, root)
             document = text[root:end] if end is not None else text[root:]
+        elif plain:
+            document = log.buffer  # the UTF-8 of the str deltas, as it is (see TextLog.plain)
         else:
             document = log.document()  # the bytes as received (or the text: see there)
         try:
@@ -1059,9 +1064,15 @@ class TypedParser(Generic[T]):
                 self._share_fields_set(shape, frame.node, received)
             elif shape.defaults:
                 changed = shape.fill_defaults(frame.node)
-        parent = self._frames[-1] if self._frames else None
-        if parent is not None and parent.items:
-            self._item_done(frame.path)
+        frames = self._frames
+        if frames:
+            if frames[-1].items:
+                self._item_done(frame.path)
+        elif self._pending:
+            # The root closed: the document is whole but for trailing whitespace. The last
+            # deltas go to the log now, while they are at hand, rather than in finish() when
+            # the done signal comes (which then validates the buffer as it is).
+            self._text_log()
         return changed
 
     def _share_fields_set(self, shape: ObjectShape, node: Any, received: set[str]) -> None:
