@@ -4,16 +4,19 @@ What :func:`~partialjson.arelay` and the protocol encoders' ``adrive`` do with a
 :class:`~partialjson.AsyncResponseStream` when heartbeats (or coalesced batches) are on: they
 must send a heartbeat while a read waits for the upstream, yet a task that ``await``\\ s the read
 does not run again until the read is done. Rather than a second task per response that reads
-(a pump: two task steps per delta), :class:`Reads` runs the stream's ``__anext__()`` as a task
-would — a ``yield from`` by hand, passing what the read yields up to the task — so that it can
-return early with :data:`TIMED_OUT` once an alarm rang, the read still under way, and go on
-with it at the next call.
+(a pump: two task steps per delta), :class:`Reads` runs each read as a task would — a
+``yield from`` by hand, passing what the read yields up to the task — so that it can return
+early with :data:`TIMED_OUT` once an alarm rang, the read still under way, and go on with it at
+the next call.
+
+What it reads is the source's items, each made into updates by the stream's own steps (the
+stream's ``__aiter__`` does the same through an async generator, a layer this skips); a stream
+with an idle timeout is read through its own iterator, where the timeout runs.
 
 This module is compiled in the compiled build (``partialjson._build``): the stepping runs for
-every delta a relay sends, and as Python it was a quarter of the relay's cost per delta. A
-compiled generator cannot be awaited as it is (only a Python generator marked by
-:func:`types.coroutine` can), so :meth:`Reads.next` returns the reader itself, an awaitable
-whose ``__await__`` is that generator.
+every delta a relay sends. A compiled generator cannot be awaited as it is (only a Python
+generator marked by :func:`types.coroutine` can), so :meth:`Reads.next` returns the reader
+itself, an awaitable whose ``__await__`` is that generator.
 """
 
 from __future__ import annotations
@@ -61,8 +64,8 @@ class Reads:
     """A response stream read in the consuming task itself, each read stepped by hand (see the
     module's docstring). A delta then costs one task step, not two.
 
-    ``await reads.next(until)`` runs the stream's ``__anext__()`` as a task would, passing
-    what the read yields up to the task, and gives the next update; :data:`SOURCE_END` once
+    ``await reads.next(until)`` runs the next read as a task would, passing what the read
+    yields up to the task, and gives the next update; :data:`SOURCE_END` once
     the stream ran dry; or :data:`TIMED_OUT` once the alarm rang (``until`` passed) while the
     read waits — the read still under way: the next call goes on with it.
 
