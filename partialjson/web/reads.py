@@ -33,7 +33,7 @@ from ..lifecycle.updates import _OPEN
 from ..streaming.reader import Steps
 from ..streaming.response import _aclose
 
-__all__ = ["SOURCE_END", "TIMED_OUT", "Reads", "set_alarm"]
+__all__ = ["SOURCE_END", "TIMED_OUT", "Reads", "close_ended", "set_alarm"]
 
 logger = logging.getLogger("partialjson")
 
@@ -58,6 +58,20 @@ def set_alarm(loop: Any, timer: Any, until: float, ring: Callable[[], None]) -> 
         timer.cancel()
     delay = max(0.0, until - time.monotonic())
     return loop.call_at(loop.time() + delay, ring)
+
+
+async def close_ended(updates: Any) -> None:
+    """Close the iterator of a response that ended (an async generator left at the yield of its
+    terminal update), now: left to the garbage collector, asyncio's finalizer hook would close
+    it in a task of its own, started through the event loop's self-pipe (two system calls and a
+    task per response). Closing it runs what the end of the iteration runs: the source is
+    closed."""
+    aclose = getattr(updates, "aclose", None)
+    if aclose is not None:
+        try:
+            await aclose()
+        except Exception:  # the source failed to close: the response has ended all the same
+            logger.debug("closing the relayed stream raised", exc_info=True)
 
 
 class Reads:
@@ -303,12 +317,7 @@ class Reads:
         if self._fused:
             await _aclose(self._stream._source)
         else:
-            aclose = getattr(self._iterator, "aclose", None)
-            if aclose is not None:
-                try:
-                    await aclose()
-                except Exception:  # the source failed to close: the response ended all the same
-                    logger.debug("closing the relayed stream raised", exc_info=True)
+            await close_ended(self._iterator)
 
     def _open(self, _: Any = None) -> None:
         gate = self._gate

@@ -65,7 +65,7 @@ from ..lifecycle.updates import PartialUpdate, Update
 from ..streaming.response import AsyncResponseStream
 from .moderation import Moderator
 from .patches import dumps
-from .reads import SOURCE_END, TIMED_OUT, Reads, set_alarm
+from .reads import SOURCE_END, TIMED_OUT, Reads, close_ended, set_alarm
 from .store import ReplayStore
 from .wire import RelayEvent
 from .writer import RelayWriter
@@ -384,20 +384,6 @@ async def _acancel(updates: Any) -> None:
             logger.debug("cancelling the relayed stream raised", exc_info=True)
 
 
-async def _close_ended(updates: Any) -> None:
-    """Close the iterator of a response that ended (an async generator left at the yield of its
-    terminal update), now: left to the garbage collector, asyncio's finalizer hook would close
-    it in a task of its own, started through the event loop's self-pipe (two system calls and a
-    task per response). Closing it runs what the end of the iteration runs: the source is
-    closed."""
-    aclose = getattr(updates, "aclose", None)
-    if aclose is not None:
-        try:
-            await aclose()
-        except Exception:  # the source failed to close: the response has ended all the same
-            logger.debug("closing the relayed stream raised", exc_info=True)
-
-
 def arelay(
     updates: AsyncIterable[Update],
     *,
@@ -546,7 +532,7 @@ async def _arelay(
         elif reads is not None:
             await reads.close()
         elif pump is None:
-            await _close_ended(iterator)
+            await close_ended(iterator)
 
 
 def _sent(events: list[RelayEvent], storing: bool) -> list[Any]:
@@ -634,7 +620,7 @@ class _AsyncPump:
                         await self._space
                 if writer.ended:
                     break
-            await _close_ended(updates)
+            await close_ended(updates)
         except Exception as error:  # relayed as failed, without its message
             self._error = error
         finally:  # also when cancelled: the sender must not wait for a reader that is gone
