@@ -30,17 +30,8 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Callable, Optional, Protocol
 
 from .moderation import Moderator
-from .reads import SOURCE_END, TIMED_OUT
-from .relay import (
-    HEARTBEAT,
-    SourcePump,
-    _acancel,
-    _AsyncPump,
-    _cancel,
-    _reads,
-    wait_time,
-    wake_at,
-)
+from .reads import HEARTBEAT, SOURCE_END, TIMED_OUT, wake_at
+from .relay import SourcePump, _acancel, _AsyncPump, _cancel, _reads, wait_time
 
 __all__ = [
     "PROTOCOLS",

@@ -28,12 +28,26 @@ import time
 from collections.abc import Generator
 from typing import Any, Callable, Optional
 
+from typing_extensions import Protocol
+
 from ..lifecycle.machine import Lifecycle
 from ..lifecycle.updates import _OPEN
 from ..streaming.reader import Steps
 from ..streaming.response import _aclose
+from .wire import RelayEvent
+from .writer import RelayWriter
 
-__all__ = ["SOURCE_END", "TIMED_OUT", "Reads", "close_ended", "set_alarm"]
+__all__ = [
+    "HEARTBEAT",
+    "SOURCE_END",
+    "TIMED_OUT",
+    "Due",
+    "Reads",
+    "RelayLoop",
+    "close_ended",
+    "set_alarm",
+    "wake_at",
+]
 
 logger = logging.getLogger("partialjson")
 
@@ -41,6 +55,9 @@ logger = logging.getLogger("partialjson")
 SOURCE_END: Any = object()
 #: What :meth:`Reads.next` gives when the alarm rang while the read still waits.
 TIMED_OUT: Any = object()
+
+#: An SSE comment: browsers ignore it; proxies see a live connection.
+HEARTBEAT = b": keep-alive\n\n"
 
 #: What :meth:`Reads._took` gives for an item that made no update.
 _AGAIN: Any = object()
@@ -58,6 +75,22 @@ def set_alarm(loop: Any, timer: Any, until: float, ring: Callable[[], None]) -> 
         timer.cancel()
     delay = max(0.0, until - time.monotonic())
     return loop.call_at(loop.time() + delay, ring)
+
+
+class Due(Protocol):
+    """What may hold events back until a time: a relay's writer, or a protocol's encoder."""
+
+    def due(self) -> Optional[float]: ...
+
+
+def wake_at(writer: Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+    """When a sender waiting for the source must wake (on :func:`time.monotonic`'s clock): a
+    heartbeat or a coalesced batch is due (``None``: it may wait as long as it takes)."""
+    until = None if heartbeat is None else last_sent + heartbeat
+    due = writer.due()
+    if due is not None and (until is None or due < until):
+        return due
+    return until
 
 
 async def close_ended(updates: Any) -> None:
@@ -378,6 +411,85 @@ class Reads:
                 await _Finish(read, asyncio.CancelledError())
             except (Exception, asyncio.CancelledError):  # the read's end: it was cancelled
                 logger.debug("stopping a read raised", exc_info=True)
+
+
+class RelayLoop:
+    """What :func:`~partialjson.arelay` sends for a response stream read by ``reads``, one item
+    per ``await``: the stream's updates encoded by ``writer`` — their SSE bytes (``sse``), or the
+    :class:`~partialjson.web.wire.RelayEvent` s themselves (to be stored before they are sent) —
+    :data:`HEARTBEAT` while the upstream is quiet, coalesced batches when due; ``None`` once the
+    relay has ended. Raises what the read raises that the relay does not relay (the task's
+    cancellation).
+
+    It is the relay's loop, compiled with the reads in the compiled build, so that the async
+    generator around it runs a few lines an item (the generator stays: it is how a consumer
+    that stops early still closes the response, through asyncio's finalizer hook)."""
+
+    def __init__(
+        self,
+        reads: Reads,
+        writer: RelayWriter,
+        heartbeat: Optional[float],
+        max_rate: Optional[float],
+        sse: bool,
+    ) -> None:
+        self._reads = reads
+        self._writer = writer
+        self._heartbeat = heartbeat
+        self._coalescing = max_rate is not None
+        self._sse = sse
+        self._items: list[Any] = []  # made and not given yet, the next one last
+        self._last_sent = time.monotonic()
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return self._step()
+
+    def _step(self) -> Generator[Any, Any, Any]:
+        queued = self._items
+        if queued:
+            return queued.pop()
+        writer = self._writer
+        heartbeat = self._heartbeat
+        while not writer.ended:
+            if self._coalescing:
+                until = wake_at(writer, heartbeat, self._last_sent)
+            else:  # nothing is held back: only a heartbeat is ever due
+                until = None if heartbeat is None else self._last_sent + heartbeat
+            items: list[Any]
+            try:
+                update = yield from self._reads._step(until)
+            except Exception as error:  # relayed as failed, without its message
+                items = self._sent(writer.end(error))
+            else:
+                if update is TIMED_OUT:  # a batch is due, or a heartbeat
+                    due = writer.due()
+                    if due is not None and due <= time.monotonic():
+                        items = self._sent(writer.flush())
+                    elif heartbeat is not None and time.monotonic() - self._last_sent >= heartbeat:
+                        self._last_sent = time.monotonic()
+                        return HEARTBEAT
+                    else:
+                        continue
+                elif update is SOURCE_END:
+                    items = self._sent(writer.end())
+                elif self._sse:  # (a delta's patch goes from the update to its bytes at once)
+                    items = []
+                    writer.feed_sse(update, items)
+                else:
+                    items = self._sent(writer.feed(update))
+            if not items:
+                continue  # (the loop ends if the writer has: a source that went on after its end)
+            self._last_sent = time.monotonic()
+            if len(items) == 1:
+                return items[0]
+            items.reverse()
+            queued.extend(items)
+            return queued.pop()
+        return None
+
+    def _sent(self, events: list[RelayEvent]) -> list[Any]:
+        """The events as they are given: their bytes, or themselves (to be stored)."""
+        return [event.encode() for event in events] if self._sse else list(events)
 
 
 def _cancelling() -> bool:

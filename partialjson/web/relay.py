@@ -65,7 +65,16 @@ from ..lifecycle.updates import PartialUpdate, Update
 from ..streaming.response import AsyncResponseStream
 from .moderation import Moderator
 from .patches import dumps
-from .reads import SOURCE_END, TIMED_OUT, Reads, close_ended, set_alarm
+from .reads import (
+    HEARTBEAT,
+    SOURCE_END,
+    Due,
+    Reads,
+    RelayLoop,
+    close_ended,
+    set_alarm,
+    wake_at,
+)
 from .store import ReplayStore
 from .wire import RelayEvent
 from .writer import RelayWriter
@@ -74,9 +83,6 @@ from .writer import safe_code as safe_code  # where the protocol writers import 
 __all__ = ["HEARTBEAT", "RelayWriter", "arelay", "encode_update", "relay"]
 
 logger = logging.getLogger("partialjson")
-
-#: An SSE comment: browsers ignore it; proxies see a live connection.
-HEARTBEAT = b": keep-alive\n\n"
 
 
 def encode_update(update: Update) -> bytes:
@@ -203,21 +209,7 @@ class SourcePump:
         self._thread.join(wait)
 
 
-class _Due(Protocol):
-    def due(self) -> Optional[float]: ...
-
-
-def wake_at(writer: _Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
-    """When a sender waiting for the source must wake (on :func:`time.monotonic`'s clock): a
-    heartbeat or a coalesced batch is due (``None``: it may wait as long as it takes)."""
-    until = None if heartbeat is None else last_sent + heartbeat
-    due = writer.due()
-    if due is not None and (until is None or due < until):
-        return due
-    return until
-
-
-def wait_time(writer: _Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
+def wait_time(writer: Due, heartbeat: Optional[float], last_sent: float) -> Optional[float]:
     """How long a sender may wait for the source, in seconds from now (see :func:`wake_at`)."""
     until = wake_at(writer, heartbeat, last_sent)
     return None if until is None else max(0.0, until - time.monotonic())
@@ -451,32 +443,23 @@ async def _arelay(
     iterator: Any = updates.__aiter__() if reads is None else None
     pump = _AsyncPump(iterator, writer, sse) if threaded and reads is None else None
 
-    last_sent = time.monotonic()
     try:
+        if reads is not None:  # the loop is compiled (reads.RelayLoop): a response stream
+            loop = RelayLoop(reads, writer, heartbeat, max_rate, sse)
+            while True:
+                item = await loop
+                if item is None:
+                    break
+                if storing and item is not HEARTBEAT:  # an event: stored, then sent
+                    await store.append(key, item)  # type: ignore[union-attr]
+                    item = item.encode()
+                yield item
+        last_sent = time.monotonic()
         # Not ``while not writer.ended``: the pump may end the writer while this generator
         # waits for its reader to take an event, with the last events still in the outbox.
         while not (writer.ended and (pump is None or pump.empty)):
             items: Optional[list[Any]]  # SSE bytes, or the events (when storing)
-            if reads is not None:
-                if max_rate is None:  # nothing is held back: only a heartbeat is ever due
-                    until = None if heartbeat is None else last_sent + heartbeat
-                else:
-                    until = wake_at(writer, heartbeat, last_sent)
-                try:
-                    update = await reads.next(until)
-                except Exception as error:  # relayed as failed, without its message
-                    items = _sent(writer.end(error), storing)
-                else:
-                    if update is TIMED_OUT:
-                        items = None
-                    elif update is SOURCE_END:
-                        items = _sent(writer.end(), storing)
-                    elif sse:
-                        items = []
-                        writer.feed_sse(update, items)
-                    else:
-                        items = _sent(writer.feed(update), storing)
-            elif pump is not None:
+            if pump is not None:
                 if max_rate is None:  # nothing is held back: only a heartbeat is ever due
                     until = None if heartbeat is None else last_sent + heartbeat
                 else:
@@ -498,7 +481,7 @@ async def _arelay(
                         writer.feed_sse(update, items)
                     else:
                         items = _sent(writer.feed(update), storing)
-            if items is None:  # a timeout: a batch is due, or a heartbeat
+            if items is None:  # the pump timed out: a batch is due, or a heartbeat
                 due = writer.due()
                 if due is not None and due <= time.monotonic():
                     items = _sent(writer.flush(), storing)
