@@ -443,8 +443,9 @@ class AsyncResponseStream(_Results):
         # Who interrupts a read that waits, for a driver that steps the reads by hand in its
         # own task (the relay, while it also keeps heartbeats on time): cancel() calls it
         # instead of cancelling the consuming task, which may be busy with something else
-        # (sending a heartbeat) while the read waits. It makes the read raise CancelledError.
-        self._interrupter: Optional[Callable[[], None]] = None
+        # (sending a heartbeat) while the read waits. It makes the read under way raise
+        # CancelledError and says whether there was one.
+        self._interrupter: Optional[Callable[[], bool]] = None
         self._iterating = False
 
     async def __aiter__(self) -> AsyncIterator[Update]:
@@ -545,7 +546,7 @@ class AsyncResponseStream(_Results):
             return _uncancel(task) == 0 and isinstance(error, asyncio.CancelledError)
         return False
 
-    def _set_interrupter(self, interrupter: Optional[Callable[[], None]]) -> None:
+    def _set_interrupter(self, interrupter: Optional[Callable[[], bool]]) -> None:
         """Have :meth:`cancel` interrupt a waiting read by calling ``interrupter`` (which makes
         the read raise :class:`asyncio.CancelledError`) rather than by cancelling the task that
         reads: for a driver that steps the reads by hand (``None``: back to the task)."""
@@ -574,14 +575,14 @@ class AsyncResponseStream(_Results):
         self._cancel_updates = self._machine.cancel() or self._cancel_updates
         if self._pending is not None:
             self._pending.cancel()
-        reading = self._reading
-        if reading is not None:  # a read waits in the consuming task: interrupt it
-            interrupter = self._interrupter
-            if interrupter is not None:
+        interrupter = self._interrupter
+        if interrupter is not None:  # a driver steps the reads: it interrupts one under way
+            if interrupter():
                 self._interrupting = True
-                interrupter()
-            elif reading is not asyncio.current_task():
-                self._interrupting = True
+        else:
+            reading = self._reading
+            if reading is not None and reading is not asyncio.current_task():
+                self._interrupting = True  # a read waits in the consuming task: interrupt it
                 reading.cancel()
         await _aclose(self._source)
 

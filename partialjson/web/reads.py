@@ -299,15 +299,11 @@ class Reads:
     def _start(self) -> Any:
         """Start the next read: its awaitable's iterator."""
         read = self._read = self._next().__await__()
-        if self._fused:  # (as the stream's own iterator says it reads, for cancel())
-            self._stream._reading = self._task
         return read
 
     def _done(self) -> None:
         """The read under way ended."""
         self._read = None
-        if self._fused:
-            self._stream._reading = None
 
     def _took(self, item: Any) -> Any:
         """The first update of an item read (the rest queued), or :data:`_AGAIN` if it made
@@ -357,15 +353,22 @@ class Reads:
         if gate is not None and not gate.done():
             gate.set_result(None)
 
-    def _interrupt(self) -> None:
-        """The stream's cancel(): the read that waits raises CancelledError (as it would in a
-        cancelled task), not the consuming task."""
+    def _interrupt(self) -> bool:
+        """The stream's cancel(): the read under way raises CancelledError (as it would in a
+        cancelled task), not the consuming task; whether there was one (if not, the next read
+        sees the cancellation before it begins)."""
+        # A read under way: one of the source's (fused), or where the stream's own iterator
+        # waits for the source (not where it waits for its idle timeout: that it cancels itself).
+        reading = self._read is not None if self._fused else self._stream._reading is not None
+        if not reading:
+            return False
         future = self._future
         if future is not None and not future.done():
             future.cancel()  # wakes the task: the read sees the cancellation as it resumes
         else:
             self._interrupt_next = True
             self._open()
+        return True
 
     def _ring(self) -> None:
         self._timer = None
