@@ -289,7 +289,7 @@ def markdown(results: dict[str, Any], plots: list[str]) -> str:
         "partialjson is pure Python by default: a plain `pip install` (wheel or sdist) needs no "
         "compiler. An optional build compiles the modules a delta goes through (the parser, the "
         "SSE decoder, the Chat Completions adapter, the lifecycle, the typed view, the relay's "
-        f"reads and its patch encoder: {_compiled_modules()}) from the same source with "
+        f"reads, its loop and its patch encoder: {_compiled_modules()}) from the same source with "
         "[mypyc](https://mypyc.readthedocs.io), as "
         "black and mypy ship; it needs a C compiler and the Python headers (Debian: `apt-get "
         "install gcc python3-dev`). It behaves exactly as the pure build (the whole test suite "
