@@ -59,6 +59,9 @@ TIMED_OUT: Any = object()
 #: An SSE comment: browsers ignore it; proxies see a live connection.
 HEARTBEAT = b": keep-alive\n\n"
 
+#: What stepping a read gives once it returned (see :meth:`Reads._reading`).
+_RETURNED: Any = object()
+
 #: What :meth:`Reads._took` gives for an item that made no update.
 _AGAIN: Any = object()
 
@@ -148,7 +151,8 @@ class Reads:
         # Whether the task may wait on the read's futures itself (see the class docstring).
         self._direct: bool = isinstance(task, asyncio.Task) and hasattr(task, "cancelling")
         self._waiting = False  # a task waits on _future itself
-        self._read: Any = None  # the read under way: its awaitable's iterator
+        self._read: Any = None  # the read under way: its steps (see _reading)
+        self._got: Any = None  # what the read returned (see _reading)
         self._future: Any = None  # what that read waits on
         self._itself = False  # the task waits on that future itself (not on the gate)
         self._gate: Any = None  # what the task waits on, if not the read's future
@@ -224,13 +228,20 @@ class Reads:
                     self._interrupt_next = False
                     yielded = read.throw(asyncio.CancelledError())
                 else:
-                    yielded = read.send(None)
-            except BaseException as ended:  # the read is over: StopIteration as a rule
+                    yielded = next(read, _RETURNED)
+            except BaseException as ended:  # the read is over (a throw: StopIteration as a rule)
                 self._done()
                 outcome = self._outcome(ended, cancelled)
                 if outcome is not _AGAIN:
                     return outcome
                 read = self._start()  # the item made no update: read the next one
+                continue
+            if yielded is _RETURNED:  # the read is over, as a rule: its value in self._got
+                self._done()
+                outcome = self._returned(cancelled)
+                if outcome is not _AGAIN:
+                    return outcome
+                read = self._start()
                 continue
             if yielded is None:  # a bare yield: the task steps again at once
                 try:
@@ -258,16 +269,8 @@ class Reads:
         to it) gives: an update, :data:`SOURCE_END`, or :data:`_AGAIN` (read the next item);
         or raises. As a task reading the stream's own iterator would end: the consuming task's
         cancellation is raised once the read has ended (and cancels the response)."""
-        if isinstance(ended, StopIteration):
-            if cancelled is not None:
-                self._cancel()
-                raise cancelled from None
-            if not self._fused:
-                return ended.value
-            update = self._took(ended.value)
-            if update is _AGAIN and self._stream._cancel_updates:  # (cancel() from the source)
-                return self._last(None)
-            return update
+        if isinstance(ended, StopIteration):  # (the read returned: its value in self._got)
+            return self._returned(cancelled)
         if isinstance(ended, StopAsyncIteration):
             if cancelled is not None:
                 self._cancel()
@@ -296,10 +299,31 @@ class Reads:
         self._next = iterator.__anext__
         return self._next()
 
+    def _returned(self, cancelled: Optional[BaseException]) -> Any:
+        """What the read that returned gives (see :meth:`_outcome`)."""
+        if cancelled is not None:
+            self._cancel()
+            raise cancelled from None
+        got, self._got = self._got, None
+        if not self._fused:
+            return got
+        update = self._took(got)
+        if update is _AGAIN and self._stream._cancel_updates:  # (cancel() from the source)
+            return self._last(None)
+        return update
+
     def _start(self) -> Any:
-        """Start the next read: its awaitable's iterator."""
-        read = self._read = self._next().__await__()
+        """Start the next read: the steps of its awaitable."""
+        read = self._read = self._reading(self._next().__await__())
         return read
+
+    def _reading(self, read: Any) -> Generator[Any, Any, None]:
+        """The steps of ``read``, its value kept in ``self._got`` when it returns. Why: a read
+        returns its value in a StopIteration, which stepping it by hand would catch, and mypyc
+        gives every exception it catches a traceback entry of its own (a frame made up: ~3k
+        instructions, once per delta); ``yield from`` takes the value without one, and this
+        generator, stepped with ``next(read, default)``, ends without an exception."""
+        self._got = yield from read
 
     def _done(self) -> None:
         """The read under way ended."""
