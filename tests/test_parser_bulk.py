@@ -235,3 +235,43 @@ def test_a_bad_character_after_bulk_members_keeps_their_events() -> None:
     assert [e for e in error.value.events if not isinstance(e, StringFragment)] == run(list(text))[
         1
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The last `}, {` of the delta inside a string, inside a member, or at the array's level.
+        '[{"a": 1}, {"b": "x}, {y"}, {"c": 2}]',
+        '[{"a": 1}, {"b": [{"c": 1}, {"d": 2}]}, {"e": "}, {"}]',
+        '[[1], [[2], [3]], {"f": {"g": [{}, {}]}}, [{"h": "]"}]]',
+        '[{"a": 1, "a": 2}, {"b": 3}, {"b": 4, "b": {"c": 5}}, {"d": 6}]',
+        '{"list": [{"a": "\\"}, {\\""}, {"b": "\\\\"}, {"c": [1, 2]}]}',
+        '[{"a": NaN}, {"b": 1}, {"c": 2}]',
+    ],
+)
+def test_members_read_in_one_call_agree_with_one_character_at_a_time(text: str) -> None:
+    # Every cut: the batch of members read in one C call ends at the last `}, {` of the delta,
+    # which may lie inside a string or a member rather than between members.
+    expected = run(list(text))
+    for at in range(len(text) + 1):
+        assert run([text[:at], text[at:]]) == expected, at
+        assert run([text[:at], text[at:]], max_depth=3) == run(list(text), max_depth=3), at
+
+
+def test_members_are_read_in_one_call() -> None:
+    records = [{"id": i, "name": f"n{i}", "tags": ["a", "b"], "ok": None} for i in range(50)]
+    text = json.dumps(records)
+    parser = Parser()
+    calls = []
+    scan_once = parser._lexer.scan_once
+    assert scan_once is not None
+
+    def counting(buf: str, i: int) -> Any:
+        calls.append(i)
+        return scan_once(buf, i)
+
+    parser._lexer.scan_once = counting
+    parser.feed(text[:-10])  # the last member is cut: one call for the 48 before it, one for it
+    assert len(calls) <= 3 and parser.value[:49] == records[:49]
+    parser.feed(text[-10:])
+    assert parser.close() == records

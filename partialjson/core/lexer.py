@@ -64,6 +64,10 @@ _c_scanstring: Final[Optional[Callable[[str, int, bool], tuple[str, int]]]] = ge
 )
 # A separator in an array followed by a container: the bulk path reads on (see Lexer._bulk).
 _next_container: Final = re.compile(r"[ \t\n\r]*,[ \t\n\r]*(?=[{\[])").match
+# The last closing bracket of the delta followed by a separator and an opening one: where the
+# last container member that may be whole ends (group 1's end), if the brackets are structural
+# (see Lexer._bulk_members). Greedy `.*` finds the last one backwards from the end of the delta.
+_last_gap: Final = re.compile(r"(?s).*([}\]])[ \t\n\r]*,[ \t\n\r]*[{\[]").match
 _hex4: Final = re.compile(r"[0-9a-fA-F]{4}").fullmatch
 # str.isprintable as a function: the compiled build calls it directly, rather than looking the
 # method up by name on every call (mypyc has no primitive for it).
@@ -228,6 +232,7 @@ class Lexer:
         self.deferred = False  # this delta's events hold Deferred entries (the bulk path)
         self.bulk_refused = -1  # where in this delta the C scanner last failed
         self.bulk_delta = -1  # the delta they are about (its end offset, self.fed)
+        self.bulk_gap = -2  # where the delta's last whole member may end (-1: none; -2: unknown)
 
     # ------------------------------------------------------------------ queries
 
@@ -614,8 +619,14 @@ class Lexer:
             self.bulk_delta = self.fed
             self.bulk_waste = 0
             self.bulk_refused = -1
+            self.bulk_gap = -2
         if self.bulk_waste >= _BULK_WASTE * len(buf) or i == self.bulk_refused:
             return -1
+        in_array = bool(self.closers) and self.closers[-1] == "]"
+        if in_array and not self.custom_numbers:
+            end = self._bulk_members(buf, i, events)
+            if end > 0:
+                return end
         # Only whitespace may follow the root: unless the delta ends with its closing bracket,
         # it is not whole here (or is invalid), and reading it would be wasted.
         if (
@@ -637,7 +648,7 @@ class Lexer:
                 return -1
             return end
         values = [node]
-        if self.closers and self.closers[-1] == "]":
+        if in_array:
             # More members like it may follow: read them here, one C call each, until one
             # is not a container or not whole in this delta.
             start = i
@@ -665,6 +676,43 @@ class Lexer:
         self.builder.subtree(values, events)
         self.deferred = True
         return end
+
+    def _bulk_members(self, buf: str, i: int, events: list[Event]) -> int:
+        """Offer the array members from the container at ``buf[i]`` up to the last one that
+        may be whole in the delta to the stdlib's C scanner, in one call.
+
+        A 64 KiB chunk of records holds hundreds of members: one C call for all of them, rather
+        than one each, saves the calls and lets the scanner share the keys' strings (it
+        memoizes them within a call). They are read as the members of an array ``"[" + text +
+        "]"``, where the text runs from ``buf[i]`` to the last closing bracket followed by a
+        separator and an opening one (``}, {``). The scanner reads that array whole only if
+        the bracket closes a member of this array (inside a member, or inside a string, the
+        added ``]`` leaves the array open), so what it reads are exactly this array's members.
+        Returns the index after them, or -1 (the members are then offered one by one).
+        """
+        gap = self.bulk_gap
+        if gap == -2:  # once per delta: the last gap lies at the same place for every offer
+            match = _last_gap(buf)
+            gap = self.bulk_gap = -1 if match is None else match.end(1)
+        if gap <= i:
+            return -1
+        scan_once = self.scan_once
+        assert scan_once is not None
+        try:
+            node, end = scan_once("[" + buf[i:gap] + "]", 0)
+        except Exception:
+            self.bulk_waste += gap - i
+            return -1
+        room = self.max_depth - len(self.closers)
+        if end != gap - i + 2 or (
+            buf.count("[", i, gap) + buf.count("{", i, gap) > room
+            and max(depth_of(value) for value in node) > room
+        ):
+            self.bulk_waste += gap - i
+            return -1
+        self.builder.subtree(node, events)
+        self.deferred = True
+        return gap
 
     def _decode_run(self, buf: str, i: int) -> int:
         """Decode string text from the escape at ``buf[i]`` with the stdlib's C decoder.
