@@ -165,13 +165,26 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         >>> SSEDecoder().feed_data(b'data: {"a": 1}\\n\\n')
         ['{"a": 1}']
         """
+        data = self.feed_one(chunk)
+        return [data] if isinstance(data, str) else data
+
+    def feed_one(self, chunk: Union[bytes, str]) -> Union[str, list[str]]:
+        """:meth:`feed_data`, except for the usual chunk, one whole event of one data line:
+        its data alone then, not in a list (one list fewer per delta).
+
+        >>> decoder = SSEDecoder()
+        >>> decoder.feed_one(b'data: {"a": 1}\\n\\n')
+        '{"a": 1}'
+        >>> decoder.feed_one(b'data: 1\\n\\ndata: 2\\n\\n')
+        ['1', '2']
+        """
         if self._too_large is not None:
             raise EventTooLarge(self._too_large.what, self._too_large.limit)
         text = self._text(chunk)
         data = self._whole_event(text)
         if data is not None:
             self._event_type = ""  # reset by the dispatch
-            return [data]
+            return data
         return [event.data for event in self._lines(text)]
 
     def _whole_event(self, text: str) -> Optional[str]:

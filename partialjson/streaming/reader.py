@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import json
 import logging
+from _thread import LockType
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
 from typing import Any, Final, Optional, Union
 
 from pydantic_core import from_json
@@ -89,13 +89,23 @@ class EventReader:
                 max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
             )
         try:
-            data = sse.feed_data(chunk)
+            data = sse.feed_one(chunk)
         except EventTooLarge as error:
             data = [event.data for event in error.events]
             self.error = ProtocolError(str(error), "sse")
         except TypeError as error:  # str and bytes mixed in one body
             data, self.error = [], ProtocolError(str(error), "sse")
-        return self._all_data(data, lazy)
+        if not isinstance(data, str):
+            return self._all_data(data, lazy)
+        template = self._template
+        if lazy and template is not None and template.confirmed and self.error is None:
+            # The usual item: one whole SSE event (no list made for it) that fits the
+            # template (what _all_data would find, in short).
+            leaf = template.leaf(data)
+            if leaf is not None:
+                self.delta = leaf
+                return None
+        return self._all_data([data], lazy)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -184,6 +194,10 @@ _TEMPLATES: Final = 4
 #: Responses events number themselves and carry an ``obfuscation`` string).
 _KEY: Final = '"content"'
 _JSON_SPACE: Final = " \t\n\r"
+#: ``str.isprintable``, called as a function: the compiled build then skips looking it up.
+_isprintable: Final = str.isprintable
+#: (Final: the compiled build calls it without looking it up.)
+_scanstring: Final = scanstring
 
 
 class _Template:
@@ -238,8 +252,18 @@ class _Template:
             if not stripped.endswith(tail):
                 return None
             end = len(stripped) - len(tail)
+        start = len(self.head)
+        if end < start:  # (the head and tail overlap: no string between them)
+            return None
+        # A delta of plain characters (no quote, no backslash, printable: no control
+        # character, which JSON refuses in a string) is the string's text as it is: found so
+        # without a call of scanstring (in the compiled build, a call costs more than these
+        # tests; any other delta, with escapes, is left to scanstring).
+        piece = text[start:end]
+        if "\\" not in piece and '"' not in piece and _isprintable(piece):
+            return piece
         try:
-            leaf, stop = scanstring(text, len(self.head))
+            leaf, stop = _scanstring(text, start)
         except ValueError:  # a control character, a bad escape: the parser says what
             return None
         return leaf if stop == end + 1 else None  # the string ends at the tail's quote
@@ -280,7 +304,7 @@ def _template(text: str, event: dict[str, Any]) -> Optional[_Template]:
     if start < 0:
         return None
     try:
-        leaf, stop = scanstring(text, start)
+        leaf, stop = _scanstring(text, start)
     except ValueError:
         return None
     if leaf != delta["content"]:  # not the member the delta came from: verified anyway
@@ -323,7 +347,7 @@ class Steps:
         self.events: list[Mapping[str, Any]] = []
         #: Held while :meth:`item` reads and applies (a sync stream's: its cancel() from
         #: another thread waits for the step to end).
-        self.lock: Optional[AbstractContextManager[Any]] = None
+        self.lock: Optional[LockType] = None
         # The reader's template whose events the machine applies as text alone (see _delta),
         # with their type and choice; None while there is none, and after any other event.
         self._text_template: Optional[_Template] = None
@@ -336,8 +360,13 @@ class Steps:
         lock = self.lock
         if lock is None:
             return self._item(item)
-        with lock:
+        # acquire() and release() rather than `with`: two method calls instead of looking up
+        # and calling __enter__ and __exit__ (a third of that in the compiled build).
+        lock.acquire()
+        try:
             return self._item(item)
+        finally:
+            lock.release()
 
     def _item(self, item: Any) -> Optional[list[Update]]:
         reader = self.reader
