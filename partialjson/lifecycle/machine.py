@@ -191,6 +191,29 @@ class Lifecycle:
     ('completed', {'a': [1]}, 1)
     """
 
+    __slots__ = (  # one per open stream: no instance dict (in the pure build) to visit
+        "_adapter",
+        "_began",
+        "_call_ids",
+        "_choices",
+        "_clock",
+        "_debug",
+        "_items",
+        "_last_choice",
+        "_last_kind",
+        "_options",
+        "_spare",
+        "_started_at",
+        "_tools",
+        "last_sequence_number",
+        "message",
+        "metrics",
+        "reason",
+        "response_id",
+        "state",
+        "type",
+    )
+
     def __init__(
         self,
         type_: Any = None,
@@ -487,7 +510,7 @@ class Lifecycle:
                 self._text(signal.choice, signal.text, updates)
         elif isinstance(signal, RefusalDelta):
             self._count_delta(signal.text)
-            self._choice(signal.choice)._refusal.append(signal.text)
+            self._choice(signal.choice).add_refusal(signal.text)
             updates.append(RefusalUpdate(signal.text, signal.choice))
         elif isinstance(signal, Citation):
             self._choice(signal.choice).citations.append(signal.data)
@@ -607,7 +630,7 @@ class Lifecycle:
         if signal.kind == "signature":  # kept for the next turn, not shown
             choice.reasoning_signature += signal.text
             return
-        choice._reasoning.append(signal.text)
+        choice.add_reasoning(signal.text)
         self.metrics.reasoning_characters += len(signal.text)
         updates.append(ReasoningUpdate(signal.text, signal.kind, signal.choice))
 

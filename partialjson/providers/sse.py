@@ -126,8 +126,11 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         self._text_input: Optional[bool] = None
         self._started = False  # the BOM check is done
         self._pending_cr = False  # the last chunk ended in CR: a LF next is part of it
-        self._partial: list[str] = []  # the current line so far
-        self._data: list[str] = []
+        # The current line so far, and the current event's data lines: ``None`` while there
+        # are none (the usual chunk is a whole event: most decoders never need the lists, and
+        # an empty list is one more object per open stream for the garbage collector).
+        self._partial: Optional[list[str]] = None
+        self._data: Optional[list[str]] = None
         self._event_type = ""
         self._last_event_id = ""
         self._retry: Optional[int] = None
@@ -213,8 +216,8 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if self._too_large is not None:
             return []
         events = self._lines(self._decoder.decode(b"", True)) if self._decoder else []
-        self.discarded_tail = bool(self._data or "".join(self._partial))
-        self._data, self._partial, self._event_type = [], [], ""
+        self.discarded_tail = bool(self._data) or bool(self._partial and "".join(self._partial))
+        self._data, self._partial, self._event_type = None, None, ""
         self._partial_size = self._data_size = 0
         return events
 
@@ -263,27 +266,28 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if lines and self._partial:
             self._partial.append(lines[0])
             lines[0] = "".join(self._partial)
-            self._partial = []
+            self._partial = None
         if lines:
             # Only a chunk as long as the limit can hold a line over it: check each line then.
             self._lines_done(lines, events, partial_size > self.max_line_size)
             partial_size = len(rest)
         if rest:
             self._check("line", partial_size, events)
-            self._partial.append(rest)
+            if self._partial is None:
+                self._partial = [rest]
+            else:
+                self._partial.append(rest)
         self._partial_size = partial_size if rest else 0
         return events
 
     def _lines_done(self, lines: list[str], events: list[ServerSentEvent], check: bool) -> None:
         """Interpret complete lines, in order; the common ones (``data`` and blank lines) here."""
-        data = self._data
         for line in lines:
             if check and len(line) > self.max_line_size:
                 self._check("line", len(line), events)
             if not line:
-                if data:
+                if self._data:
                     self._dispatch(events)
-                    data = self._data
                 else:
                     self._event_type = ""
             elif line.startswith("data:"):
@@ -291,7 +295,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
                 self._data_size += len(value) + 1
                 if self._data_size > self.max_event_size + 1:
                     self._check("event", self._data_size - 1, events)
-                data.append(value)
+                self._add_data(value)
             else:
                 self._line(line, events)
 
@@ -305,7 +309,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if field == "data":
             self._data_size += len(value) + 1
             self._check("event", self._data_size - 1, events)
-            self._data.append(value)
+            self._add_data(value)
         elif field == "event":
             self._event_type = value
         elif field == "id":
@@ -314,17 +318,24 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         elif field == "retry" and value.isascii() and value.isdigit():
             self._retry = int(value)
 
+    def _add_data(self, value: str) -> None:
+        data = self._data
+        if data is None:
+            self._data = [value]
+        else:
+            data.append(value)
+
     def _check(self, what: str, size: int, events: list[ServerSentEvent]) -> None:
         limit = self.max_line_size if what == "line" else self.max_event_size
         if size > limit:
-            self._partial, self._data = [], []  # release what was kept at once
+            self._partial, self._data = None, None  # release what was kept at once
             self._too_large = EventTooLarge(what, limit)
             self._too_large.events = events  # dispatched by this feed before the limit
             raise self._too_large
 
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
         data, event_type = self._data, self._event_type
-        self._data, self._event_type, self._data_size = [], "", 0
+        self._data, self._event_type, self._data_size = None, "", 0
         if not data:
             return  # nothing to dispatch: a data-less event (e.g. `event: ping`) is dropped
         events.append(

@@ -43,6 +43,17 @@ class EventReader:
     in the same item are still returned.
     """
 
+    __slots__ = (  # one per open stream: no instance dict (in the pure build) to visit
+        "_last_event",
+        "_last_text",
+        "_max_sse_size",
+        "_sse",
+        "_template",
+        "_templates_left",
+        "delta",
+        "error",
+    )
+
     def __init__(self, max_sse_size: int = DEFAULT_MAX_SIZE) -> None:
         self._sse: Optional[SSEDecoder] = None
         self._max_sse_size = max_sse_size
@@ -331,6 +342,11 @@ def _value_at(text: str) -> int:
     return -1
 
 
+#: Steps.events before any item set it: one list shared by all (never changed: each item that
+#: leaves events sets its own), so that no empty list per stream waits for the collector.
+_NO_EVENTS: Final[list[Mapping[str, Any]]] = []
+
+
 class Steps:
     """One response's source items applied to its machine: the updates each item causes.
 
@@ -340,11 +356,21 @@ class Steps:
     updates before applying the next one) or all at once with :meth:`apply`.
     """
 
+    __slots__ = (  # one per open stream: no instance dict (in the pure build) to visit
+        "_text_choice",
+        "_text_kind",
+        "_text_template",
+        "events",
+        "lock",
+        "machine",
+        "reader",
+    )
+
     def __init__(self, machine: Lifecycle, max_sse_size: int = DEFAULT_MAX_SIZE) -> None:
         self.machine = machine
         self.reader = EventReader(max_sse_size)
         #: The events of the last item :meth:`item` did not apply itself.
-        self.events: list[Mapping[str, Any]] = []
+        self.events: list[Mapping[str, Any]] = _NO_EVENTS
         #: Held while :meth:`item` reads and applies (a sync stream's: its cancel() from
         #: another thread waits for the step to end).
         self.lock: Optional[LockType] = None
