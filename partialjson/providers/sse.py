@@ -190,6 +190,50 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
             return data
         return [event.data for event in self._lines(text)]
 
+    def feed_framed(self, chunk: bytes, head: bytes, tail: bytes) -> Optional[str]:
+        """:meth:`feed_data` of a chunk that is one whole event whose one data line is ``head``,
+        then any text, then ``tail`` (``head`` starts with ``data: ``, ``tail`` ends with the
+        blank line; neither holds another line end): that text alone, decoded. ``None``,
+        having fed nothing, for any other chunk (then :meth:`feed_data` it).
+
+        For a reader that knows how its events begin and end (as the stream's template of a
+        delta event does): the usual chunk's middle is decoded alone, the rest of it neither
+        decoded nor scanned for line ends again.
+
+        >>> decoder = SSEDecoder()
+        >>> decoder.feed_data(b'data: {"d": "a"}\\n\\n')
+        ['{"d": "a"}']
+        >>> decoder.feed_framed(b'data: {"d": "bc"}\\n\\n', b'data: {"d": "', b'"}\\n\\n')
+        'bc'
+        >>> decoder.feed_framed(b'data: {"e": 1}\\n\\n', b'data: {"d": "', b'"}\\n\\n') is None
+        True
+        """
+        size = len(chunk)
+        if (
+            self._text_input is not False  # bytes fed before, and no state left by them:
+            or self._undecoded
+            or self._too_large is not None
+            or self._partial
+            or self._data
+            or self._pending_cr
+            or size - 2 > self.max_line_size  # (bytes: at least as many as characters)
+            or size - 8 > self.max_event_size
+            or size < len(head) + len(tail)
+            or not chunk.startswith(head)
+            or not chunk.endswith(tail)
+        ):
+            return None
+        middle = chunk[len(head) : size - len(tail)]
+        if 10 in middle or 13 in middle:  # LF, CR (as ints: no slower path of `bytes in`)
+            return None
+        try:
+            text = middle.decode("utf-8")
+        except UnicodeDecodeError:  # (invalid, or split: the chunk is decoded whole)
+            return None
+        self._started = True
+        self._event_type = ""  # reset by the dispatch
+        return text
+
     def _whole_event(self, text: str) -> Optional[str]:
         """The data of ``text`` if it is the usual chunk, one whole event of one data line
         (dispatched without the loop over lines); else ``None``. (It may be the stream's first

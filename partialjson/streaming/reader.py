@@ -15,6 +15,7 @@ import json
 import logging
 from _thread import LockType
 from collections.abc import Mapping
+from contextlib import suppress
 from typing import Any, Final, Optional, Union
 
 from pydantic_core import from_json
@@ -73,6 +74,26 @@ class EventReader:
         confirmed template (see :class:`_Template`): ``None`` then, its delta in :attr:`delta`
         (its event is ``template.event(delta)``, made only if wanted)."""
         if type(item) is bytes:
+            template = self._template
+            sse = self._sse
+            if (
+                template is not None
+                and template.confirmed
+                and sse is not None
+                and self.error is None
+                and template.framed_head is not None
+                and template.framed_tail is not None
+            ):
+                # The usual chunk: one SSE event that is the template's around a new delta,
+                # the delta alone decoded and read (see SSEDecoder.feed_framed).
+                middle = sse.feed_framed(item, template.framed_head, template.framed_tail)
+                if middle is not None:
+                    leaf = template.middle_leaf(middle)
+                    if leaf is not None:
+                        self.delta = leaf
+                        return None
+                    # Fed, but not a fit: read as any event's data.
+                    return self._all_data([template.head + middle + template.tail], True)
             return self._feed(item, True)
         return self.read(item)
 
@@ -242,7 +263,7 @@ class _Template:
     ``scanstring`` too). tests/test_sse_templates.py checks it against ``from_json``.
     """
 
-    __slots__ = ("confirmed", "head", "tail", "text", "value")
+    __slots__ = ("confirmed", "framed_head", "framed_tail", "head", "tail", "text", "value")
 
     def __init__(self, head: str, tail: str, text: str, value: dict[str, Any]) -> None:
         self.head = head  # up to the delta's opening quote
@@ -250,6 +271,13 @@ class _Template:
         self.text = text  # the template's delta
         self.value = value  # what the template's event parsed to (shared, never changed)
         self.confirmed = False
+        # The usual SSE chunk of such an event, around the delta, as bytes (for
+        # SSEDecoder.feed_framed); None if the text has no UTF-8 (a lone surrogate).
+        self.framed_head: Optional[bytes] = None
+        self.framed_tail: Optional[bytes] = None
+        with suppress(UnicodeEncodeError):
+            self.framed_head = b"data: " + head.encode("utf-8")
+            self.framed_tail = tail.encode("utf-8") + b"\n\n"
 
     def leaf(self, text: str) -> Optional[str]:
         """The delta of an event that fits the template; ``None`` if it does not."""
@@ -278,6 +306,31 @@ class _Template:
         except ValueError:  # a control character, a bad escape: the parser says what
             return None
         return leaf if stop == end + 1 else None  # the string ends at the tail's quote
+
+    def middle_leaf(self, middle: str) -> Optional[str]:
+        """:meth:`leaf` of the event ``head + middle + tail`` (as :meth:`SSEDecoder.feed_framed
+        <partialjson.SSEDecoder.feed_framed>` finds it), without making its text."""
+        if "\\" not in middle:
+            if '"' not in middle and _isprintable(middle):
+                return middle  # (see leaf())
+        else:
+            # The other usual delta, of JSON text: plain characters and escaped quotes. With
+            # them unescaped, no backslash is left (each one escaped a quote) and every quote
+            # was escaped (as many as were unescaped): the string is that text.
+            text = middle.replace('\\"', '"')
+            if (
+                "\\" not in text
+                and text.count('"') == len(middle) - len(text)
+                and _isprintable(text)
+            ):
+                return text
+        # The string as the event holds it, between the head's quote and the tail's: decoded
+        # alone, scanstring reads the same characters, and stops where it would in the event.
+        try:
+            leaf, stop = _scanstring(f'"{middle}"', 1)
+        except ValueError:
+            return None
+        return leaf if stop == len(middle) + 2 else None
 
     def event(self, leaf: str) -> dict[str, Any]:
         """The template's event with ``leaf`` as its delta: new dicts (and list) on the way
