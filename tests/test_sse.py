@@ -214,7 +214,7 @@ def test_a_line_growing_over_many_chunks_is_caught_without_a_line_end() -> None:
     with pytest.raises(EventTooLarge):
         for _ in range(1000):
             decoder.feed(b"y" * 7)  # never a line end
-    assert decoder._partial == []  # what was kept is released at once
+    assert decoder._partial is None  # what was kept is released at once (no list kept)
 
 
 def test_an_event_whose_data_lines_add_up_over_the_limit_raises() -> None:

@@ -237,8 +237,11 @@ class ChoiceResult:
         self._channel: Union[Parser, TypedParser[Any], None] = None
         self._spare = parser
         self._status: dict[Path, FieldStatus] = {}  # untyped answers: what the events said
-        self._raw_items: list[Any] = []  # untyped answers: the items= elements so far
-        self._new_raw_items: list[Any] = []
+        # Untyped answers: the items= elements so far, and the last delta's (made at the first
+        # element: most choices never hold one, and an empty list is one more object for the
+        # garbage collector to visit, per open stream).
+        self._raw_items: Optional[list[Any]] = None
+        self._new_raw_items: Optional[list[Any]] = None
         # Untyped answers: the open string's path and how much of it the value shows (one
         # string at most is open), so that its closing quote is not mistaken for a change.
         self._open_string: Optional[tuple[Path, int]] = None
@@ -247,8 +250,9 @@ class ChoiceResult:
         # a value that then fails validation changes what was shown.
         self._shown: Optional[list[Path]] = None
         self._text = TextPieces()
-        self._refusal = TextPieces()
-        self._reasoning = TextPieces()
+        # Made at their first piece (most answers have neither: see _raw_items).
+        self._refusal: Optional[TextPieces] = None
+        self._reasoning: Optional[TextPieces] = None
         self._calls: dict[Hashable, ToolCallStream] = {}
         self.tool_calls: list[ToolCall] = []
         #: Citations and annotations of the answer's text, as the provider gave them.
@@ -270,12 +274,12 @@ class ChoiceResult:
     @property
     def refusal(self) -> str:
         """The refusal's text so far."""
-        return self._refusal.joined()
+        return self._refusal.joined() if self._refusal is not None else ""
 
     @property
     def reasoning(self) -> str:
         """The reasoning text so far (thinking and summaries), never part of the answer."""
-        return self._reasoning.joined()
+        return self._reasoning.joined() if self._reasoning is not None else ""
 
     @property
     def server_tool_calls(self) -> list[ToolCall]:
@@ -302,13 +306,17 @@ class ChoiceResult:
     def items(self) -> list[Any]:
         """The elements of the ``items=`` array completed so far, in order."""
         channel = self._channel
-        return list(channel.items) if isinstance(channel, TypedParser) else list(self._raw_items)
+        if isinstance(channel, TypedParser):
+            return list(channel.items)
+        return list(self._raw_items) if self._raw_items is not None else []
 
     @property
     def item_count(self) -> int:
         """How many ``items=`` elements completed so far (no copy of them)."""
         channel = self._channel
-        return len(channel.items) if isinstance(channel, TypedParser) else len(self._raw_items)
+        if isinstance(channel, TypedParser):
+            return len(channel.items)
+        return len(self._raw_items) if self._raw_items is not None else 0
 
     @property
     def partial(self) -> Any:
@@ -340,6 +348,18 @@ class ChoiceResult:
         raise FinalValueError("the response has no output text to parse (did it only call tools?)")
 
     # -- applying signals ------------------------------------------------------------
+
+    def add_refusal(self, text: str) -> None:
+        refusal = self._refusal
+        if refusal is None:
+            refusal = self._refusal = TextPieces()
+        refusal.append(text)
+
+    def add_reasoning(self, text: str) -> None:
+        reasoning = self._reasoning
+        if reasoning is None:
+            reasoning = self._reasoning = TextPieces()
+        reasoning.append(text)
 
     def text_delta(self, text: str) -> list[Event]:
         self._text.append(text)
@@ -396,7 +416,7 @@ class ChoiceResult:
     def _track(self, events: Sequence[Event], value: Any) -> None:
         """An untyped answer's status per path, and the ``items=`` elements that closed."""
         status = self._status
-        self._new_raw_items = []
+        self._new_raw_items = None
         items_path = self.items_path
         depth = len(items_path) + 1
         for event in events:
@@ -413,7 +433,11 @@ class ChoiceResult:
                     item = value
                     for part in path:
                         item = item[part]
+                    if self._new_raw_items is None:
+                        self._new_raw_items = []
                     self._new_raw_items.append(item)
+                    if self._raw_items is None:
+                        self._raw_items = []
                     self._raw_items.append(item)
             elif kind != "map_key" and path not in status:
                 status[path] = FieldStatus.STREAMING
@@ -422,7 +446,7 @@ class ChoiceResult:
         channel = self._channel
         if isinstance(channel, TypedParser):
             return list(channel.new_items)
-        return self._new_raw_items
+        return self._new_raw_items if self._new_raw_items is not None else []
 
     @property
     def items_path(self) -> Path:

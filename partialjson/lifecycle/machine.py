@@ -107,16 +107,31 @@ from .updates import RefusalDelta as RefusalUpdate
 __all__ = ["ChoiceResult", "Lifecycle", "Metrics"]
 
 _new_instance: Final = object.__new__
+# (Final: the compiled build reads them without a lookup)
+_PartialUpdate: Final = PartialUpdate
+_FieldCompleted: Final = FieldCompleted
+#: The states that are not terminal, compared by identity (cheaper than ``in _OPEN``, per delta).
+_PENDING: Final = ResponseState.PENDING
+_STREAMING: Final = ResponseState.STREAMING
 
 
 def _partial_update(value: Any, changed: tuple[Path, ...], choice: int) -> PartialUpdate:
     """``PartialUpdate(value, changed, choice)``, the same instance (its fields in its
     ``__dict__``, as its ``__init__`` puts them) without the Python call of ``__init__``:
     one per delta, the update's cost halved."""
-    update: PartialUpdate = _new_instance(PartialUpdate)
+    update: PartialUpdate = _new_instance(_PartialUpdate)
     fields: dict[str, Any] = update.__dict__
     fields["value"] = value
     fields["changed"] = changed
+    fields["choice"] = choice
+    return update
+
+
+def _field_completed(path: Path, choice: int) -> FieldCompleted:
+    """``FieldCompleted(path, choice)``, made as :func:`_partial_update` makes its update."""
+    update: FieldCompleted = _new_instance(_FieldCompleted)
+    fields: dict[str, Any] = update.__dict__
+    fields["path"] = path
     fields["choice"] = choice
     return update
 
@@ -176,6 +191,29 @@ class Lifecycle:
     ('completed', {'a': [1]}, 1)
     """
 
+    __slots__ = (  # one per open stream: no instance dict (in the pure build) to visit
+        "_adapter",
+        "_began",
+        "_call_ids",
+        "_choices",
+        "_clock",
+        "_debug",
+        "_items",
+        "_last_choice",
+        "_last_kind",
+        "_options",
+        "_spare",
+        "_started_at",
+        "_tools",
+        "last_sequence_number",
+        "message",
+        "metrics",
+        "reason",
+        "response_id",
+        "state",
+        "type",
+    )
+
     def __init__(
         self,
         type_: Any = None,
@@ -203,6 +241,7 @@ class Lifecycle:
         # docs advise for a hot loop (a call per event costs more than the rest of handle()).
         self._debug = logger.isEnabledFor(logging.DEBUG)
         self._choices: dict[int, ChoiceResult] = {}
+        self._last_choice: Optional[ChoiceResult] = None  # the last one a delta went to
         self.state = ResponseState.PENDING
         self.reason: Optional[str] = None
         #: The provider's error message, for a failed response (not logged).
@@ -341,7 +380,8 @@ class Lifecycle:
         """:meth:`handle` of an event of type ``kind`` (``"chunk"`` for one without) that
         :meth:`text_only` said adds its text to choice ``index``, with ``text`` as that text,
         without the event: the same counts, log line and updates."""
-        if self.state not in _OPEN:
+        state = self.state
+        if state is not _STREAMING and state is not _PENDING:  # (not `in _OPEN`: see there)
             return []
         self.metrics.events += 1
         self._last_kind = kind
@@ -470,7 +510,7 @@ class Lifecycle:
                 self._text(signal.choice, signal.text, updates)
         elif isinstance(signal, RefusalDelta):
             self._count_delta(signal.text)
-            self._choice(signal.choice)._refusal.append(signal.text)
+            self._choice(signal.choice).add_refusal(signal.text)
             updates.append(RefusalUpdate(signal.text, signal.choice))
         elif isinstance(signal, Citation):
             self._choice(signal.choice).citations.append(signal.data)
@@ -501,7 +541,9 @@ class Lifecycle:
 
     def _text(self, index: int, text: str, updates: list[Update]) -> None:
         self._count_delta(text)
-        choice = self._choices.get(index) or self._choice(index)
+        choice = self._last_choice  # (most responses have one choice: no dict lookup)
+        if choice is None or choice.index != index:
+            choice = self._last_choice = self._choices.get(index) or self._choice(index)
         channel = choice._channel
         issues = channel.issues if isinstance(channel, TypedParser) else None
         issues_before = len(issues) if issues is not None else 0
@@ -526,9 +568,19 @@ class Lifecycle:
         index: int,
         updates: list[Update],
     ) -> None:
+        shown = choice._shown  # paths shown by earlier updates whose values are still open
+        grown = channel._grown
+        if grown is not None:
+            # The usual delta: more text of the open string, and nothing else (nothing
+            # completed, no issue, ``changed`` is ``[grown]``): what follows, in short.
+            updates.append(_partial_update(channel.partial, (grown,), index))
+            if shown is None:
+                choice._shown = [grown]
+            elif grown not in shown:
+                shown.append(grown)
+            return
         paths = channel.changed
         issues = channel.issues
-        shown = choice._shown  # paths shown by earlier updates whose values are still open
         if len(issues) > issues_before and paths:  # values kept out of the view (issues)
             # One that replaced something shown changed the view (it shows nothing there
             # now); one that replaced nothing did not.
@@ -563,7 +615,8 @@ class Lifecycle:
         if completed:
             if self.metrics.time_to_first_complete_field is None:
                 self.metrics.time_to_first_complete_field = self._clock() - self._started_at
-            updates.extend([FieldCompleted(path, index) for path in completed])
+            for path in completed:
+                updates.append(_field_completed(path, index))
         if new_items:
             first = choice.item_count - len(new_items)
             path = choice.items_path
@@ -577,7 +630,7 @@ class Lifecycle:
         if signal.kind == "signature":  # kept for the next turn, not shown
             choice.reasoning_signature += signal.text
             return
-        choice._reasoning.append(signal.text)
+        choice.add_reasoning(signal.text)
         self.metrics.reasoning_characters += len(signal.text)
         updates.append(ReasoningUpdate(signal.text, signal.kind, signal.choice))
 

@@ -126,8 +126,11 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         self._text_input: Optional[bool] = None
         self._started = False  # the BOM check is done
         self._pending_cr = False  # the last chunk ended in CR: a LF next is part of it
-        self._partial: list[str] = []  # the current line so far
-        self._data: list[str] = []
+        # The current line so far, and the current event's data lines: ``None`` while there
+        # are none (the usual chunk is a whole event: most decoders never need the lists, and
+        # an empty list is one more object per open stream for the garbage collector).
+        self._partial: Optional[list[str]] = None
+        self._data: Optional[list[str]] = None
         self._event_type = ""
         self._last_event_id = ""
         self._retry: Optional[int] = None
@@ -165,14 +168,71 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         >>> SSEDecoder().feed_data(b'data: {"a": 1}\\n\\n')
         ['{"a": 1}']
         """
+        data = self.feed_one(chunk)
+        return [data] if isinstance(data, str) else data
+
+    def feed_one(self, chunk: Union[bytes, str]) -> Union[str, list[str]]:
+        """:meth:`feed_data`, except for the usual chunk, one whole event of one data line:
+        its data alone then, not in a list (one list fewer per delta).
+
+        >>> decoder = SSEDecoder()
+        >>> decoder.feed_one(b'data: {"a": 1}\\n\\n')
+        '{"a": 1}'
+        >>> decoder.feed_one(b'data: 1\\n\\ndata: 2\\n\\n')
+        ['1', '2']
+        """
         if self._too_large is not None:
             raise EventTooLarge(self._too_large.what, self._too_large.limit)
         text = self._text(chunk)
         data = self._whole_event(text)
         if data is not None:
             self._event_type = ""  # reset by the dispatch
-            return [data]
+            return data
         return [event.data for event in self._lines(text)]
+
+    def feed_framed(self, chunk: bytes, head: bytes, tail: bytes) -> Optional[str]:
+        """:meth:`feed_data` of a chunk that is one whole event whose one data line is ``head``,
+        then any text, then ``tail`` (``head`` starts with ``data: ``, ``tail`` ends with the
+        blank line; neither holds another line end): that text alone, decoded. ``None``,
+        having fed nothing, for any other chunk (then :meth:`feed_data` it).
+
+        For a reader that knows how its events begin and end (as the stream's template of a
+        delta event does): the usual chunk's middle is decoded alone, the rest of it neither
+        decoded nor scanned for line ends again.
+
+        >>> decoder = SSEDecoder()
+        >>> decoder.feed_data(b'data: {"d": "a"}\\n\\n')
+        ['{"d": "a"}']
+        >>> decoder.feed_framed(b'data: {"d": "bc"}\\n\\n', b'data: {"d": "', b'"}\\n\\n')
+        'bc'
+        >>> decoder.feed_framed(b'data: {"e": 1}\\n\\n', b'data: {"d": "', b'"}\\n\\n') is None
+        True
+        """
+        size = len(chunk)
+        if (
+            self._text_input is not False  # bytes fed before, and no state left by them:
+            or self._undecoded
+            or self._too_large is not None
+            or self._partial
+            or self._data
+            or self._pending_cr
+            or size - 2 > self.max_line_size  # (bytes: at least as many as characters)
+            or size - 8 > self.max_event_size
+            or size < len(head) + len(tail)
+            or not chunk.startswith(head)
+            or not chunk.endswith(tail)
+        ):
+            return None
+        middle = chunk[len(head) : size - len(tail)]
+        if 10 in middle or 13 in middle:  # LF, CR (as ints: no slower path of `bytes in`)
+            return None
+        try:
+            text = middle.decode("utf-8")
+        except UnicodeDecodeError:  # (invalid, or split: the chunk is decoded whole)
+            return None
+        self._started = True
+        self._event_type = ""  # reset by the dispatch
+        return text
 
     def _whole_event(self, text: str) -> Optional[str]:
         """The data of ``text`` if it is the usual chunk, one whole event of one data line
@@ -200,8 +260,8 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if self._too_large is not None:
             return []
         events = self._lines(self._decoder.decode(b"", True)) if self._decoder else []
-        self.discarded_tail = bool(self._data or "".join(self._partial))
-        self._data, self._partial, self._event_type = [], [], ""
+        self.discarded_tail = bool(self._data) or bool(self._partial and "".join(self._partial))
+        self._data, self._partial, self._event_type = None, None, ""
         self._partial_size = self._data_size = 0
         return events
 
@@ -250,27 +310,28 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if lines and self._partial:
             self._partial.append(lines[0])
             lines[0] = "".join(self._partial)
-            self._partial = []
+            self._partial = None
         if lines:
             # Only a chunk as long as the limit can hold a line over it: check each line then.
             self._lines_done(lines, events, partial_size > self.max_line_size)
             partial_size = len(rest)
         if rest:
             self._check("line", partial_size, events)
-            self._partial.append(rest)
+            if self._partial is None:
+                self._partial = [rest]
+            else:
+                self._partial.append(rest)
         self._partial_size = partial_size if rest else 0
         return events
 
     def _lines_done(self, lines: list[str], events: list[ServerSentEvent], check: bool) -> None:
         """Interpret complete lines, in order; the common ones (``data`` and blank lines) here."""
-        data = self._data
         for line in lines:
             if check and len(line) > self.max_line_size:
                 self._check("line", len(line), events)
             if not line:
-                if data:
+                if self._data:
                     self._dispatch(events)
-                    data = self._data
                 else:
                     self._event_type = ""
             elif line.startswith("data:"):
@@ -278,7 +339,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
                 self._data_size += len(value) + 1
                 if self._data_size > self.max_event_size + 1:
                     self._check("event", self._data_size - 1, events)
-                data.append(value)
+                self._add_data(value)
             else:
                 self._line(line, events)
 
@@ -292,7 +353,7 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         if field == "data":
             self._data_size += len(value) + 1
             self._check("event", self._data_size - 1, events)
-            self._data.append(value)
+            self._add_data(value)
         elif field == "event":
             self._event_type = value
         elif field == "id":
@@ -301,17 +362,24 @@ ServerSentEvent(data='{"a": 1}', event='message', id='', retry=None)]
         elif field == "retry" and value.isascii() and value.isdigit():
             self._retry = int(value)
 
+    def _add_data(self, value: str) -> None:
+        data = self._data
+        if data is None:
+            self._data = [value]
+        else:
+            data.append(value)
+
     def _check(self, what: str, size: int, events: list[ServerSentEvent]) -> None:
         limit = self.max_line_size if what == "line" else self.max_event_size
         if size > limit:
-            self._partial, self._data = [], []  # release what was kept at once
+            self._partial, self._data = None, None  # release what was kept at once
             self._too_large = EventTooLarge(what, limit)
             self._too_large.events = events  # dispatched by this feed before the limit
             raise self._too_large
 
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
         data, event_type = self._data, self._event_type
-        self._data, self._event_type, self._data_size = [], "", 0
+        self._data, self._event_type, self._data_size = None, "", 0
         if not data:
             return  # nothing to dispatch: a data-less event (e.g. `event: ping`) is dropped
         events.append(

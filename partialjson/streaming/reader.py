@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import json
 import logging
+from _thread import LockType
 from collections.abc import Mapping
-from contextlib import AbstractContextManager
+from contextlib import suppress
 from typing import Any, Final, Optional, Union
 
 from pydantic_core import from_json
@@ -43,6 +44,17 @@ class EventReader:
     in the same item are still returned.
     """
 
+    __slots__ = (  # one per open stream: no instance dict (in the pure build) to visit
+        "_last_event",
+        "_last_text",
+        "_max_sse_size",
+        "_sse",
+        "_template",
+        "_templates_left",
+        "delta",
+        "error",
+    )
+
     def __init__(self, max_sse_size: int = DEFAULT_MAX_SIZE) -> None:
         self._sse: Optional[SSEDecoder] = None
         self._max_sse_size = max_sse_size
@@ -62,6 +74,26 @@ class EventReader:
         confirmed template (see :class:`_Template`): ``None`` then, its delta in :attr:`delta`
         (its event is ``template.event(delta)``, made only if wanted)."""
         if type(item) is bytes:
+            template = self._template
+            sse = self._sse
+            if (
+                template is not None
+                and template.confirmed
+                and sse is not None
+                and self.error is None
+                and template.framed_head is not None
+                and template.framed_tail is not None
+            ):
+                # The usual chunk: one SSE event that is the template's around a new delta,
+                # the delta alone decoded and read (see SSEDecoder.feed_framed).
+                middle = sse.feed_framed(item, template.framed_head, template.framed_tail)
+                if middle is not None:
+                    leaf = template.middle_leaf(middle)
+                    if leaf is not None:
+                        self.delta = leaf
+                        return None
+                    # Fed, but not a fit: read as any event's data.
+                    return self._all_data([template.head + middle + template.tail], True)
             return self._feed(item, True)
         return self.read(item)
 
@@ -89,13 +121,23 @@ class EventReader:
                 max_line_size=self._max_sse_size, max_event_size=self._max_sse_size
             )
         try:
-            data = sse.feed_data(chunk)
+            data = sse.feed_one(chunk)
         except EventTooLarge as error:
             data = [event.data for event in error.events]
             self.error = ProtocolError(str(error), "sse")
         except TypeError as error:  # str and bytes mixed in one body
             data, self.error = [], ProtocolError(str(error), "sse")
-        return self._all_data(data, lazy)
+        if not isinstance(data, str):
+            return self._all_data(data, lazy)
+        template = self._template
+        if lazy and template is not None and template.confirmed and self.error is None:
+            # The usual item: one whole SSE event (no list made for it) that fits the
+            # template (what _all_data would find, in short).
+            leaf = template.leaf(data)
+            if leaf is not None:
+                self.delta = leaf
+                return None
+        return self._all_data([data], lazy)
 
     def close(self) -> list[Mapping[str, Any]]:
         if self._sse is None or self.error is not None:
@@ -184,6 +226,10 @@ _TEMPLATES: Final = 4
 #: Responses events number themselves and carry an ``obfuscation`` string).
 _KEY: Final = '"content"'
 _JSON_SPACE: Final = " \t\n\r"
+#: ``str.isprintable``, called as a function: the compiled build then skips looking it up.
+_isprintable: Final = str.isprintable
+#: (Final: the compiled build calls it without looking it up.)
+_scanstring: Final = scanstring
 
 
 class _Template:
@@ -217,7 +263,7 @@ class _Template:
     ``scanstring`` too). tests/test_sse_templates.py checks it against ``from_json``.
     """
 
-    __slots__ = ("confirmed", "head", "tail", "text", "value")
+    __slots__ = ("confirmed", "framed_head", "framed_tail", "head", "tail", "text", "value")
 
     def __init__(self, head: str, tail: str, text: str, value: dict[str, Any]) -> None:
         self.head = head  # up to the delta's opening quote
@@ -225,6 +271,13 @@ class _Template:
         self.text = text  # the template's delta
         self.value = value  # what the template's event parsed to (shared, never changed)
         self.confirmed = False
+        # The usual SSE chunk of such an event, around the delta, as bytes (for
+        # SSEDecoder.feed_framed); None if the text has no UTF-8 (a lone surrogate).
+        self.framed_head: Optional[bytes] = None
+        self.framed_tail: Optional[bytes] = None
+        with suppress(UnicodeEncodeError):
+            self.framed_head = b"data: " + head.encode("utf-8")
+            self.framed_tail = tail.encode("utf-8") + b"\n\n"
 
     def leaf(self, text: str) -> Optional[str]:
         """The delta of an event that fits the template; ``None`` if it does not."""
@@ -238,11 +291,46 @@ class _Template:
             if not stripped.endswith(tail):
                 return None
             end = len(stripped) - len(tail)
+        start = len(self.head)
+        if end < start:  # (the head and tail overlap: no string between them)
+            return None
+        # A delta of plain characters (no quote, no backslash, printable: no control
+        # character, which JSON refuses in a string) is the string's text as it is: found so
+        # without a call of scanstring (in the compiled build, a call costs more than these
+        # tests; any other delta, with escapes, is left to scanstring).
+        piece = text[start:end]
+        if "\\" not in piece and '"' not in piece and _isprintable(piece):
+            return piece
         try:
-            leaf, stop = scanstring(text, len(self.head))
+            leaf, stop = _scanstring(text, start)
         except ValueError:  # a control character, a bad escape: the parser says what
             return None
         return leaf if stop == end + 1 else None  # the string ends at the tail's quote
+
+    def middle_leaf(self, middle: str) -> Optional[str]:
+        """:meth:`leaf` of the event ``head + middle + tail`` (as :meth:`SSEDecoder.feed_framed
+        <partialjson.SSEDecoder.feed_framed>` finds it), without making its text."""
+        if "\\" not in middle:
+            if '"' not in middle and _isprintable(middle):
+                return middle  # (see leaf())
+        else:
+            # The other usual delta, of JSON text: plain characters and escaped quotes. With
+            # them unescaped, no backslash is left (each one escaped a quote) and every quote
+            # was escaped (as many as were unescaped): the string is that text.
+            text = middle.replace('\\"', '"')
+            if (
+                "\\" not in text
+                and text.count('"') == len(middle) - len(text)
+                and _isprintable(text)
+            ):
+                return text
+        # The string as the event holds it, between the head's quote and the tail's: decoded
+        # alone, scanstring reads the same characters, and stops where it would in the event.
+        try:
+            leaf, stop = _scanstring(f'"{middle}"', 1)
+        except ValueError:
+            return None
+        return leaf if stop == len(middle) + 2 else None
 
     def event(self, leaf: str) -> dict[str, Any]:
         """The template's event with ``leaf`` as its delta: new dicts (and list) on the way
@@ -280,7 +368,7 @@ def _template(text: str, event: dict[str, Any]) -> Optional[_Template]:
     if start < 0:
         return None
     try:
-        leaf, stop = scanstring(text, start)
+        leaf, stop = _scanstring(text, start)
     except ValueError:
         return None
     if leaf != delta["content"]:  # not the member the delta came from: verified anyway
@@ -307,6 +395,11 @@ def _value_at(text: str) -> int:
     return -1
 
 
+#: Steps.events before any item set it: one list shared by all (never changed: each item that
+#: leaves events sets its own), so that no empty list per stream waits for the collector.
+_NO_EVENTS: Final[list[Mapping[str, Any]]] = []
+
+
 class Steps:
     """One response's source items applied to its machine: the updates each item causes.
 
@@ -316,14 +409,24 @@ class Steps:
     updates before applying the next one) or all at once with :meth:`apply`.
     """
 
+    __slots__ = (  # one per open stream: no instance dict (in the pure build) to visit
+        "_text_choice",
+        "_text_kind",
+        "_text_template",
+        "events",
+        "lock",
+        "machine",
+        "reader",
+    )
+
     def __init__(self, machine: Lifecycle, max_sse_size: int = DEFAULT_MAX_SIZE) -> None:
         self.machine = machine
         self.reader = EventReader(max_sse_size)
         #: The events of the last item :meth:`item` did not apply itself.
-        self.events: list[Mapping[str, Any]] = []
+        self.events: list[Mapping[str, Any]] = _NO_EVENTS
         #: Held while :meth:`item` reads and applies (a sync stream's: its cancel() from
         #: another thread waits for the step to end).
-        self.lock: Optional[AbstractContextManager[Any]] = None
+        self.lock: Optional[LockType] = None
         # The reader's template whose events the machine applies as text alone (see _delta),
         # with their type and choice; None while there is none, and after any other event.
         self._text_template: Optional[_Template] = None
@@ -336,8 +439,13 @@ class Steps:
         lock = self.lock
         if lock is None:
             return self._item(item)
-        with lock:
+        # acquire() and release() rather than `with`: two method calls instead of looking up
+        # and calling __enter__ and __exit__ (a third of that in the compiled build).
+        lock.acquire()
+        try:
             return self._item(item)
+        finally:
+            lock.release()
 
     def _item(self, item: Any) -> Optional[list[Update]]:
         reader = self.reader

@@ -386,7 +386,9 @@ class TypedParser(Generic[T]):
         self._issues: list[Issue] = []
         self._invalid: Optional[dict[Path, Issue]] = None  # path -> its issue (made at the first)
         self._items: list[Any] = []
-        self._new_items: list[Any] = []
+        # The last delta's elements: made at the first (an empty list per stream would be one
+        # more object for the garbage collector to visit, and most parsers have no items=).
+        self._new_items: Optional[list[Any]] = None
         self._items_path: Optional[Path] = None
         self._items_slot: Optional[Slot] = None
         self._item_next = 0  # where the next element of the items array starts, in the log
@@ -487,7 +489,8 @@ class TypedParser(Generic[T]):
     @property
     def new_items(self) -> list[Any]:
         """The elements of the ``items`` array that closed in the last delta, validated."""
-        return self._new_items
+        new_items = self._new_items
+        return new_items if new_items is not None else []
 
     @property
     def done(self) -> bool:
@@ -533,7 +536,7 @@ class TypedParser(Generic[T]):
             if self._changed:
                 self._changed = []
             if self._new_items:
-                self._new_items = []
+                self._new_items = None
         self._grown = None
         if self._raw_parser is not None:
             with suppress(ParseError):  # recorded there; the view's own reading raises below
@@ -1175,7 +1178,10 @@ class TypedParser(Generic[T]):
             self._issue(path, _first_message(error), _Place(_TO_ITEM, None, path[-1], None))
             return
         self._items.append(item)
-        self._new_items.append(item)
+        if self._new_items is None:
+            self._new_items = [item]
+        else:
+            self._new_items.append(item)
 
     # ------------------------------------------------------------------ status and issues
 
