@@ -142,7 +142,11 @@ def walk(value: Any) -> list[Any]:
 @given(plain)
 def test_jsonable_is_the_cleaned_copy_without_copying_twice(value: Any) -> None:
     made = jsonable(value)
-    expected = _clean(to_jsonable_python(value, inf_nan_mode="null"))
+    try:  # (as jsonable always did: pydantic-core's plain data, copied cleaned)
+        plain = to_jsonable_python(value, inf_nan_mode="null")
+    except ValueError:  # a lone surrogate in a key: cleaned by hand
+        plain = value
+    expected = _clean(plain)
     assert made == expected
     assert dumps(made) == dumps(expected)
     assert no_shared_containers(made, value)  # the caller may filter it in place

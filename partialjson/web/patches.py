@@ -70,6 +70,9 @@ _LONE_SURROGATE: Final = re.compile(
     f"[{chr(0xD800)}-{chr(0xDFFF)}]"
 )  # (mypyc: no surrogate literals)
 _TAIL: Final = 16  # characters of a string checked before appending to it
+#: Below this length a string of the mirror that grows is copied: growing it in place instead
+#: (O(delta)) takes a store more in its container, which costs more than copying a short one.
+_COPIED: Final = 1024
 #: JSON text for a string: the standard library's encoder escapes as pydantic-core does
 #: (quotes, backslashes, control characters; the rest as UTF-8).
 _quoted: Final[Callable[[str], str]] = json.encoder.encode_basestring
@@ -730,9 +733,12 @@ class PatchEncoder:
         if len(live) <= sent or not mirror.endswith(live[max(0, sent - _TAIL) : sent]):
             return None  # (_update's test, which then replaces the string)
         tail = live[sent:]
-        grown: str = mirror  # grown in place, as _update does
-        mirror = parent[key] = None
-        grown += tail
+        if sent < _COPIED:  # short: copied (one store in the mirror, not two)
+            grown: str = mirror + tail
+        else:  # grown in place, as _update does
+            grown = mirror
+            mirror = parent[key] = None
+            grown += tail
         parent[key] = grown if grown is not live else _own(live)
         return tail
 
@@ -745,6 +751,21 @@ class PatchEncoder:
         if hot.pointer is None:
             hot.pointer = pointer(hot.shown)
         return hot.pointer
+
+    def _sse_grown(self, seq: int, text: str) -> bytes:
+        """:func:`sse_append` at :attr:`hot_pointer` (after :meth:`grown`), with the event's
+        head kept on the walk (made once per string, not looked up per delta)."""
+        hot = self._hot
+        head = None if hot is None else hot.head
+        if hot is None or head is None:
+            ptr = self.hot_pointer
+            head = _append_head(ptr)
+            if hot is not None:
+                hot.head = head
+        try:
+            return f"id: {seq}{head}{_quoted(text)}}}]\n\n".encode()
+        except UnicodeEncodeError:  # a lone surrogate: sse_append replaces it
+            return sse_append(seq, self.hot_pointer, text)
 
     def complete(self, value: Any, path: Path) -> list[Op]:
         """The operations for a value that just completed: a held field is released whole, and
@@ -784,13 +805,14 @@ class PatchEncoder:
             mirror = mirror_parent[mirror_key]
             cls = type(live)
             if type(key) is str and cls is not dict and _is_model(cls):
-                names = _names_of(live.__class__).get(key)
+                names = _names_of(cls).get(key)  # (cls: type(live), as _is_model was asked)
                 if names is None:
                     names = (key, _attributes(live.__class__).get(key, key))
                 shown, attribute = names
                 if shown != key:  # the JSON used another of the field's names
                     key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
-                live_child = live.__dict__.get(attribute, _ABSENT)
+                fields: dict[str, Any] = live.__dict__  # (typed: a dict look-up, not a call)
+                live_child = fields.get(attribute, _ABSENT)
                 steps.append((live, attribute, True))
             else:
                 live_child = _child(live, key)
@@ -998,7 +1020,7 @@ class _Walk:
     mirror above the leaf is unchanged: only a walk changes it there, and a walk replaces the
     kept one (:meth:`PatchEncoder._path`)."""
 
-    __slots__ = ("key", "parent", "path", "pointer", "shown", "steps")
+    __slots__ = ("head", "key", "parent", "path", "pointer", "shown", "steps")
 
     def __init__(
         self,
@@ -1014,6 +1036,7 @@ class _Walk:
         self.parent = parent
         self.key = key
         self.pointer: Optional[str] = None  # made when first asked for
+        self.head: Optional[str] = None  # its append event's head (_append_head), likewise
 
     def leaf(self, value: Any) -> Any:
         """The live value at the path if the way there is the one walked, else ``_ABSENT``."""
@@ -1037,7 +1060,9 @@ def _share(live: Any, plain: Any) -> Any:
     (never the sent containers themselves: an operation may still be waiting to be
     serialized)."""
     if isinstance(live, str) and live == plain:
-        return _own(live)
+        # A short one is shared: grown copies it anyway (see _COPIED), and the view's copy
+        # when it grows its own is as short.
+        return _own(live) if len(live) >= _COPIED else live
     if not isinstance(plain, (dict, list)):
         return plain
     root: list[Any] = [None]

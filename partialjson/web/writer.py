@@ -40,7 +40,6 @@ from .patches import (
     dumps_result,
     merge_ops,
     pointer,
-    sse_append,
     sse_completed,
 )
 from .wire import TERMINAL_EVENTS, RelayEvent
@@ -163,7 +162,7 @@ class RelayWriter:
             text = encoder.grown(value, changed)
             if text is not None:  # the usual: the string the last delta grew grew again
                 self._seq += 1
-                out.append(sse_append(self._seq, encoder.hot_pointer, text))
+                out.append(encoder._sse_grown(self._seq, text))  # (sse_append's bytes)
                 return
             ops = encoder.encode(value, changed)
             if ops:
