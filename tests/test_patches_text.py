@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic_core import PydanticSerializationError, to_json, to_jsonable_python
 
 from partialjson.web.patches import (
+    PatchEncoder,
     _clean,
     _json_text,
     _quoted,
@@ -186,3 +187,9 @@ reports = st.builds(
 @given(st.one_of(plain, reports), st.one_of(st.none(), st.sampled_from(["stop", "length"])))
 def test_a_result_is_written_as_dumps_writes_it_made_plain(value: Any, reason: Any) -> None:
     assert dumps_result(value, reason) == dumps({"value": jsonable(value), "reason": reason})
+
+
+@pytest.mark.parametrize("hold", [(), [], iter(())], ids=["tuple", "list", "iterator"])
+def test_an_encoder_holding_nothing_does_not_filter(hold: Any) -> None:
+    assert not PatchEncoder(None, hold).filtering
+    assert PatchEncoder(None, ["/a"]).filtering

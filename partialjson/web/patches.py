@@ -662,8 +662,8 @@ class PatchEncoder:
         self._root: list[Any] = [None]  # the mirror, in a box so the root has a parent
         self._moderate = moderate
         held = _NO_HOLD if hold == () else HeldFields(hold)
-        self._held = held if held else _NO_HOLD
-        self._holding = held is not _NO_HOLD
+        self._held = held if held else _NO_HOLD  # (no patterns: the shared one)
+        self._holding = self._held is not _NO_HOLD
         self._filtering = moderate is not None or self._holding
         #: The last walk that reached its leaf, reused while its path and containers stay.
         self._hot: Optional[_Walk] = None
