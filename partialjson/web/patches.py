@@ -53,6 +53,7 @@ __all__ = [
     "dumps",
     "dumps_completed",
     "dumps_ops",
+    "dumps_result",
     "jsonable",
     "merge_ops",
     "pointer",
@@ -69,6 +70,9 @@ _LONE_SURROGATE: Final = re.compile(
     f"[{chr(0xD800)}-{chr(0xDFFF)}]"
 )  # (mypyc: no surrogate literals)
 _TAIL: Final = 16  # characters of a string checked before appending to it
+#: Below this length a string of the mirror that grows is copied: growing it in place instead
+#: (O(delta)) takes a store more in its container, which costs more than copying a short one.
+_COPIED: Final = 1024
 #: JSON text for a string: the standard library's encoder escapes as pydantic-core does
 #: (quotes, backslashes, control characters; the rest as UTF-8).
 _quoted: Final[Callable[[str], str]] = json.encoder.encode_basestring
@@ -105,13 +109,13 @@ def _pointer(path: Iterable[Union[str, int]]) -> str:
 _POINTERS: Final[dict[Any, str]] = {}
 
 
-def _quoted_pointer(ptr: str) -> str:
-    """``ptr`` as JSON text, made once per pointer."""
-    known = _QUOTED.get(ptr)
+def _quoted_once(text: str) -> str:
+    """``text`` as JSON text, made once per text: for pointers and keys, which repeat."""
+    known = _QUOTED.get(text)
     if known is None:
         if len(_QUOTED) >= _CACHED:
             _QUOTED.clear()
-        known = _QUOTED[ptr] = _quoted(ptr)
+        known = _QUOTED[text] = _quoted(text)
     return known
 
 
@@ -161,8 +165,51 @@ def jsonable(value: Any) -> Any:
     try:
         plain = to_jsonable_python(value, inf_nan_mode="null")
     except (PydanticSerializationError, RecursionError, ValueError):
-        plain = value  # too deep, or not serializable by pydantic: cleaned by hand below
-    return _clean(plain)
+        # Too deep, or not serializable by pydantic: cleaned by hand (into containers of its
+        # own: ``value``'s are the caller's).
+        return _clean(value)
+    # pydantic-core's containers are new ones, and they are almost always clean already (no
+    # lone surrogate): checked, not copied.
+    return plain if _is_clean(plain) else _clean(plain)
+
+
+def _is_clean(plain: Any) -> bool:
+    """Whether plain data holds only what :func:`_clean` returns unchanged: dicts with ``str``
+    keys, lists, strings without lone surrogates, ``int``, ``bool``, ``None`` and finite
+    floats (exact types: a check costs a type test per node, no copy; no recursion)."""
+    stack: list[Any] = [plain]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            members: dict[Any, Any] = node
+            for k, v in members.items():
+                if type(k) is not str or not _is_clean_leaf(k):
+                    return False
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
+                elif not _is_clean_leaf(v):
+                    return False
+        elif kind is list:
+            items: list[Any] = node
+            for v in items:
+                if type(v) is dict or type(v) is list:
+                    stack.append(v)
+                elif not _is_clean_leaf(v):
+                    return False
+        elif not _is_clean_leaf(node):
+            return False
+    return True
+
+
+def _is_clean_leaf(value: Any) -> bool:
+    kind = type(value)
+    if kind is str:
+        text: str = value
+        return text.isascii() or _LONE_SURROGATE.search(text) is None
+    if value is None or kind is int or kind is bool:
+        return True
+    return kind is float and math.isfinite(value)
 
 
 def _clean(value: Any) -> Any:
@@ -175,15 +222,24 @@ def _clean(value: Any) -> Any:
     stack: list[tuple[Any, Any, Any]] = [(root, 0, value)]
     while stack:
         parent, key, node = stack.pop()
-        if isinstance(node, BaseModel):
+        kind = type(node)
+        # The usual nodes first, by their exact type: ``isinstance(node, BaseModel)`` costs
+        # as much as ten of these (pydantic's metaclass hooks it), and it was asked per node.
+        if kind is str:
+            parent[key] = clean_text(node)
+            continue
+        if node is None or kind is int or kind is bool:
+            parent[key] = node
+            continue
+        if kind is not dict and kind is not list and isinstance(node, BaseModel):
             node = dict(node.__dict__)
-        if isinstance(node, Mapping):
+        if type(node) is dict or isinstance(node, Mapping):
             out_map: dict[str, Any] = {}
             parent[key] = out_map
             for k, v in node.items():
                 out_map[clean_text(str(k))] = None
                 stack.append((out_map, clean_text(str(k)), v))
-        elif isinstance(node, (list, tuple)):
+        elif kind is list or isinstance(node, (list, tuple)):
             out_list: list[Any] = [None] * len(node)
             parent[key] = out_list
             stack.extend((out_list, i, v) for i, v in enumerate(node))
@@ -219,47 +275,174 @@ def dumps(value: Any) -> bytes:
         return _dumps_deep(plain)
 
 
+def dumps_result(value: Any, reason: Optional[str]) -> bytes:
+    """A ``completed`` event's data, ``{"value": jsonable(value), "reason": reason}`` as
+    :func:`dumps` writes it, with the value serialized once: written by pydantic-core directly,
+    not first made plain data (the same JSON: :func:`jsonable` is ``to_jsonable_python``
+    cleaned, and what needs cleaning, a lone surrogate, makes ``to_json`` refuse the value).
+
+    >>> dumps_result({"a": [1, 2.5]}, "stop")
+    b'{"value":{"a":[1,2.5]},"reason":"stop"}'
+    """
+    try:
+        text = to_json(value, inf_nan_mode="null")
+    except (PydanticSerializationError, RecursionError, ValueError):
+        return dumps({"value": jsonable(value), "reason": reason})
+    if reason is None:
+        return b'{"value":' + text + b',"reason":null}'
+    return b'{"value":' + text + b',"reason":' + dumps(reason) + b"}"
+
+
 def dumps_ops(ops: list[Op]) -> bytes:
-    """A patch as :func:`dumps` writes it. The usual one, a single ``append`` (a string grew),
-    is written directly: the standard library's string encoder escapes as pydantic-core does
-    (quotes, backslashes, control characters; the rest as UTF-8), at a fraction of the cost.
+    """A patch as :func:`dumps` writes it. The usual ones (the operations this module makes, of
+    small plain values) are written directly, as pydantic-core writes them (see
+    :func:`_ops_text`), at a fraction of the cost.
 
     >>> dumps_ops([{"op": "append", "path": "/a", "value": "é 1"}])
     b'[{"op":"append","path":"/a","value":"\\xc3\\xa9 1"}]'
     """
-    if _lone_append(ops):  # (written as sse_append writes its event's data)
-        path, text = _quoted(ops[0]["path"]), _quoted(ops[0]["value"])
+    text = _ops_text(ops)
+    if text is not None:
         try:
-            return f'[{{"op":"append","path":{path},"value":{text}}}]'.encode()
+            return text.encode()
         except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
             pass
     return dumps(ops)
 
 
-def _lone_append(ops: list[Op]) -> bool:
-    """Whether ``ops`` is the usual patch: a single ``append`` of text."""
-    if len(ops) != 1:
-        return False
-    op = ops[0]
-    return (
-        op["op"] == "append"
-        and len(op) == 3
-        and type(op["path"]) is str
-        and type(op["value"]) is str
-    )
-
-
 def sse_patch(seq: int, ops: list[Op]) -> bytes:
     """A ``patch`` event with id ``seq`` as SSE bytes, as
     :meth:`~partialjson.web.wire.RelayEvent.encode` writes it (data: :func:`dumps_ops`); the
-    usual one, a single ``append``, in one go.
+    usual one, a single operation, in one go.
 
     >>> sse_patch(7, [{"op": "append", "path": "/a", "value": "b"}])
     b'id: 7\\nevent: patch\\ndata: [{"op":"append","path":"/a","value":"b"}]\\n\\n'
     """
-    if _lone_append(ops):
-        return sse_append(seq, ops[0]["path"], ops[0]["value"])
-    return _sse_event(str(seq), "patch", dumps(ops))
+    return _sse_ops(seq, ops, False)
+
+
+def _sse_ops(seq: int, ops: list[Op], ours: bool) -> bytes:
+    """:func:`sse_patch`; ``ours``: the operations are :meth:`PatchEncoder.encode`'s, whose
+    keys need no check (see :func:`_op_prefix`)."""
+    if len(ops) == 1:
+        op = ops[0]
+        prefix = _op_prefix(op, ours)
+        value = None if prefix is None else _json_text(op["value"], 0)
+        if value is not None:
+            try:
+                return f"id: {seq}\nevent: patch\ndata: [{prefix}{value}}}]\n\n".encode()
+            except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
+                pass
+    return _sse_event(str(seq), "patch", dumps_ops(ops))
+
+
+#: The names of the operations this module makes, and their keys, in order.
+_OP_NAMES: Final = ("add", "replace", "append")
+_OP_KEYS: Final[tuple[str, str, str]] = ("op", "path", "value")
+#: The longest JSON text :func:`_json_text` writes: past it, pydantic-core is the faster.
+_SMALL: Final = 2048
+_BIG_INT: Final = 2**63
+
+
+def _ops_text(ops: list[Op]) -> Optional[str]:
+    """A patch's JSON text as ``to_json`` writes it, when it is the usual one: operations
+    ``{"op", "path", "value"}`` (in that order, see :func:`_op_prefix`) of small plain values
+    (:func:`_json_text`); else None (then :func:`dumps`). Lone surrogates are left in: the
+    UTF-8 encoding finds them (then :func:`dumps`, which replaces them).
+
+    Written directly because the general serializer costs several times the text it writes
+    here, on every delta that is not an ``append`` alone."""
+    texts: list[str] = []
+    for op in ops:
+        prefix = _op_prefix(op, False)
+        value = None if prefix is None else _json_text(op["value"], 0)
+        if value is None:
+            return None
+        texts.append(f"{prefix}{value}}}")
+    return "[" + ",".join(texts) + "]"
+
+
+def _op_prefix(op: Any, ours: bool) -> Optional[str]:
+    """An operation's JSON text up to its value (``{"op":"add","path":"/a","value":``) when it
+    is one this module makes: a dict of ``op`` (a known name), ``path`` (a ``str``) and
+    ``value``, in that order (``to_json`` writes a dict's keys in its order); else None. Made
+    once per operation name and pointer. ``ours``: the operation is one
+    :class:`PatchEncoder` made (a dict literal with those keys, in that order: not checked)."""
+    if not ours:
+        if type(op) is not dict or len(op) != 3:
+            return None
+        for position, key in enumerate(op):
+            if key != _OP_KEYS[position]:
+                return None
+    fields: dict[str, Any] = op
+    kind, path = fields["op"], fields["path"]
+    if type(path) is not str:
+        return None
+    prefixes = _PREFIXES.get(kind) if type(kind) is str else None
+    if prefixes is None:
+        return None
+    known = prefixes.get(path)
+    if known is None:
+        if len(prefixes) >= _CACHED:
+            prefixes.clear()
+        known = prefixes[path] = f'{{"op":"{kind}","path":{_quoted(path)},"value":'
+    return known
+
+
+#: Per operation name, the prefixes made so far (:func:`_op_prefix`), per pointer.
+_PREFIXES: Final[dict[str, dict[str, str]]] = {name: {} for name in _OP_NAMES}
+
+
+def _json_text(value: Any, depth: int) -> Optional[str]:
+    """JSON text for small plain data, exactly as pydantic-core's ``to_json`` writes it, or None
+    for anything else (then the caller uses :func:`dumps`): ``str`` (the standard library's
+    ``encode_basestring`` escapes as pydantic-core does), ``None``, ``bool``, ``int``, floats
+    whose ``repr`` has no exponent (both write the shortest round-trip digits; their exponent
+    forms differ: ``1e-07`` vs ``1e-7``), and dicts with ``str`` keys and lists of these, up to
+    :data:`_SMALL` characters (a bound on the work wasted when it gives up). Exact types only:
+    a subclass (an ``IntEnum``) may serialize otherwise. Tests check it against ``to_json``."""
+    kind = type(value)
+    if kind is str:
+        return _quoted(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:  # (a huge one: str() may refuse it, to_json does not)
+        return str(value) if -_BIG_INT < value < _BIG_INT else None
+    if kind is float:
+        text: str = repr(value)  # (nan and inf have an "n": dumps writes them as null)
+        return text if "e" not in text and "n" not in text else None
+    if depth >= 16:
+        return None
+    parts: list[str] = []
+    size = 0
+    if kind is list:
+        items: list[Any] = value
+        for item in items:
+            part = _json_text(item, depth + 1)
+            if part is None:
+                return None
+            size += len(part) + 1
+            if size > _SMALL:
+                return None
+            parts.append(part)
+        return "[" + ",".join(parts) + "]"
+    if kind is dict:
+        members: dict[Any, Any] = value
+        for key, item in members.items():
+            if type(key) is not str:
+                return None
+            part = _json_text(item, depth + 1)
+            if part is None:
+                return None
+            part = f"{_quoted_once(key)}:{part}"  # (keys repeat: made once)
+            size += len(part) + 1
+            if size > _SMALL:
+                return None
+            parts.append(part)
+        return "{" + ",".join(parts) + "}"
+    return None
 
 
 def sse_append(seq: int, path: str, text: str) -> bytes:
@@ -292,7 +475,7 @@ def dumps_completed(path: str, choice: int) -> bytes:
     """
     if type(choice) is int:
         try:
-            return f'{{"path":{_quoted_pointer(path)},"choice":{choice}}}'.encode()
+            return f'{{"path":{_quoted_once(path)},"choice":{choice}}}'.encode()
         except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
             pass
     return dumps({"path": path, "choice": choice})
@@ -308,13 +491,30 @@ def sse_completed(seq: int, path: str, choice: int) -> bytes:
     """
     if type(choice) is int:
         try:
+            if choice == 0:  # the usual: the event but for its id, made once per pointer
+                return f"id: {seq}{_completed_tail(path)}".encode()
             return (
-                f'id: {seq}\nevent: field_completed\ndata: {{"path":{_quoted_pointer(path)},'
+                f'id: {seq}\nevent: field_completed\ndata: {{"path":{_quoted_once(path)},'
                 f'"choice":{choice}}}\n\n'
             ).encode()
         except UnicodeEncodeError:  # a lone surrogate: dumps() replaces it
             pass
     return _sse_event(str(seq), "field_completed", dumps_completed(path, choice))
+
+
+def _completed_tail(ptr: str) -> str:
+    """What a ``field_completed`` event at ``ptr`` (choice 0) holds after its id, made once
+    per pointer."""
+    known = _COMPLETED_TAILS.get(ptr)
+    if known is None:
+        if len(_COMPLETED_TAILS) >= _CACHED:
+            _COMPLETED_TAILS.clear()
+        tail = f'\nevent: field_completed\ndata: {{"path":{_quoted(ptr)},"choice":0}}\n\n'
+        known = _COMPLETED_TAILS[ptr] = tail
+    return known
+
+
+_COMPLETED_TAILS: Final[dict[str, str]] = {}
 
 
 def _dumps_deep(value: Any) -> bytes:
@@ -446,6 +646,12 @@ def _attributes(cls: type[BaseModel]) -> dict[str, str]:
     return keys
 
 
+#: The held fields of an encoder that holds none (most): shared, as nothing changes it (only
+#: a held field is ever released). An encoder is made per stream, and each object it keeps is
+#: walked by every full collection of the garbage collector while the stream lasts.
+_NO_HOLD: Final = HeldFields()
+
+
 class PatchEncoder:
     """Turns partial updates into minimal patches; see the module docstring.
 
@@ -455,8 +661,9 @@ class PatchEncoder:
     def __init__(self, moderate: Optional[Moderator] = None, hold: Iterable[str] = ()) -> None:
         self._root: list[Any] = [None]  # the mirror, in a box so the root has a parent
         self._moderate = moderate
-        self._held = HeldFields(hold)
-        self._holding = bool(self._held)
+        held = _NO_HOLD if hold == () else HeldFields(hold)
+        self._held = held if held else _NO_HOLD  # (no patterns: the shared one)
+        self._holding = self._held is not _NO_HOLD
         self._filtering = moderate is not None or self._holding
         #: The last walk that reached its leaf, reused while its path and containers stay.
         self._hot: Optional[_Walk] = None
@@ -526,9 +733,12 @@ class PatchEncoder:
         if len(live) <= sent or not mirror.endswith(live[max(0, sent - _TAIL) : sent]):
             return None  # (_update's test, which then replaces the string)
         tail = live[sent:]
-        grown: str = mirror  # grown in place, as _update does
-        mirror = parent[key] = None
-        grown += tail
+        if sent < _COPIED:  # short: copied (one store in the mirror, not two)
+            grown: str = mirror + tail
+        else:  # grown in place, as _update does
+            grown = mirror
+            mirror = parent[key] = None
+            grown += tail
         parent[key] = grown if grown is not live else _own(live)
         return tail
 
@@ -541,6 +751,21 @@ class PatchEncoder:
         if hot.pointer is None:
             hot.pointer = pointer(hot.shown)
         return hot.pointer
+
+    def _sse_grown(self, seq: int, text: str) -> bytes:
+        """:func:`sse_append` at :attr:`hot_pointer` (after :meth:`grown`), with the event's
+        head kept on the walk (made once per string, not looked up per delta)."""
+        hot = self._hot
+        head = None if hot is None else hot.head
+        if hot is None or head is None:
+            ptr = self.hot_pointer
+            head = _append_head(ptr)
+            if hot is not None:
+                hot.head = head
+        try:
+            return f"id: {seq}{head}{_quoted(text)}}}]\n\n".encode()
+        except UnicodeEncodeError:  # a lone surrogate: sse_append replaces it
+            return sse_append(seq, self.hot_pointer, text)
 
     def complete(self, value: Any, path: Path) -> list[Op]:
         """The operations for a value that just completed: a held field is released whole, and
@@ -580,13 +805,14 @@ class PatchEncoder:
             mirror = mirror_parent[mirror_key]
             cls = type(live)
             if type(key) is str and cls is not dict and _is_model(cls):
-                names = _names_of(live.__class__).get(key)
+                names = _names_of(cls).get(key)  # (cls: type(live), as _is_model was asked)
                 if names is None:
                     names = (key, _attributes(live.__class__).get(key, key))
                 shown, attribute = names
                 if shown != key:  # the JSON used another of the field's names
                     key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
-                live_child = live.__dict__.get(attribute, _ABSENT)
+                fields: dict[str, Any] = live.__dict__  # (typed: a dict look-up, not a call)
+                live_child = fields.get(attribute, _ABSENT)
                 steps.append((live, attribute, True))
             else:
                 live_child = _child(live, key)
@@ -794,7 +1020,7 @@ class _Walk:
     mirror above the leaf is unchanged: only a walk changes it there, and a walk replaces the
     kept one (:meth:`PatchEncoder._path`)."""
 
-    __slots__ = ("key", "parent", "path", "pointer", "shown", "steps")
+    __slots__ = ("head", "key", "parent", "path", "pointer", "shown", "steps")
 
     def __init__(
         self,
@@ -810,6 +1036,7 @@ class _Walk:
         self.parent = parent
         self.key = key
         self.pointer: Optional[str] = None  # made when first asked for
+        self.head: Optional[str] = None  # its append event's head (_append_head), likewise
 
     def leaf(self, value: Any) -> Any:
         """The live value at the path if the way there is the one walked, else ``_ABSENT``."""
@@ -833,7 +1060,9 @@ def _share(live: Any, plain: Any) -> Any:
     (never the sent containers themselves: an operation may still be waiting to be
     serialized)."""
     if isinstance(live, str) and live == plain:
-        return _own(live)
+        # A short one is shared: grown copies it anyway (see _COPIED), and the view's copy
+        # when it grows its own is as short.
+        return _own(live) if len(live) >= _COPIED else live
     if not isinstance(plain, (dict, list)):
         return plain
     root: list[Any] = [None]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Optional
 
 from ..lifecycle.updates import (
@@ -32,15 +32,15 @@ from ..lifecycle.updates import (
 from .moderation import Moderator
 from .patches import (
     PatchEncoder,
+    _sse_ops,
     clean_text,
     dumps,
     dumps_completed,
     dumps_ops,
+    dumps_result,
     merge_ops,
     pointer,
-    sse_append,
     sse_completed,
-    sse_patch,
 )
 from .wire import TERMINAL_EVENTS, RelayEvent
 
@@ -90,8 +90,10 @@ class RelayWriter:
         self._clock = clock
         self._seq = 0
         self._live: Any = None  # the last partial value seen (live: updated in place)
-        self._ops: list[dict[str, Any]] = []  # the coalesced batch waiting to go out
-        self._others: list[Payload] = []
+        # The coalesced batch waiting to go out, made when there is one (a writer is made per
+        # stream, and each object it keeps is walked by every full collection while it lasts).
+        self._ops: Optional[list[dict[str, Any]]] = None
+        self._others: Optional[list[Payload]] = None
         self._next_flush = 0.0
         self.ended = False
 
@@ -123,14 +125,16 @@ class RelayWriter:
         terminal = False
         for name, data in payloads:
             if name == "patch":
+                if self._ops is None:
+                    self._ops = []
                 self._ops.extend(data)
             else:
-                self._others.append((name, data))
+                self._other(name, data)
                 terminal = terminal or name in TERMINAL_EVENTS
         if not self._interval:  # nothing is held back: no clock to read
             return self._flush(0.0)
         now = self._clock()
-        pending = len(self._ops) + len(self._others)
+        pending = len(self._ops or ()) + len(self._others or ())
         if terminal or now >= self._next_flush or pending >= self._max_pending:
             return self._flush(now)
         return []
@@ -158,12 +162,12 @@ class RelayWriter:
             text = encoder.grown(value, changed)
             if text is not None:  # the usual: the string the last delta grew grew again
                 self._seq += 1
-                out.append(sse_append(self._seq, encoder.hot_pointer, text))
+                out.append(encoder._sse_grown(self._seq, text))  # (sse_append's bytes)
                 return
             ops = encoder.encode(value, changed)
             if ops:
                 self._seq += 1
-                out.append(sse_patch(self._seq, ops))
+                out.append(_sse_ops(self._seq, ops, True))  # (sse_patch: its own ops)
             return
         if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
             choice = update.choice
@@ -192,23 +196,29 @@ class RelayWriter:
         if error is not None:
             logger.warning("the relayed stream raised %s: relayed as failed", type(error).__name__)
         reason = "relay_error" if error is not None else "interrupted"
-        self._others.append(("failed", {"reason": reason}))
+        self._other("failed", {"reason": reason})
         return self._flush(self._clock())
 
     def cancel(self) -> list[RelayEvent]:
         """The browser went away: the ``cancelled`` terminal event, if none was sent."""
         if self.ended:
             return []
-        self._others.append(("cancelled", {}))
+        self._other("cancelled", {})
         return self._flush(self._clock())
+
+    def _other(self, name: str, data: Any) -> None:
+        """Add an event other than a patch to the waiting batch."""
+        if self._others is None:
+            self._others = []
+        self._others.append((name, data))
 
     def _flush(self, now: float) -> list[RelayEvent]:
         events: list[RelayEvent] = []
         if self._ops:
             ops = merge_ops(self._ops) if self._interval else self._ops
             events.append(self._event("patch", ops))
-            self._ops = []
-        others = self._others
+        self._ops = None
+        others: Sequence[Payload] = self._others or ()
         if self._interval and len(others) > 1:  # tool call progress: the latest per call
             last = {d["call_id"]: i for i, (n, d) in enumerate(others) if n == "tool_call_progress"}
             others = [
@@ -221,13 +231,16 @@ class RelayWriter:
             if name in TERMINAL_EVENTS:
                 self.ended = True
                 break
-        self._others = []
+        self._others = None
         self._next_flush = now + self._interval
         return events
 
     def _event(self, name: str, data: Any) -> RelayEvent:
+        """The next event; ``data``: plain data, or its JSON already written (bytes)."""
         self._seq += 1
-        return RelayEvent(str(self._seq), name, dumps_ops(data) if name == "patch" else dumps(data))
+        if type(data) is not bytes:
+            data = dumps_ops(data) if name == "patch" else dumps(data)
+        return RelayEvent(str(self._seq), name, data)
 
     def _payloads(self, update: Update) -> list[Payload]:
         """The events an update becomes, as (name, data); none for what browsers must not see
@@ -263,8 +276,11 @@ class RelayWriter:
         if isinstance(update, Started):
             return [("started", {})]  # the provider's ids stay on the server
         if isinstance(update, Completed):
+            reason = safe_code(update.reason)
+            if not encoder.filtering:  # its data written at once (see dumps_result)
+                return [("completed", dumps_result(update.value, reason))]
             value = encoder.outgoing(update.value)
-            return [("completed", {"value": value, "reason": safe_code(update.reason)})]
+            return [("completed", {"value": value, "reason": reason})]
         if isinstance(update, Incomplete):
             return [("incomplete", {"reason": safe_code(update.reason)})]
         if isinstance(update, Refused):
