@@ -96,11 +96,10 @@ def test_max_depth_is_the_same_on_the_bulk_path(value: Any, max_depth: int) -> N
     assert run([text], max_depth=max_depth) == run(list(text), max_depth=max_depth)
 
 
-def test_the_bulk_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
-    records = [{"id": i, "name": f"n{i}", "tags": ["a", "b"], "ok": None} for i in range(50)]
-    text = json.dumps(records)
+def _counted_parser() -> tuple[Parser, list[int]]:
+    """A parser whose calls of the stdlib's C scanner are recorded (where each began)."""
     parser = Parser()
-    calls = []
+    calls: list[int] = []
     scan_once = parser._lexer.scan_once
     assert scan_once is not None
 
@@ -109,6 +108,13 @@ def test_the_bulk_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
         return scan_once(buf, i)
 
     parser._lexer.scan_once = counting
+    return parser, calls
+
+
+def test_the_bulk_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
+    records = [{"id": i, "name": f"n{i}", "tags": ["a", "b"], "ok": None} for i in range(50)]
+    text = json.dumps(records)
+    parser, calls = _counted_parser()
     events = parser.feed(text[:-10])
     assert calls and parser.value[:49] == records[:49]
     parser.feed(text[-10:])
@@ -261,16 +267,7 @@ def test_members_read_in_one_call_agree_with_one_character_at_a_time(text: str) 
 def test_members_are_read_in_one_call() -> None:
     records = [{"id": i, "name": f"n{i}", "tags": ["a", "b"], "ok": None} for i in range(50)]
     text = json.dumps(records)
-    parser = Parser()
-    calls = []
-    scan_once = parser._lexer.scan_once
-    assert scan_once is not None
-
-    def counting(buf: str, i: int) -> Any:
-        calls.append(i)
-        return scan_once(buf, i)
-
-    parser._lexer.scan_once = counting
+    parser, calls = _counted_parser()
     parser.feed(text[:-10])  # the last member is cut: one call for the 48 before it, one for it
     assert len(calls) <= 3 and parser.value[:49] == records[:49]
     parser.feed(text[-10:])
