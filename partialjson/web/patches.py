@@ -79,6 +79,14 @@ _quoted: Final[Callable[[str], str]] = json.encoder.encode_basestring
 _CACHED: Final = 4096  # entries of each cache below (emptied when full)
 
 
+def _remember(cache: dict[Any, str], key: Any, text: str) -> str:
+    """``text``, kept for ``key`` in ``cache`` (one of the bounded caches below)."""
+    if len(cache) >= _CACHED:
+        cache.clear()
+    cache[key] = text
+    return text
+
+
 def pointer(path: Iterable[Union[str, int]]) -> str:
     """A path as a JSON Pointer (RFC 6901).
 
@@ -88,11 +96,7 @@ def pointer(path: Iterable[Union[str, int]]) -> str:
     if type(path) is not tuple:
         return _pointer(path)
     known = _POINTERS.get(path)
-    if known is None:
-        if len(_POINTERS) >= _CACHED:
-            _POINTERS.clear()
-        known = _POINTERS[path] = _pointer(path)
-    return known
+    return known if known is not None else _remember(_POINTERS, path, _pointer(path))
 
 
 def _pointer(path: Iterable[Union[str, int]]) -> str:
@@ -112,11 +116,7 @@ _POINTERS: Final[dict[Any, str]] = {}
 def _quoted_once(text: str) -> str:
     """``text`` as JSON text, made once per text: for pointers and keys, which repeat."""
     known = _QUOTED.get(text)
-    if known is None:
-        if len(_QUOTED) >= _CACHED:
-            _QUOTED.clear()
-        known = _QUOTED[text] = _quoted(text)
-    return known
+    return known if known is not None else _remember(_QUOTED, text, _quoted(text))
 
 
 _QUOTED: Final[dict[str, str]] = {}
@@ -126,12 +126,10 @@ def _append_head(ptr: str) -> str:
     """What an ``append`` event at ``ptr`` holds between its id and its text, made once per
     pointer."""
     known = _HEADS.get(ptr)
-    if known is None:
-        if len(_HEADS) >= _CACHED:
-            _HEADS.clear()
-        head = f'\nevent: patch\ndata: [{{"op":"append","path":{_quoted(ptr)},"value":'
-        known = _HEADS[ptr] = head
-    return known
+    if known is not None:
+        return known
+    head = f'\nevent: patch\ndata: [{{"op":"append","path":{_quoted(ptr)},"value":'
+    return _remember(_HEADS, ptr, head)
 
 
 _HEADS: Final[dict[str, str]] = {}
@@ -506,12 +504,10 @@ def _completed_tail(ptr: str) -> str:
     """What a ``field_completed`` event at ``ptr`` (choice 0) holds after its id, made once
     per pointer."""
     known = _COMPLETED_TAILS.get(ptr)
-    if known is None:
-        if len(_COMPLETED_TAILS) >= _CACHED:
-            _COMPLETED_TAILS.clear()
-        tail = f'\nevent: field_completed\ndata: {{"path":{_quoted(ptr)},"choice":0}}\n\n'
-        known = _COMPLETED_TAILS[ptr] = tail
-    return known
+    if known is not None:
+        return known
+    tail = f'\nevent: field_completed\ndata: {{"path":{_quoted(ptr)},"choice":0}}\n\n'
+    return _remember(_COMPLETED_TAILS, ptr, tail)
 
 
 _COMPLETED_TAILS: Final[dict[str, str]] = {}
