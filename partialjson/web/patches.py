@@ -126,10 +126,11 @@ def _append_head(ptr: str) -> str:
     """What an ``append`` event at ``ptr`` holds between its id and its text, made once per
     pointer."""
     known = _HEADS.get(ptr)
-    if known is not None:
-        return known
-    head = f'\nevent: patch\ndata: [{{"op":"append","path":{_quoted(ptr)},"value":'
-    return _remember(_HEADS, ptr, head)
+    return known if known is not None else _remember(_HEADS, ptr, _append(ptr))
+
+
+def _append(ptr: str) -> str:
+    return f'\nevent: patch\ndata: [{{"op":"append","path":{_quoted(ptr)},"value":'
 
 
 _HEADS: Final[dict[str, str]] = {}
@@ -504,10 +505,11 @@ def _completed_tail(ptr: str) -> str:
     """What a ``field_completed`` event at ``ptr`` (choice 0) holds after its id, made once
     per pointer."""
     known = _COMPLETED_TAILS.get(ptr)
-    if known is not None:
-        return known
-    tail = f'\nevent: field_completed\ndata: {{"path":{_quoted(ptr)},"choice":0}}\n\n'
-    return _remember(_COMPLETED_TAILS, ptr, tail)
+    return known if known is not None else _remember(_COMPLETED_TAILS, ptr, _completed(ptr))
+
+
+def _completed(ptr: str) -> str:
+    return f'\nevent: field_completed\ndata: {{"path":{_quoted(ptr)},"choice":0}}\n\n'
 
 
 _COMPLETED_TAILS: Final[dict[str, str]] = {}
