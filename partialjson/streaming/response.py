@@ -26,7 +26,7 @@ import logging
 import queue
 import socket
 import threading
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Callable, Optional, TypeVar, Union, overload
 
 from ..core.events import Path
@@ -148,7 +148,9 @@ class _Results:
         self._steps = Steps(machine, max_sse_size)
         self._idle_timeout = idle_timeout
         self._max_sse_size = max_sse_size
-        self._cancel_updates: list[Update] = []
+        # What cancel() made, once it was called (a tuple until then: one object less to
+        # keep per open stream; it is replaced, never added to).
+        self._cancel_updates: Sequence[Update] = ()
 
     def _timeout_message(self) -> str:
         logger.warning("no event for %ss: the response times out", self._idle_timeout)

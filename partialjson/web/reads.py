@@ -26,7 +26,7 @@ import logging
 import math
 import time
 from collections.abc import Generator
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Final, Optional
 
 from typing_extensions import Protocol
 
@@ -64,6 +64,10 @@ _RETURNED: Any = object()
 
 #: What :meth:`Reads._took` gives for an item that made no update.
 _AGAIN: Any = object()
+
+#: The empty queue of a Reads or RelayLoop that never queued anything: shared, never added to
+#: (one is made when there is something to queue).
+_NONE_QUEUED: Final[list[Any]] = []
 
 #: The futures a task may wait on itself while a relay reads (see :class:`Reads`).
 _FUTURES = (asyncio.Future, asyncio.futures._PyFuture)  # type: ignore[attr-defined]
@@ -143,7 +147,9 @@ class Reads:
         # Held here so that each item's updates are a direct call (both compiled).
         self._steps: Steps = stream._steps
         self._machine: Lifecycle = stream._machine
-        self._queue: list[Any] = []  # updates made and not given yet, the next one last
+        # Updates made and not given yet, the next one last; made when an item makes more
+        # than one (an object less to keep per open stream until then).
+        self._queue: list[Any] = _NONE_QUEUED
         self._ended = False  # the response's last updates are in the queue
         self._loop: Any = asyncio.get_running_loop()
         task: Any = asyncio.current_task()  # the task that reads (as a rule)
@@ -340,9 +346,7 @@ class Reads:
             return _AGAIN
         if len(updates) == 1:
             return updates[0]
-        queue = self._queue
-        queue.extend(reversed(updates))
-        return queue.pop()
+        return self._queued(updates)
 
     def _last(self, error: Optional[Exception], before: Optional[list[Any]] = None) -> Any:
         """The reading has ended (``error``: reading the source failed): the response's last
@@ -353,7 +357,13 @@ class Reads:
         updates = [*(before or ()), *stream._closing(error), *stream._cancel_updates]
         if not updates:
             return SOURCE_END
+        return self._queued(updates)
+
+    def _queued(self, updates: list[Any]) -> Any:
+        """The first of ``updates``, the rest queued to be given next."""
         queue = self._queue
+        if queue is _NONE_QUEUED:
+            queue = self._queue = []
         queue.extend(reversed(updates))
         return queue.pop()
 
@@ -465,7 +475,8 @@ class RelayLoop:
         self._heartbeat = heartbeat
         self._coalescing = max_rate is not None
         self._sse = sse
-        self._items: list[Any] = []  # made and not given yet, the next one last
+        # Made and not given yet, the next one last (made when a step makes more than one).
+        self._items: list[Any] = _NONE_QUEUED
         self._last_sent = time.monotonic()
 
     def __await__(self) -> Generator[Any, Any, Any]:
@@ -509,6 +520,8 @@ class RelayLoop:
             self._last_sent = time.monotonic()
             if len(items) == 1:
                 return items[0]
+            if queued is _NONE_QUEUED:
+                queued = self._items = []
             items.reverse()
             queued.extend(items)
             return queued.pop()
