@@ -144,9 +144,16 @@ def _as_path(path: Union[str, Path, None]) -> Path:
     return tuple(int(part) if part.isdigit() else part for part in path.split("."))
 
 
+#: How many unread pieces of a text are joined into one as they come (see TextPieces).
+_FOLD = 64
+
+
 class TextPieces:
     """Text that arrives in pieces, read whole after every piece: a read joins only the pieces
     added since the last one (the joined text is grown in place while nothing else holds it).
+    Unread, the pieces are joined a few dozen at a time as they come: a stream's text is then
+    a few strings, not one per delta (each is memory, and a reference every full garbage
+    collection visits while the stream is open).
 
     >>> text = TextPieces()
     >>> text.append("Hel"); text.append("lo")
@@ -154,26 +161,44 @@ class TextPieces:
     ('Hello', True)
     """
 
-    __slots__ = ("_joined", "_new", "_received")
+    __slots__ = ("_folded", "_joined", "_new", "_received")
 
     def __init__(self) -> None:
         self._joined = ""
         self._new: Optional[list[str]] = None  # made at the first piece: most never get one
+        self._folded: Optional[list[str]] = None  # _FOLD pieces joined, each (made when needed)
         self._received = False  # a piece came, even an empty one (an empty refusal refuses)
 
     def append(self, piece: str) -> None:
-        if self._new is None:
+        new = self._new
+        if new is None:
             self._new = [piece]
         else:
-            self._new.append(piece)
+            new.append(piece)
+            if len(new) >= _FOLD:
+                self._fold(new)
         self._received = True
 
+    def _fold(self, new: list[str]) -> None:
+        """The new pieces joined into one, kept until the text is read. (Not added to the
+        joined text now: growing a long string in place may copy it, each time.)"""
+        piece = "".join(new)
+        new.clear()
+        if self._folded is None:
+            self._folded = [piece]
+        else:
+            self._folded.append(piece)
+
     def joined(self) -> str:
-        new = self._new
-        if new:
+        new, folded = self._new, self._folded
+        if new or folded:
             joined, self._joined = self._joined, ""  # one reference left: += extends in place
-            joined += "".join(new)
-            new.clear()
+            if folded:
+                joined += "".join(folded)
+                self._folded = None
+            if new:
+                joined += "".join(new)
+                new.clear()
             self._joined = joined
         return self._joined
 
