@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import Any, Final, Optional, Union
 
 from pydantic import ValidationError
 
@@ -145,7 +145,7 @@ def _as_path(path: Union[str, Path, None]) -> Path:
 
 
 #: How many unread pieces of a text are joined into one as they come (see TextPieces).
-_FOLD = 64
+_FOLD: Final = 64
 
 
 class TextPieces:
