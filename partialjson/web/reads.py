@@ -31,7 +31,7 @@ from typing import Any, Callable, Final, Optional
 from typing_extensions import Protocol
 
 from ..lifecycle.machine import Lifecycle
-from ..lifecycle.updates import _OPEN
+from ..lifecycle.updates import ResponseState
 from ..streaming.reader import Steps
 from ..streaming.response import _aclose
 from .wire import RelayEvent
@@ -52,25 +52,33 @@ __all__ = [
 logger = logging.getLogger("partialjson")
 
 #: What a relay's reader gives once the source ran dry.
-SOURCE_END: Any = object()
+SOURCE_END: Final[Any] = object()
 #: What :meth:`Reads.next` gives when the alarm rang while the read still waits.
-TIMED_OUT: Any = object()
+TIMED_OUT: Final[Any] = object()
 
 #: An SSE comment: browsers ignore it; proxies see a live connection.
 HEARTBEAT = b": keep-alive\n\n"
 
 #: What stepping a read gives once it returned (see :meth:`Reads._reading`).
-_RETURNED: Any = object()
+_RETURNED: Final[Any] = object()
 
 #: What :meth:`Reads._took` gives for an item that made no update.
-_AGAIN: Any = object()
+_AGAIN: Final[Any] = object()
 
 #: The empty queue of a Reads or RelayLoop that never queued anything: shared, never added to
 #: (one is made when there is something to queue).
 _NONE_QUEUED: Final[list[Any]] = []
 
+#: The clock of heartbeats and alarms (a module's constant: no lookup of ``time`` per item).
+_monotonic: Final = time.monotonic
+
+#: The states of a response not ended yet, compared by identity (a module's constants: no
+#: lookup, no hash).
+_PENDING: Final = ResponseState.PENDING
+_STREAMING: Final = ResponseState.STREAMING
+
 #: The futures a task may wait on itself while a relay reads (see :class:`Reads`).
-_FUTURES = (asyncio.Future, asyncio.futures._PyFuture)  # type: ignore[attr-defined]
+_FUTURES: Final = (asyncio.Future, asyncio.futures._PyFuture)  # type: ignore[attr-defined]
 
 
 def set_alarm(loop: Any, timer: Any, until: float, ring: Callable[[], None]) -> Any:
@@ -340,7 +348,8 @@ class Reads:
         none; with the response's last updates if it ended the response (as the stream's own
         iterator ends after such an item)."""
         updates = self._steps.updates(item)
-        if self._machine.state not in _OPEN:  # (not .terminal: a Python call per item)
+        state = self._machine.state
+        if state is not _STREAMING and state is not _PENDING:  # (not .terminal: a Python call)
             return self._last(None, updates)
         if not updates:
             return _AGAIN
@@ -477,7 +486,7 @@ class RelayLoop:
         self._sse = sse
         # Made and not given yet, the next one last (made when a step makes more than one).
         self._items: list[Any] = _NONE_QUEUED
-        self._last_sent = time.monotonic()
+        self._last_sent = _monotonic()
 
     def __await__(self) -> Generator[Any, Any, Any]:
         return self._step()
@@ -501,10 +510,10 @@ class RelayLoop:
             else:
                 if update is TIMED_OUT:  # a batch is due, or a heartbeat
                     due = writer.due()
-                    if due is not None and due <= time.monotonic():
+                    if due is not None and due <= _monotonic():
                         items = self._sent(writer.flush())
-                    elif heartbeat is not None and time.monotonic() - self._last_sent >= heartbeat:
-                        self._last_sent = time.monotonic()
+                    elif heartbeat is not None and _monotonic() - self._last_sent >= heartbeat:
+                        self._last_sent = _monotonic()
                         return HEARTBEAT
                     else:
                         continue
@@ -517,7 +526,7 @@ class RelayLoop:
                     items = self._sent(writer.feed(update))
             if not items:
                 continue  # (the loop ends if the writer has: a source that went on after its end)
-            self._last_sent = time.monotonic()
+            self._last_sent = _monotonic()
             if len(items) == 1:
                 return items[0]
             if queued is _NONE_QUEUED:
