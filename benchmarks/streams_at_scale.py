@@ -82,6 +82,10 @@ TICK = 0.0005  # seconds: the simulated network delivers what became due in each
 #: ``"timers"``: a timer per stream per delta (``asyncio.sleep``).
 SIMULATION = os.environ.get("PARTIALJSON_SCALE_SIMULATION", "network")
 LOOP = os.environ.get("PARTIALJSON_SCALE_LOOP", "asyncio")
+#: ``"default"``: the garbage collector as CPython sets it (the main figures); ``"freeze"``:
+#: ``gc.freeze()`` once the process has imported and warmed up, as servers that preload do (the
+#: objects that live as long as the process are no longer walked by every full collection).
+GC_MODE = os.environ.get("PARTIALJSON_SCALE_GC", "default")
 VARIANTS = 8  # distinct documents shared by the streams (memory measures the streams, not data)
 MODES = ("steady", "burst")
 #: Seconds after a steady run's window during which the deltas due inside it may still arrive.
@@ -275,6 +279,9 @@ async def _run(
         variants.append(w.sse_events(w.token_deltas(text, seed=variant)))
     for _ in partialjson.relay(partialjson.stream(variants[0], w.Form)):
         pass  # warm up: imports, the partial model class, adapters (once per process)
+    if GC_MODE == "freeze":
+        gc.collect()
+        gc.freeze()
     rng = random.Random(n)
     # An array of doubles, not a list of floats: the garbage collector walks a list's items (a
     # full collection would read every latency measured, a cost no server pays).
@@ -379,6 +386,7 @@ async def _run(
         "section": "scale" if steady else "scale-burst",
         "mode": mode,
         "simulation": SIMULATION,
+        "gc": GC_MODE,
         "streams": n,
         "stream_seconds": length,
         "deltas_per_stream": sum(map(len, variants)) / VARIANTS,
