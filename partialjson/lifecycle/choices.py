@@ -199,6 +199,7 @@ class ChoiceResult:
         "_channel",
         "_citations",
         "_final",
+        "_grown_changed",
         "_items_path",
         "_new_raw_items",
         "_open_string",
@@ -249,6 +250,9 @@ class ChoiceResult:
         # the first update; as many as the nesting is deep, so a list is smaller than a set):
         # a value that then fails validation changes what was shown.
         self._shown: Optional[list[Path]] = None
+        # Typed answers: the ``changed`` of the last update of a growing string (see
+        # Lifecycle._typed_changes).
+        self._grown_changed: Optional[tuple[Path, ...]] = None
         self._text = TextPieces()
         # Made at their first piece (most answers have neither: see _raw_items).
         self._refusal: Optional[TextPieces] = None

@@ -574,10 +574,15 @@ class Lifecycle:
         if grown is not None:
             # The usual delta: more text of the open string, and nothing else (nothing
             # completed, no issue, ``changed`` is ``[grown]``): what follows, in short.
-            updates.append(_partial_update(channel.partial, (grown,), index))
+            # The one-path tuple is the last one's while the same string grows (immutable:
+            # shared by the updates, one tuple per string instead of one per delta).
+            changed = choice._grown_changed
+            if changed is None or changed[0] is not grown:
+                changed = choice._grown_changed = (grown,)
+            updates.append(_partial_update(channel.partial, changed, index))
             if shown is None:
                 choice._shown = [grown]
-            elif grown not in shown:
+            elif not shown or (shown[-1] is not grown and grown not in shown):  # (the usual)
                 shown.append(grown)
             return
         paths = channel._changed  # (what `changed` gives, with _grown None: see _text)
