@@ -222,7 +222,9 @@ class ChoiceResult:
     __slots__ = (  # one per choice of every open stream: no instance dict
         "_calls",
         "_channel",
+        "_citations",
         "_final",
+        "_grown_changed",
         "_items_path",
         "_new_raw_items",
         "_open_string",
@@ -234,15 +236,14 @@ class ChoiceResult:
         "_spare",
         "_status",
         "_text",
+        "_tool_calls",
         "_type",
-        "citations",
         "error",
         "finish_reason",
         "index",
         "reason",
         "reasoning_signature",
         "state",
-        "tool_calls",
     )
 
     def __init__(
@@ -274,14 +275,17 @@ class ChoiceResult:
         # the first update; as many as the nesting is deep, so a list is smaller than a set):
         # a value that then fails validation changes what was shown.
         self._shown: Optional[list[Path]] = None
+        # Typed answers: the ``changed`` of the last update of a growing string (see
+        # Lifecycle._typed_changes).
+        self._grown_changed: Optional[tuple[Path, ...]] = None
         self._text = TextPieces()
         # Made at their first piece (most answers have neither: see _raw_items).
         self._refusal: Optional[TextPieces] = None
         self._reasoning: Optional[TextPieces] = None
         self._calls: dict[Hashable, ToolCallStream] = {}
-        self.tool_calls: list[ToolCall] = []
-        #: Citations and annotations of the answer's text, as the provider gave them.
-        self.citations: list[Any] = []
+        # Made at their first read or entry (most answers have neither: see _raw_items).
+        self._tool_calls: Optional[list[ToolCall]] = None
+        self._citations: Optional[list[Any]] = None
         #: The reasoning's signature (Anthropic ``signature_delta``), kept for the next turn.
         self.reasoning_signature = ""
         self.finish_reason: Optional[str] = None
@@ -290,6 +294,30 @@ class ChoiceResult:
         #: Why the output could not be parsed or validated, if it could not.
         self.error: Optional[Exception] = None
         self._final: Any = _MISSING
+
+    @property
+    def tool_calls(self) -> list[ToolCall]:
+        """The tool calls released, in the order they became ready."""
+        calls = self._tool_calls
+        if calls is None:
+            calls = self._tool_calls = []
+        return calls
+
+    @tool_calls.setter
+    def tool_calls(self, calls: list[ToolCall]) -> None:
+        self._tool_calls = calls
+
+    @property
+    def citations(self) -> list[Any]:
+        """Citations and annotations of the answer's text, as the provider gave them."""
+        citations = self._citations
+        if citations is None:
+            citations = self._citations = []
+        return citations
+
+    @citations.setter
+    def citations(self, citations: list[Any]) -> None:
+        self._citations = citations
 
     @property
     def text(self) -> str:
@@ -325,14 +353,15 @@ class ChoiceResult:
     def issues(self) -> list[Issue]:
         """Complete values that failed their field's validation (typed answers)."""
         channel = self._channel
-        return list(channel.issues) if isinstance(channel, TypedParser) else []
+        # (the parser's own list, read as it is: its property would make an empty one)
+        return list(channel._issues or ()) if isinstance(channel, TypedParser) else []
 
     @property
     def items(self) -> list[Any]:
         """The elements of the ``items=`` array completed so far, in order."""
         channel = self._channel
         if isinstance(channel, TypedParser):
-            return list(channel.items)
+            return list(channel._items or ())  # (see issues)
         return list(self._raw_items) if self._raw_items is not None else []
 
     @property
@@ -340,7 +369,7 @@ class ChoiceResult:
         """How many ``items=`` elements completed so far (no copy of them)."""
         channel = self._channel
         if isinstance(channel, TypedParser):
-            return len(channel.items)
+            return len(channel._items or ())  # (see issues)
         return len(self._raw_items) if self._raw_items is not None else 0
 
     @property

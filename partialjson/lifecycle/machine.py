@@ -545,7 +545,8 @@ class Lifecycle:
         if choice is None or choice.index != index:
             choice = self._last_choice = self._choices.get(index) or self._choice(index)
         channel = choice._channel
-        issues = channel.issues if isinstance(channel, TypedParser) else None
+        # (its private lists, read as they are: the properties would make the empty ones)
+        issues = channel._issues if isinstance(channel, TypedParser) else None
         issues_before = len(issues) if issues is not None else 0
         events = choice.text_delta(text)
         if not events:
@@ -573,20 +574,25 @@ class Lifecycle:
         if grown is not None:
             # The usual delta: more text of the open string, and nothing else (nothing
             # completed, no issue, ``changed`` is ``[grown]``): what follows, in short.
-            updates.append(_partial_update(channel.partial, (grown,), index))
+            # The one-path tuple is the last one's while the same string grows (immutable:
+            # shared by the updates, one tuple per string instead of one per delta).
+            changed = choice._grown_changed
+            if changed is None or changed[0] is not grown:
+                changed = choice._grown_changed = (grown,)
+            updates.append(_partial_update(channel.partial, changed, index))
             if shown is None:
                 choice._shown = [grown]
-            elif grown not in shown:
+            elif not shown or (shown[-1] is not grown and grown not in shown):  # (the usual)
                 shown.append(grown)
             return
-        paths = channel.changed
-        issues = channel.issues
-        if len(issues) > issues_before and paths:  # values kept out of the view (issues)
-            # One that replaced something shown changed the view (it shows nothing there
-            # now); one that replaced nothing did not.
+        paths = channel._changed  # (what `changed` gives, with _grown None: see _text)
+        issues = channel._issues
+        if issues is not None and len(issues) > issues_before and paths:
+            # Values kept out of the view (issues). One that replaced something shown changed
+            # the view (it shows nothing there now); one that replaced nothing did not.
             hidden = {issue.path for issue in issues[issues_before:]}
             paths = [p for p in paths if p not in hidden or (shown is not None and p in shown)]
-        completed = channel.completed
+        completed = channel._completed
         # A complete value cannot fail any more: only the open ones are kept, O(depth) paths.
         done = completed if len(completed) < 8 else set(completed)  # a big chunk: many
         if paths:  # a key alone, a closing bracket, or a value kept out changes nothing shown

@@ -263,13 +263,33 @@ class _Template:
     ``scanstring`` too). tests/test_sse_templates.py checks it against ``from_json``.
     """
 
-    __slots__ = ("confirmed", "framed_head", "framed_tail", "head", "tail", "text", "value")
+    __slots__ = (
+        "choice",
+        "confirmed",
+        "delta",
+        "framed_head",
+        "framed_tail",
+        "head",
+        "outer",
+        "tail",
+        "text",
+    )
 
     def __init__(self, head: str, tail: str, text: str, value: dict[str, Any]) -> None:
         self.head = head  # up to the delta's opening quote
         self.tail = tail  # from the delta's closing quote, trailing whitespace left out
         self.text = text  # the template's delta
-        self.value = value  # what the template's event parsed to (shared, never changed)
+        # What the template's event parsed to (its one choice's delta holds the text: see
+        # _template), as three dicts of its own: the event's with None for its choices, the
+        # choice's with None for its delta, and the delta's. :meth:`event` fills copies of
+        # them in. Dicts of scalars (as these usually are) are never visited by the garbage
+        # collector, when made anew like this, where the event's own dicts and list of
+        # choices would be, for as long as the stream is open.
+        choices: list[Any] = value["choices"]
+        choice: dict[str, Any] = choices[0]
+        self.outer = {key: None if key == "choices" else item for key, item in value.items()}
+        self.choice = {key: None if key == "delta" else item for key, item in choice.items()}
+        self.delta: dict[str, Any] = {key: item for key, item in choice["delta"].items()}
         self.confirmed = False
         # The usual SSE chunk of such an event, around the delta, as bytes (for
         # SSEDecoder.feed_framed); None if the text has no UTF-8 (a lone surrogate).
@@ -334,16 +354,13 @@ class _Template:
 
     def event(self, leaf: str) -> dict[str, Any]:
         """The template's event with ``leaf`` as its delta: new dicts (and list) on the way
-        to it, the rest shared with the template's value, which is never changed."""
-        event = self.value.copy()
-        choices: list[Any] = event["choices"]
-        template_choice: dict[str, Any] = choices[0]
-        choice = template_choice.copy()
-        event["choices"] = [choice]
-        template_delta: dict[str, Any] = choice["delta"]
-        delta = template_delta.copy()
-        choice["delta"] = delta
+        to it, the rest shared with the template's event, which is never changed."""
+        event = self.outer.copy()  # (the keys in the event's order: copies of a dict keep it)
+        choice = self.choice.copy()
+        delta = self.delta.copy()
         delta["content"] = leaf
+        choice["delta"] = delta
+        event["choices"] = [choice]
         return event
 
     def check(self, leaf: str, parsed: dict[str, Any]) -> bool:

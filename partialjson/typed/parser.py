@@ -95,6 +95,10 @@ _LONE_SURROGATE = "Invalid JSON: a lone surrogate escape (\\ud800-\\udfff) in a 
 #: above which a delta goes to the log at once (a network chunk is not kept twice for long).
 _PENDING_DELTAS: Final = 32
 _PENDING_SIZE: Final = 256
+#: ``_completed`` and ``_changed`` while they list nothing: one list shared by every parser and
+#: never changed (the first path listed goes in a list of the parser's own, made then), so that
+#: an open stream holds no empty list for the garbage collector to visit.
+_NO_PATHS: Final[list[Path]] = []
 
 
 # How a frame follows its container (``Final``: the compiled build folds them in).
@@ -378,14 +382,14 @@ class TypedParser(Generic[T]):
         self._string: Optional[_OpenString] = None
         self._started = False
         self._root_shown = False  # the root value was put in the view (even a null)
-        self._completed: list[Path] = []
+        self._completed: list[Path] = _NO_PATHS
         self._dirty = False  # events were walked since the lists below were last cleared
-        self._changed: list[Path] = []
+        self._changed: list[Path] = _NO_PATHS
         self._grown: Optional[Path] = None  # the string the last delta grew, if that was all
         self._grown_list: Optional[list[Path]] = None  # ``[_grown]``, as ``changed`` gave it
-        self._issues: list[Issue] = []
+        self._issues: Optional[list[Issue]] = None  # made at the first (see _NO_PATHS)
         self._invalid: Optional[dict[Path, Issue]] = None  # path -> its issue (made at the first)
-        self._items: list[Any] = []
+        self._items: Optional[list[Any]] = None  # made at the first read or element
         # The last delta's elements: made at the first (an empty list per stream would be one
         # more object for the garbage collector to visit, and most parsers have no items=).
         self._new_items: Optional[list[Any]] = None
@@ -440,12 +444,18 @@ class TypedParser(Generic[T]):
     @property
     def issues(self) -> list[Issue]:
         """Complete values that failed their field's validation (kept out of the view)."""
-        return self._issues
+        issues = self._issues
+        if issues is None:
+            issues = self._issues = []
+        return issues
 
     @property
     def completed(self) -> list[Path]:
         """Paths whose values became complete in the last delta, in document order."""
-        return self._completed
+        completed = self._completed
+        if completed is _NO_PATHS:  # (never given out: the caller may change what it gets)
+            completed = self._completed = []
+        return completed
 
     @property
     def changed(self) -> list[Path]:
@@ -473,7 +483,10 @@ class TypedParser(Generic[T]):
         """
         grown = self._grown
         if grown is None:
-            return self._changed
+            changed = self._changed
+            if changed is _NO_PATHS:  # (never given out: see completed)
+                changed = self._changed = []
+            return changed
         # The common delta: more text of the open string. Its one-path list is made once per
         # string, not per delta (made anew if the caller changed the one it was given).
         shown = self._grown_list
@@ -484,7 +497,10 @@ class TypedParser(Generic[T]):
     @property
     def items(self) -> list[Any]:
         """Every element of the ``items`` array validated so far, in order."""
-        return self._items
+        items = self._items
+        if items is None:
+            items = self._items = []
+        return items
 
     @property
     def new_items(self) -> list[Any]:
@@ -532,9 +548,9 @@ class TypedParser(Generic[T]):
         if self._dirty:  # (the last delta's events were walked: what they listed goes)
             self._dirty = False
             if self._completed:
-                self._completed = []
+                self._completed = _NO_PATHS
             if self._changed:
-                self._changed = []
+                self._changed = _NO_PATHS
             if self._new_items:
                 self._new_items = None
         self._grown = None
@@ -670,7 +686,7 @@ class TypedParser(Generic[T]):
                     self._validate(text)
                 except ValidationError as error_of_text:
                     error = error_of_text
-            known = {issue.path: issue.position for issue in self._issues}
+            known = {issue.path: issue.position for issue in self._issues or ()}
             _add_positions(error, text, root_start(text, self._lenient) or 0, self._locate(), known)
             raise error from None
         return final  # type: ignore[no-any-return]
@@ -688,7 +704,7 @@ class TypedParser(Generic[T]):
             else:
                 changed = self._open_string(grown.path, grown.fragment)
             if changed:
-                self._changed.append(grown.path)
+                self._change(grown.path)
             return
         if kind is MapKey:
             frame = self._frames[-1]
@@ -697,7 +713,11 @@ class TypedParser(Generic[T]):
             return
         path = event.path
         if kind is not StartMap and kind is not StartArray:
-            self._completed.append(path)
+            completed = self._completed
+            if completed is _NO_PATHS:
+                self._completed = [path]
+            else:
+                completed.append(path)
         if kind is String:
             string = self._string
             self._string = None
@@ -716,7 +736,15 @@ class TypedParser(Generic[T]):
         else:
             changed = self._close()
         if changed:
-            self._changed.append(path)
+            self._change(path)
+
+    def _change(self, path: Path) -> None:
+        """List ``path`` in :attr:`changed` (see ``_NO_PATHS``)."""
+        changed = self._changed
+        if changed is _NO_PATHS:
+            self._changed = [path]
+        else:
+            changed.append(path)
 
     def _place(self, path: Path) -> _Place:
         """Where the value at ``path``, which starts now, goes in the view.
@@ -936,7 +964,7 @@ class TypedParser(Generic[T]):
         ):
             place = self._place(path)
             variant = True  # the view shows the variant's (empty) model now
-            self._changed.append(frame.path)  # with its defaults: the whole node changed
+            self._change(frame.path)  # with its defaults: the whole node changed
         if place.how == _NOWHERE:
             changed = self._nowhere_done(place, path, value)
         elif place.slot is None:
@@ -1002,7 +1030,7 @@ class TypedParser(Generic[T]):
                     frame.priorities[target.attribute] = target.priority
                     if self._put(into, self._coerce(into, (*path, *target.rest), found)):
                         # the field it fed changed, under its key in the dumped view
-                        self._changed.append((*frame.path, _shown_key(frame, target.attribute)))
+                        self._change((*frame.path, _shown_key(frame, target.attribute)))
         return False
 
     def _open(self, path: Path, is_object: bool) -> bool:
@@ -1177,7 +1205,7 @@ class TypedParser(Generic[T]):
             # was dropped, and its status is invalid)
             self._issue(path, _first_message(error), _Place(_TO_ITEM, None, path[-1], None))
             return
-        self._items.append(item)
+        self.items.append(item)
         if self._new_items is None:
             self._new_items = [item]
         else:
@@ -1230,7 +1258,7 @@ class TypedParser(Generic[T]):
     def _issue(self, path: Path, message: str, place: _Place) -> None:
         names = self._field_path(place.key)
         issue = Issue(path, message, self._position(path), names)
-        self._issues.append(issue)
+        self.issues.append(issue)
         invalid = self._invalid
         if invalid is None:
             invalid = self._invalid = {}
