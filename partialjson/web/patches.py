@@ -70,8 +70,9 @@ _LONE_SURROGATE: Final = re.compile(
     f"[{chr(0xD800)}-{chr(0xDFFF)}]"
 )  # (mypyc: no surrogate literals)
 _TAIL: Final = 16  # characters of a string checked before appending to it
-#: Below this length a string of the mirror that grows is copied: growing it in place instead
-#: (O(delta)) takes a store more in its container, which costs more than copying a short one.
+#: Below this length a string the mirror takes from the live value is shared, not copied (its
+#: first growth copies it anyway), and :meth:`PatchEncoder.grown` compares all of it (a memcmp,
+#: cheaper than cutting out its last characters to compare).
 _COPIED: Final = 1024
 #: JSON text for a string: the standard library's encoder escapes as pydantic-core does
 #: (quotes, backslashes, control characters; the rest as UTF-8).
@@ -675,10 +676,12 @@ class PatchEncoder:
     @property
     def value(self) -> Any:
         """The value as the patches sent so far rebuild it."""
+        self._settle()
         return self._root[0]
 
     def encode(self, value: Any, changed: Iterable[Path]) -> list[Op]:
         """The operations that take the mirror to ``value`` at the ``changed`` paths."""
+        self._settle()
         ops: list[Op] = []
         held = self._held if self._holding else None
         hot = self._hot
@@ -723,21 +726,30 @@ class PatchEncoder:
         if len(paths) != 1 or paths[0] is not hot.path:
             return None
         live = hot.leaf(value)
-        parent, key = hot.parent, hot.key
-        mirror = parent[key]
-        if type(live) is not str or type(mirror) is not str:
+        if type(live) is not str:
             return None
+        mirror = hot.text
+        if mirror is None:  # the walk takes the mirror's text (see _Walk.text)
+            kept = hot.parent[hot.key]
+            if type(kept) is not str:
+                return None
+            mirror = kept
+        text: str = live
         sent = len(mirror)
-        if len(live) <= sent or not mirror.endswith(live[max(0, sent - _TAIL) : sent]):
-            return None  # (_update's test, which then replaces the string)
-        tail = live[sent:]
-        if sent < _COPIED:  # short: copied (one store in the mirror, not two)
-            grown: str = mirror + tail
-        else:  # grown in place, as _update does
-            grown = mirror
-            mirror = parent[key] = None
-            grown += tail
-        parent[key] = grown if grown is not live else _own(live)
+        if len(text) <= sent or not (
+            # All of a short string is compared (a memcmp, no slice made); when that fails,
+            # the last characters decide, as _update's test does (the same answer).
+            (sent < _COPIED and text.startswith(mirror))
+            or mirror.endswith(text[max(0, sent - _TAIL) : sent])
+        ):
+            return None  # (encode then, which replaces the string)
+        tail = text[sent:]
+        # Grown in place (once the walk's copy is its only reference): no new string, and no
+        # container to store it in (see _Walk.text).
+        grown: str = mirror
+        mirror = hot.text = None
+        grown += tail
+        hot.text = grown if grown is not live else _own(live)  # ("" + live is live)
         return tail
 
     @property
@@ -768,6 +780,7 @@ class PatchEncoder:
     def complete(self, value: Any, path: Path) -> list[Op]:
         """The operations for a value that just completed: a held field is released whole, and
         a moderated string is shown as the moderator lets it be shown when complete."""
+        self._settle()
         path = tuple(path)
         held = self._held
         if held and held.is_held_root(path):
@@ -789,6 +802,16 @@ class PatchEncoder:
         plain = jsonable(value)
         return self._filter(plain, path, complete) if self._filtering else plain
 
+    def _settle(self) -> None:
+        """Put the text :meth:`grown` grew back in the mirror (see :attr:`_Walk.text`): every
+        reader of the mirror but :meth:`grown` calls this first."""
+        hot = self._hot
+        if hot is not None:
+            text = hot.text
+            if text is not None:
+                hot.text = None
+                hot.parent[hot.key] = text
+
     def _path(self, value: Any, path: Path, ops: list[Op], complete: bool) -> None:
         # A walk may change the mirror above its leaf (an add, a replace): the last walk's
         # containers may be gone from it, so it is forgotten; this one is kept if it reaches
@@ -798,7 +821,7 @@ class PatchEncoder:
         live = value
         mirror_parent: Any = self._root
         mirror_key: Union[str, int] = 0
-        steps: list[tuple[Any, Union[str, int], bool]] = []
+        steps: list[Any] = []  # (flat: see _Walk)
         for depth, key in enumerate(path):
             mirror = mirror_parent[mirror_key]
             cls = type(live)
@@ -811,10 +834,10 @@ class PatchEncoder:
                     key, path = shown, (*path[:depth], shown, *path[depth + 1 :])
                 fields: dict[str, Any] = live.__dict__  # (typed: a dict look-up, not a call)
                 live_child = fields.get(attribute, _ABSENT)
-                steps.append((live, attribute, True))
+                steps += (live, attribute, True)
             else:
                 live_child = _child(live, key)
-                steps.append((live, key, False))
+                steps += (live, key, False)
             if live_child is _ABSENT:  # cannot follow (an alias, a dropped value): resend here
                 self._set(mirror_parent, mirror_key, live, path[:depth], ops, complete)
                 return
@@ -1011,20 +1034,22 @@ class _Walk:
     """A walk from the root to a changed path's leaf, kept to be taken again: the parsers
     report the same path (the same tuple) delta after delta while a string grows, and walking
     it costs a look-up per level (a model's field names) where checking it costs an identity
-    test. ``steps``: per level, the live container and how its member is read (a model's
-    attribute, a key, an index); ``parent`` and ``key``: the leaf's place in the mirror.
+    test. ``steps``: per level, the live container, how its member is read (a model's
+    attribute, a key, an index) and whether it is a model's attribute, three items a level in
+    one flat list (each object kept is walked by every full collection while the stream
+    lasts); ``parent`` and ``key``: the leaf's place in the mirror.
 
     Valid while every container on the way is the one it saw (checked on each use) and the
     mirror above the leaf is unchanged: only a walk changes it there, and a walk replaces the
     kept one (:meth:`PatchEncoder._path`)."""
 
-    __slots__ = ("head", "key", "parent", "path", "pointer", "shown", "steps")
+    __slots__ = ("head", "key", "parent", "path", "pointer", "shown", "steps", "text")
 
     def __init__(
         self,
         path: Path,
         shown: Path,
-        steps: list[tuple[Any, Union[str, int], bool]],
+        steps: list[Any],
         parent: Any,
         key: Union[str, int],
     ) -> None:
@@ -1035,18 +1060,25 @@ class _Walk:
         self.key = key
         self.pointer: Optional[str] = None  # made when first asked for
         self.head: Optional[str] = None  # its append event's head (_append_head), likewise
+        #: The leaf's text as sent, while :meth:`PatchEncoder.grown` grows it: kept here, not
+        #: read from and stored in ``parent`` on every delta (a look-up and a store in a
+        #: container); ``parent[key]`` is then an older copy, and every other reader of the
+        #: mirror puts this one back first (:meth:`PatchEncoder._settle`).
+        self.text: Optional[str] = None
 
     def leaf(self, value: Any) -> Any:
         """The live value at the path if the way there is the one walked, else ``_ABSENT``."""
         node = value
-        for live, key, model in self.steps:
+        steps = self.steps
+        for i in range(0, len(steps), 3):
+            live = steps[i]
             if node is not live:
                 return _ABSENT
-            if model:
+            if steps[i + 2] is True:
                 fields: dict[Any, Any] = live.__dict__
-                node = fields.get(key, _ABSENT)
+                node = fields.get(steps[i + 1], _ABSENT)
             else:
-                node = _child(live, key)
+                node = _child(live, steps[i + 1])
             if node is _ABSENT:
                 break
         return node

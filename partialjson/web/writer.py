@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Sequence
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Final, Optional
 
 from ..lifecycle.updates import (
     Cancelled,
@@ -50,6 +50,10 @@ logger = logging.getLogger("partialjson")
 
 _SAFE_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 Payload = tuple[str, Any]
+# The update types tested on every delta (Final: the compiled build reads them without a look-up
+# in the module's dict).
+_PartialUpdate: Final = PartialUpdate
+_FieldCompleted: Final = FieldCompleted
 
 
 def safe_code(reason: Optional[str], default: str = "error") -> Optional[str]:
@@ -105,7 +109,7 @@ class RelayWriter:
         """The events to send for one update (none while a coalesced batch waits)."""
         if self.ended:
             return []
-        if type(update) is PartialUpdate and not self._interval and not self._ops:
+        if type(update) is _PartialUpdate and not self._interval and not self._ops:
             # The usual update, sent at once: its patch alone (``_others`` is empty when a
             # batch is not held back).
             if update.choice != self._choice:
@@ -113,7 +117,7 @@ class RelayWriter:
             self._live = update.value
             ops = self._encoder.encode(update.value, update.changed)
             return [self._event("patch", ops)] if ops else []
-        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
+        if type(update) is _FieldCompleted and not self._interval and not self._encoder.filtering:
             if update.choice != self._choice:  # nothing held or moderated: no patch to add
                 return []
             self._seq += 1
@@ -153,7 +157,7 @@ class RelayWriter:
         >>> out[1]
         b'id: 2\\nevent: patch\\ndata: [{"op":"append","path":"/title","value":" there"}]\\n\\n'
         """
-        if type(update) is PartialUpdate and not self._interval and not self._ops:
+        if type(update) is _PartialUpdate and not self._interval and not self._ops:
             if self.ended or update.choice != self._choice:
                 return
             value, changed = update.value, update.changed
@@ -169,7 +173,7 @@ class RelayWriter:
                 self._seq += 1
                 out.append(_sse_ops(self._seq, ops, True))  # (sse_patch: its own ops)
             return
-        if type(update) is FieldCompleted and not self._interval and not self._encoder.filtering:
+        if type(update) is _FieldCompleted and not self._interval and not self._encoder.filtering:
             choice = update.choice
             if self.ended or choice != self._choice:
                 return
