@@ -437,7 +437,7 @@ class AGUIWriter(UpdateMapper["BaseEvent"]):
             "toolCallId": call.call_id,
             "name": call.name or call.kind,
             "status": call.status,
-            "arguments": self._encoder.outgoing(call.arguments, ("tool_calls",), final),
+            "arguments": self._encoder.outgoing(call.arguments, ("tool_calls",), final, not final),
         }
         return [
             self._core.ActivitySnapshotEvent(

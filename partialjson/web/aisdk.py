@@ -292,7 +292,7 @@ class UIMessageStreamWriter(UpdateMapper[dict[str, Any]]):
         if call.status not in FINAL_STATUSES or self._server[call.call_id] == shown:
             return out
         self._server[call.call_id] = shown
-        arguments = self._encoder.outgoing(call.arguments, ("tool_calls",), True)
+        arguments = self._encoder.outgoing(call.arguments, ("tool_calls",), True, False)
         out.append({"type": "tool-input-available", **base, "toolName": name, "input": arguments})
         if call.status == "completed":
             out.append({"type": "tool-output-available", **base, "output": {"status": "completed"}})

@@ -347,7 +347,7 @@ class UpdateMapper(Generic[T]):
 
     def outgoing_arguments(self, ready: ToolCall) -> Any:
         """A released call's arguments as plain data a browser may see."""
-        return self._encoder.outgoing(ready.arguments, ("tool_calls",), True)
+        return self._encoder.outgoing(ready.arguments, ("tool_calls",), True, False)
 
     # -- hooks: a protocol's items ---------------------------------------------------------
 

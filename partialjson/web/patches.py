@@ -797,10 +797,19 @@ class PatchEncoder:
         held = self._held.held(tuple(path)) if self._held else None
         return held is not None and len(held) < len(path)
 
-    def outgoing(self, value: Any, path: Path = (), complete: bool = True) -> Any:
-        """``value`` (at ``path``) as plain data to send: moderated, held fields left out."""
+    def outgoing(
+        self, value: Any, path: Path = (), complete: bool = True, holding: bool = True
+    ) -> Any:
+        """``value`` (at ``path``) as plain data to send: moderated, held fields left out
+        (``holding=False``: none held, for a value sent whole once complete); ``None`` if
+        the whole of it is held back."""
+        shown = self._shown(value, path, complete, holding)
+        return None if shown is _HOLD else shown
+
+    def _shown(self, value: Any, path: Path, complete: bool, holding: bool = True) -> Any:
+        """:meth:`outgoing`, with :data:`_HOLD` for a value held back whole."""
         plain = jsonable(value)
-        return self._filter(plain, path, complete) if self._filtering else plain
+        return self._filter(plain, path, complete, holding) if self._filtering else plain
 
     def _settle(self) -> None:
         """Put the text :meth:`grown` grew back in the mirror (see :attr:`_Walk.text`): every
@@ -920,7 +929,7 @@ class PatchEncoder:
     ) -> None:
         """Bring the mirror's container at ``parent[key]`` to the live one: add the members it
         lacks, replace those that differ, append to strings that grew (no recursion)."""
-        plain = self.outgoing(live, path, complete)
+        plain = self._shown(live, path, complete)
         if plain is _HOLD:
             return
         stack: list[tuple[Any, Any, Any, Path]] = [(parent, key, plain, path)]
@@ -960,7 +969,7 @@ class PatchEncoder:
         complete: bool,
         moderated: bool = False,
     ) -> None:
-        plain = jsonable(live) if moderated else self.outgoing(live, path, complete)
+        plain = jsonable(live) if moderated else self._shown(live, path, complete)
         if plain is _HOLD:
             return
         if plain == parent[key] and type(plain) is type(parent[key]):
@@ -977,7 +986,7 @@ class PatchEncoder:
         ops: list[Op],
         complete: bool,
     ) -> None:
-        plain = self.outgoing(live, path, complete)
+        plain = self._shown(live, path, complete)
         if plain is _HOLD:
             if isinstance(parent, dict):
                 return  # the key appears once there is something to show
@@ -988,9 +997,9 @@ class PatchEncoder:
         else:
             parent[key] = _share(live, plain)
 
-    def _filter(self, plain: Any, path: Path, complete: bool) -> Any:
+    def _filter(self, plain: Any, path: Path, complete: bool, holding: bool = True) -> Any:
         """Moderate the strings of ``plain`` and leave held fields out (no recursion)."""
-        held = self._held
+        held = self._held if holding else _NO_HOLD
         moderate = self._moderate
         if held and held.held(path) is not None:
             return _HOLD

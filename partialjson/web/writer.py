@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import Any, Callable, Final, Optional
 
+from ..core.events import Path
 from ..lifecycle.updates import (
     Cancelled,
     Completed,
@@ -54,6 +55,10 @@ Payload = tuple[str, Any]
 # in the module's dict).
 _PartialUpdate: Final = PartialUpdate
 _FieldCompleted: Final = FieldCompleted
+
+
+#: Where a tool call's arguments are, for the moderator and the held fields.
+_TOOL_CALLS: Final[Path] = ("tool_calls",)
 
 
 def safe_code(reason: Optional[str], default: str = "error") -> Optional[str]:
@@ -264,14 +269,17 @@ class RelayWriter:
             ops = encoder.complete(self._live, update.path)
             done = ("field_completed", {"path": pointer(update.path), "choice": update.choice})
             return [("patch", ops), done] if ops else [done]
+        # A tool call's arguments go through the moderator and the held fields at the path
+        # "/tool_calls": held there, they show as null while they stream, and whole once the
+        # call is ready (held until complete); text the moderator holds back shows as null.
         if isinstance(update, ToolCallProgress):
             data = {"call_id": update.call_id, "name": update.name}
-            data["arguments"] = encoder.outgoing(update.arguments, ("tool_calls",), False)
+            data["arguments"] = encoder.outgoing(update.arguments, _TOOL_CALLS, False)
             return [("tool_call_progress", data)]
         if isinstance(update, ToolCallReady):
             call = update.call
             data = {"call_id": call.call_id, "name": call.name}
-            data["arguments"] = encoder.outgoing(call.arguments, ("tool_calls",), True)
+            data["arguments"] = encoder.outgoing(call.arguments, _TOOL_CALLS, True, False)
             return [("tool_call_ready", data)]
         if isinstance(update, ToolCallRejected):
             return [("tool_call_rejected", {"call_id": update.call_id, "name": update.name})]
