@@ -115,10 +115,10 @@ def test_errors_in_long_strings_do_not_depend_on_the_split(text: str, points: li
         json.dumps({"body": 'ab\\"\\\\ \U0001f600 \ud800 \u00e9\n\t' * 6, "x": [1]}),
         # The string ends inside the delta it runs on into; an escape near the end of that
         # delta belongs to the next string; newlines follow, then a bad character.
-        '{"a": "' + "x\\n" * 40 + '",\n "b": "y\\' + '"\n}\n\n  !',
+        '{"a": "' + "x\\n" * 80 + '",\n "b": "y\\' + '"\n}\n\n  !',
     ],
 )
 def test_a_delta_inside_a_long_string_cut_anywhere(text: str) -> None:
     for at in range(1, len(text)):
-        pieces = [text[:at], text[at : at + 90], text[at + 90 :]]
+        pieces = [text[:at], text[at : at + 70], text[at + 70 :]]
         assert feed_all(pieces) == one_at_a_time(text, pieces), at

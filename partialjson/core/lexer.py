@@ -305,7 +305,11 @@ class Lexer:
             n = len(buf)
             string_new = False
             decode_in_c = True  # until the C decoder makes no progress in this delta
-            spanning = state <= _KEY_STRING  # the delta goes on with a string it did not open
+            # The delta goes on with a string value it did not open, already half as long as
+            # the delta: a long one, likely to run through it. (Were it to end early, what
+            # _decode_run copies in vain is at most twice the text it had: short strings, as
+            # records have, are not worth that copy.)
+            spanning = state == _STRING and 2 * len(builder.joined) >= len(text)
             try:
                 while i < n:
                     if state <= _KEY_STRING:  # _STRING or _KEY_STRING
