@@ -286,6 +286,9 @@ class Lexer:
         events = []
         base = self.fed
         self.fed = base + len(text)
+        # Where the C decoder read the text of a string with no newline (strict: it refuses
+        # control characters), in text's coordinates: the line count need not scan it again.
+        plain_start = plain_end = 0
         try:
             builder = self.builder
             closers = self.closers
@@ -302,6 +305,11 @@ class Lexer:
             n = len(buf)
             string_new = False
             decode_in_c = True  # until the C decoder makes no progress in this delta
+            # The delta goes on with a string value it did not open, already half as long as
+            # the delta: a long one, likely to run through it. (Were it to end early, what
+            # _decode_run copies in vain is at most twice the text it had: short strings, as
+            # records have, are not worth that copy.)
+            spanning = state == _STRING and 2 * len(builder.joined) >= len(text)
             try:
                 while i < n:
                     if state <= _KEY_STRING:  # _STRING or _KEY_STRING
@@ -333,7 +341,25 @@ class Lexer:
                                 j = _plain_run(buf, i).end()
                                 run = buf[i:j]
                         else:
+                            if spanning:
+                                # The string was open before this delta: most likely one long
+                                # string running through it, which the C decoder takes whole.
+                                spanning = False
+                                j = self._decode_run(buf, i, True)
+                                if j > i:
+                                    plain_start = max(i - (n - len(text)), 0)
+                                    plain_end = j - (n - len(text))
+                                    i = j
+                                    continue
                             j = _plain_run(buf, i).end()
+                            if decode_in_c and j < n and buf[j] == "\\":
+                                # Much text with an escape: the stdlib's C decoder takes it from
+                                # the start of the run, so that it is one piece (not joined).
+                                k = self._decode_run(buf, i)
+                                if k > i:
+                                    i = k
+                                    continue
+                                decode_in_c = False  # no progress: not again in this delta
                             run = buf[i:j]
                         if j > i:
                             pending.append(run)
@@ -558,7 +584,14 @@ class Lexer:
             error.events = self._deliver(events)
             raise
         finally:
-            if "\n" in text:
+            if plain_end > plain_start:  # count the newlines around that text only
+                last = text.rfind("\n", plain_end)
+                if last < 0:
+                    last = text.rfind("\n", 0, plain_start)
+                if last >= 0:
+                    self.lines += text.count("\n", 0, plain_start) + text.count("\n", plain_end)
+                    self.last_newline = self.fed - len(text) + last
+            elif "\n" in text:
                 self.lines += text.count("\n")
                 self.last_newline = self.fed - len(text) + text.rfind("\n")
         return self._deliver(events) if self.deferred else events
@@ -714,20 +747,27 @@ class Lexer:
         self.deferred = True
         return gap
 
-    def _decode_run(self, buf: str, i: int) -> int:
-        """Decode string text from the escape at ``buf[i]`` with the stdlib's C decoder.
+    def _decode_run(self, buf: str, i: int, spanning: bool = False) -> int:
+        """Decode string text from ``buf[i]`` with the stdlib's C decoder.
 
         Returns where it stopped: at the string's closing quote, or before an escape that the
         end of the delta may cut (the token-by-token path then carries it); ``i`` if it could
         not decode anything, invalid text included (the token-by-token path then reports it
         exactly). Each call costs O(length of what it decodes), plus once per delta the rest of
         the delta.
+
+        ``spanning``: the string was open before this delta, so it most often runs through it
+        (a long string in network-sized chunks). Its closing quote is then not looked for
+        first (a step per quote the text escapes, all of them when there is none): the decoder
+        reads the delta with a quote added at the end, and stops at the string's own closing
+        quote if it comes first.
         """
         scanstring = self.scanstring
         if scanstring is None:
             return i
         pending = self.builder.pending
-        if _closing_quote(buf, i) >= 0:  # the string ends in this delta: decode it in place
+        if not spanning and _closing_quote(buf, i) >= 0:
+            # The string ends in this delta: decode it in place.
             try:
                 text, end = scanstring(buf, i, True)
             except ValueError:
@@ -735,9 +775,9 @@ class Lexer:
             else:
                 pending.append(text)
                 return end - 1
-        # It runs to the end of the delta: decode up to an escape the end of the delta may cut
-        # (a backslash in the last 12 characters, where a surrogate pair may start), from the
-        # start of its run of backslashes, where an escape starts.
+        # Decode up to the end of the delta, or up to an escape that the end of the delta may
+        # cut (a backslash in the last 12 characters, where a surrogate pair may start), from
+        # the start of its run of backslashes, where an escape starts.
         n = len(buf)
         k = buf.rfind("\\", max(i, n - 12), n)
         if k < 0:
@@ -758,11 +798,17 @@ class Lexer:
         if k <= i:
             return i
         try:
-            text, end = scanstring(buf[i:k] + '"', 0, True)
+            if k == n and 2 * i <= n:
+                # The closing quote the decoder needs added to the whole delta, and the text
+                # decoded from buf[i]: one copy of the delta rather than a slice and its copy.
+                text, end = scanstring(buf + '"', i, True)
+            else:
+                text, end = scanstring(buf[i:k] + '"', 0, True)
+                end += i
         except ValueError:
             return i
         pending.append(text)
-        return i + end - 1
+        return end - 1
 
     def _unescape(self, buf: str, i: int, base: int) -> int:
         """Decode the escape at ``buf[i]`` (a backslash followed by a character that is not a
