@@ -97,10 +97,11 @@ _SHORT_NUMBER: Final = 32
 # String text with at most this many characters left in the delta is scanned with str methods
 # rather than the _plain_run regex (see Lexer.feed).
 _SHORT_RUN: Final = 64
-_THINK_OPEN, _THINK_CLOSE = "<think>", "</think>"
+_THINK_OPEN: Final = "<think>"
+_THINK_CLOSE: Final = "</think>"
 # The bulk path: values that start this far from the end of a delta are first offered to the
 # stdlib's C scanner; failed offers may cost at most this many times the delta.
-_BULK_MIN = 32
+_BULK_MIN = 32  # (not Final: a test lowers it)
 _BULK_WASTE: Final = 4
 
 
