@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 __all__ = ["IncompleteJSONError", "ParseError"]
+
+_E = TypeVar("_E", bound=BaseException)
 
 
 class ParseError(json.JSONDecodeError):
@@ -60,3 +62,24 @@ class IncompleteJSONError(ParseError):
     >>> parser.value
     {'name': 'Ada', 'tags': ['x']}
     """
+
+
+def kept(error: _E) -> _E:
+    """``error``, caught to be kept (a response's state, an update), without the frames it was
+    raised through.
+
+    Those frames hold the objects that keep it (the parser, the answer, the response): kept
+    with them, each failed answer would be a reference cycle, freed only by a pass of the
+    garbage collector instead of at once (and under load the collector's pauses set the
+    latency tail). What the error says — its message, position and events — stays.
+
+    >>> from partialjson import Parser, ParseError
+    >>> try:
+    ...     Parser().feed("[x")
+    ... except ParseError as caught:
+    ...     error = kept(caught)
+    >>> error.__traceback__ is None, error.pos
+    (True, 1)
+    """
+    error.__traceback__ = None
+    return error

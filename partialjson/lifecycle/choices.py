@@ -11,7 +11,7 @@ from typing import Any, Final, Optional, Union
 
 from pydantic import ValidationError
 
-from ..core.errors import ParseError
+from ..core.errors import ParseError, kept
 from ..core.events import Event, Path
 from ..core.parser import Parser
 from ..typed.parser import FieldStatus, FinalValueError, Issue, TypedParser
@@ -89,7 +89,7 @@ class ToolCallStream:
         try:
             self.parser.feed(text)
         except ParseError as error:
-            self.error = error
+            self.error = kept(error)
 
     def replace(self, text: str) -> None:
         """The done event's whole arguments differ from the deltas (some were lost): they win."""
@@ -432,7 +432,7 @@ class ChoiceResult:
                 self._track(events, self._channel.value)
             return events
         except ParseError as error:  # kept: the state is the provider's to say
-            self.error = error
+            self.error = kept(error)
             if isinstance(self._channel, Parser):
                 self._track(error.events, self._channel.value)
             logger.debug(
@@ -527,7 +527,7 @@ class ChoiceResult:
         try:
             self._final = channel.finish() if isinstance(channel, TypedParser) else channel.close()
         except (ParseError, ValidationError) as error:
-            self.error = error
+            self.error = kept(error)
             return False
         if open_number:
             self._status[()] = FieldStatus.COMPLETE

@@ -53,7 +53,7 @@ from typing import Any, Callable, Final, Optional, Union
 
 from pydantic import ValidationError
 
-from ..core.errors import ParseError
+from ..core.errors import ParseError, kept
 from ..core.events import Path
 from ..core.parser import Parser
 from ..providers.detect import adapter_for, detect
@@ -730,7 +730,7 @@ class Lifecycle:
                 clean(call.name),
                 type(error).__name__,
             )
-            updates.append(ToolCallRejected(call.call_id, call.name, error, index))
+            updates.append(ToolCallRejected(call.call_id, call.name, kept(error), index))
             return
         ready = ToolCall(call.call_id, call.name, value, call.text, index, kind=call.kind)
         self._choice(index).tool_calls.append(ready)
