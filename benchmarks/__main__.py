@@ -151,7 +151,14 @@ def main(argv: list[str]) -> int:
     if "layers" in args.sections:
         rows += layers.run_all(kb, args.workloads, args.rounds, args.budget, log)
     if "scale" in args.sections:
-        rows += streams_at_scale.run_all(args.streams, args.stream_seconds, args.scale_cap, log)
+        rows += streams_at_scale.run_all(
+            args.streams,
+            args.stream_seconds,
+            args.scale_cap,
+            log,
+            # the main rows with the collector as CPython sets it, then tuned as a server may
+            also_gc=("tuned",) if streams_at_scale.GC_MODE == "default" else (),
+        )
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     if load:
         facts["load average at end (1, 5, 15 min)"] = ", ".join(f"{x:.2f}" for x in load)

@@ -50,3 +50,21 @@ def test_the_streams_section_runs_alone_and_leaves_the_page_alone() -> None:
     assert args.docs == ROOT / "benchmarks" / "results" / "scale" / "benchmarks.md"
     assert args.json.parent == args.docs.parent
     assert parse_args([]).docs == ROOT / "docs" / "benchmarks.md"  # the whole suite: the page
+
+
+def test_rows_with_the_collector_tuned_are_tagged_and_shown_apart() -> None:
+    default, tuned = streams_at_scale.run_all(
+        [5], 0.2, 30.0, print, modes=("steady",), also_gc=("tuned",)
+    )
+    assert default["gc"] == "default" and tuned["gc"] == "tuned"
+    assert tuned["section"] == "scale" and not tuned["overloaded"]
+    lines: list[str] = []
+    report._scale_table([default, tuned], lines.append)
+    page = "\n".join(lines)
+    assert page.count("| 5 |") == 2 and "**Garbage collector tuned**" in page
+    assert "gc.set_threshold(50_000, 20, 10)" in page
+    # The verdict (its 1,000-stream row) reads the collector as CPython sets it.
+    default, tuned = ({**row, "streams": 1000} for row in (default, tuned))
+    tuned["p99_ms"], default["p99_ms"] = 1.0, 99.0
+    assert streams_at_scale.verdict([tuned, default]) == "not met: p99 99.0 ms"
+    assert streams_at_scale.verdict([tuned]) is None
