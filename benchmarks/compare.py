@@ -3,6 +3,9 @@
 For each case (workload × size × cut) and each peer: estimate the run (skip it past the budget),
 check the partial value after every delta against the true prefix (a wrong peer is marked
 *incorrect*, with the first disagreement, and not timed), then time it: medians of ``rounds``.
+The issue's ratios are measured once more interleaved (:func:`~.measure.paired_ratio`):
+partialjson against ``json.loads`` on 64 KiB chunks, jiter against partialjson on token
+deltas at 1 KB — kept on partialjson's row.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import workloads as w
-from .measure import estimate, median, timings, verify
+from .measure import estimate, median, paired_ratio, timings, verify
 from .peers import PEERS, Peer
 
 
@@ -105,6 +108,40 @@ def run_case(
     )
 
 
+#: The ratios measured interleaved, kept on partialjson's row: (cut, nominal size or None for
+#: any, the other peer, the key, whether partialjson is the numerator).
+PAIRED = (
+    ("64KiB", None, "json.loads (floor)", "paired_vs_floor", True),
+    ("tokens", 1024, "jiter", "paired_jiter_over_ours", False),
+)
+
+
+def _pair(
+    case: Case, timed: dict[str, dict[str, Any]], peers: dict[str, Peer], log: Callable[[str], None]
+) -> None:
+    """The issue's ratios for ``case`` again, interleaved (see :func:`paired_ratio`), when both
+    sides were timed."""
+    ours = timed.get("partialjson")
+    if ours is None:
+        return
+    for cut, nominal, other, key, ours_first in PAIRED:
+        if case.cut != cut or (nominal is not None and case.nominal != nominal):
+            continue
+        if other not in timed:
+            continue
+        mine, theirs = peers["partialjson"].entry_points(), peers[other].entry_points()
+        assert mine is not None and theirs is not None  # both were timed
+        runs = (mine[0], theirs[0]) if ours_first else (theirs[0], mine[0])
+        ratios = paired_ratio(*runs, case.deltas)
+        ours[key] = median(ratios)
+        ours[f"{key}_ratios"] = ratios
+        log(
+            f"{case.workload:8} {size_label(case.nominal):>6} {case.cut:8} "
+            f"{'partialjson / ' + other if ours_first else other + ' / partialjson':40} "
+            f"{ours[key]:.2f}× interleaved (median of {len(ratios)} pairs)"
+        )
+
+
 def run_recorded(peer: Peer, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
     """The recorded streams' JSON channels, each cut where the provider cut it."""
     channels = w.recorded_channels()
@@ -156,10 +193,14 @@ def run_all(
 ) -> list[dict[str, Any]]:
     rows = []
     for case in cases(sizes, big, workloads):
+        timed: dict[str, dict[str, Any]] = {}
         for peer in peers:
             row = run_case(case, peer, rounds, budget, set(big), log)
             log(format_row(row))
             rows.append(row)
+            if row["status"] == "ok":
+                timed[peer.name] = row
+        _pair(case, timed, {peer.name: peer for peer in peers}, log)
     for peer in peers:
         row = run_recorded(peer, rounds, log)
         log(format_row(row))

@@ -59,6 +59,40 @@ def timings(
     return out, result
 
 
+#: Paired rounds of a ratio measured interleaved (see :func:`paired_ratio`).
+PAIRS = 21
+
+
+def paired_ratio(
+    run_a: Callable[[Any], Any],
+    run_b: Callable[[Any], Any],
+    arg: Any,
+    pairs: int = PAIRS,
+    min_time: float = 0.02,
+) -> list[float]:
+    """``a``'s time / ``b``'s time, measured interleaved: ``pairs`` rounds, each timing a batch
+    of ``a`` then a batch of ``b`` right after. A ratio of two medians measured seconds apart
+    moves with the host (on a shared VM a slow spell of a few seconds slows one of them by up
+    to 2×); a pair's two batches run under the same conditions, so the median of the pairs'
+    ratios does not."""
+    batches = []
+    for run in (run_a, run_b):  # warm up and size each batch
+        start = time.perf_counter()
+        run(arg)
+        batches.append(max(1, int(min_time / max(time.perf_counter() - start, 1e-7))))
+    ratios = []
+    for _ in range(pairs):
+        spent = []
+        for run, batch in zip((run_a, run_b), batches):
+            gc.collect()
+            start = time.perf_counter()
+            for _ in range(batch):
+                run(arg)
+            spent.append((time.perf_counter() - start) / batch)
+        ratios.append(spent[0] / spent[1])
+    return ratios
+
+
 def _probe(run: Callable[[list[str]], Any], deltas: list[str]) -> float:
     start = time.perf_counter()
     with contextlib.suppress(Exception):  # a peer failing on a prefix still took its time

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import partialjson
-from benchmarks import compare, layers, report, streams_at_scale
+from benchmarks import compare, layers, measure, report, streams_at_scale
 from benchmarks import workloads as w
 from benchmarks.__main__ import parse_args
 from benchmarks.measure import verify
@@ -159,3 +159,27 @@ def test_verify_accepts_the_parser_on_64_kib_chunks() -> None:
     _, values = by_name("partialjson").load()
     assert values is not None
     assert verify(values, w.chunks(text), json.loads(text)) == ""
+
+
+def test_the_issues_ratios_are_measured_interleaved_and_read_by_the_verdict() -> None:
+    floor = by_name("json.loads (floor)")
+    ours = by_name("partialjson")
+    text = w.document("form", 200 * 1024)
+    case = compare.Case("form", 1024 * 1024, "64KiB", text, w.chunks(text))
+    timed = {
+        peer.name: compare.run_case(case, peer, 1, 10.0, set(), print) for peer in (ours, floor)
+    }
+    compare._pair(case, timed, {p.name: p for p in (ours, floor)}, print)
+    row = timed["partialjson"]
+    ratios = row["paired_vs_floor_ratios"]
+    assert len(ratios) == measure.PAIRS and all(r > 0 for r in ratios)
+    assert row["paired_vs_floor"] == measure.median(ratios)
+    # The verdict reads the interleaved ratio, and says so beside the ratio of the medians.
+    row["paired_vs_floor"] = 1.5
+    floor_row = {**timed["json.loads (floor)"], "seconds": row["seconds"] / 3}
+    results = {"machine": {}, "config": {}, "rows": [row, floor_row]}
+    (target,) = [t for t in report.targets(results) if t[0].startswith("64 KiB chunks, form")]
+    assert target[1] == "**met**" and target[2].startswith("1.50\u00d7 (interleaved")
+    assert "3.00\u00d7" in target[2]
+    # A token case at 1 KB pairs jiter with partialjson instead (when jiter is installed).
+    assert compare.PAIRED[1][:3] == ("tokens", 1024, "jiter")
