@@ -29,6 +29,7 @@ import threading
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Callable, Optional, TypeVar, Union, overload
 
+from ..core.errors import kept
 from ..core.events import Path
 from ..lifecycle.machine import ChoiceResult, Lifecycle, Metrics
 from ..lifecycle.updates import _OPEN, ResponseState, ToolCall, Update
@@ -52,10 +53,11 @@ def _sync_items(source: Any) -> Iterator[Any]:
 
 
 def _interrupted(error: Exception) -> Exception:
+    """The source's ``error``, kept as what interrupted the response (see :func:`kept`)."""
     logger.warning(
         "reading the source failed (%s): the response is interrupted", type(error).__name__
     )
-    return error
+    return kept(error)
 
 
 class _IdleTimeout(Exception):
