@@ -5,13 +5,15 @@ check the partial value after every delta against the true prefix (a wrong peer 
 *incorrect*, with the first disagreement, and not timed), then time it: medians of ``rounds``.
 The issue's ratios are measured once more interleaved (:func:`~.measure.paired_ratio`):
 partialjson against ``json.loads`` on 64 KiB chunks, jiter against partialjson on token
-deltas at 1 KB — kept on partialjson's row.
+deltas at 1 KB — kept on partialjson's row — and partialjson's flatness, its cost per token
+delta at 1 MB against 1 KB (both builds), kept on its 1 MB row.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Callable
 
 from . import workloads as w
@@ -131,8 +133,8 @@ def _pair(
             continue
         mine, theirs = peers["partialjson"].entry_points(), peers[other].entry_points()
         assert mine is not None and theirs is not None  # both were timed
-        runs = (mine[0], theirs[0]) if ours_first else (theirs[0], mine[0])
-        ratios = paired_ratio(*runs, case.deltas)
+        a, b = (mine[0], theirs[0]) if ours_first else (theirs[0], mine[0])
+        ratios = paired_ratio(partial(a, case.deltas), partial(b, case.deltas))
         ours[key] = median(ratios)
         ours[f"{key}_ratios"] = ratios
         log(
@@ -140,6 +142,42 @@ def _pair(
             f"{'partialjson / ' + other if ours_first else other + ' / partialjson':40} "
             f"{ours[key]:.2f}× interleaved (median of {len(ratios)} pairs)"
         )
+
+
+#: The sizes the issue's flatness compares (token deltas): the largest per delta / the smallest.
+FLAT_SIZES = (1 * w.KB, 1 * w.MB)
+
+
+def _flatness(
+    by_case: dict[tuple[str, int], tuple[Case, dict[str, dict[str, Any]]]],
+    peers: dict[str, Peer],
+    log: Callable[[str], None],
+) -> None:
+    """partialjson's cost per delta at 1 MB / at 1 KB, measured interleaved (see
+    :func:`paired_ratio`), for each workload and build timed at both sizes; kept on the 1 MB
+    row as ``paired_flat``."""
+    small, large = FLAT_SIZES
+    for workload in sorted({key[0] for key in by_case}):
+        if (workload, small) not in by_case or (workload, large) not in by_case:
+            continue
+        (few, few_timed), (many, many_timed) = by_case[workload, small], by_case[workload, large]
+        for name in ("partialjson", "partialjson (pure Python)"):
+            row = many_timed.get(name)
+            if row is None or name not in few_timed:
+                continue
+            loaded = peers[name].entry_points()
+            assert loaded is not None  # it was timed
+            run = loaded[0]
+            ratios = [
+                ratio * len(few.deltas) / len(many.deltas)  # per delta
+                for ratio in paired_ratio(partial(run, many.deltas), partial(run, few.deltas))
+            ]
+            row["paired_flat"] = median(ratios)
+            row["paired_flat_ratios"] = ratios
+            log(
+                f"{workload:8} {size_label(large):>6} tokens   {name + ' per delta / at 1 KB':40} "
+                f"{row['paired_flat']:.2f}× interleaved (median of {len(ratios)} pairs)"
+            )
 
 
 def run_recorded(peer: Peer, rounds: int, log: Callable[[str], None]) -> dict[str, Any]:
@@ -192,6 +230,7 @@ def run_all(
     peers: list[Peer] = PEERS,
 ) -> list[dict[str, Any]]:
     rows = []
+    by_case: dict[tuple[str, int], tuple[Case, dict[str, dict[str, Any]]]] = {}
     for case in cases(sizes, big, workloads):
         timed: dict[str, dict[str, Any]] = {}
         for peer in peers:
@@ -201,6 +240,9 @@ def run_all(
             if row["status"] == "ok":
                 timed[peer.name] = row
         _pair(case, timed, {peer.name: peer for peer in peers}, log)
+        if case.cut == "tokens":
+            by_case[case.workload, case.nominal] = (case, timed)
+    _flatness(by_case, {peer.name: peer for peer in peers}, log)
     for peer in peers:
         row = run_recorded(peer, rounds, log)
         log(format_row(row))

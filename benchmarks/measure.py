@@ -64,9 +64,8 @@ PAIRS = 21
 
 
 def paired_ratio(
-    run_a: Callable[[Any], Any],
-    run_b: Callable[[Any], Any],
-    arg: Any,
+    run_a: Callable[[], Any],
+    run_b: Callable[[], Any],
     pairs: int = PAIRS,
     min_time: float = 0.02,
 ) -> list[float]:
@@ -78,7 +77,7 @@ def paired_ratio(
     batches = []
     for run in (run_a, run_b):  # warm up and size each batch
         start = time.perf_counter()
-        run(arg)
+        run()
         batches.append(max(1, int(min_time / max(time.perf_counter() - start, 1e-7))))
     ratios = []
     for _ in range(pairs):
@@ -87,7 +86,7 @@ def paired_ratio(
             gc.collect()
             start = time.perf_counter()
             for _ in range(batch):
-                run(arg)
+                run()
             spent.append((time.perf_counter() - start) / batch)
         ratios.append(spent[0] / spent[1])
     return ratios

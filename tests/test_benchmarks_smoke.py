@@ -183,3 +183,24 @@ def test_the_issues_ratios_are_measured_interleaved_and_read_by_the_verdict() ->
     assert "3.00\u00d7" in target[2]
     # A token case at 1 KB pairs jiter with partialjson instead (when jiter is installed).
     assert compare.PAIRED[1][:3] == ("tokens", 1024, "jiter")
+
+
+def test_flatness_is_measured_interleaved_per_delta_and_read_by_the_verdict() -> None:
+    ours = by_name("partialjson")
+    by_case = {}
+    for nominal in compare.FLAT_SIZES:
+        text = w.document("records", nominal // 64)  # small stand-ins: the sizes are labels
+        case = compare.Case("records", nominal, "tokens", text, w.token_deltas(text))
+        row = compare.run_case(case, ours, 1, 10.0, set(), print)
+        by_case["records", nominal] = (case, {"partialjson": row})
+    compare._flatness(by_case, {"partialjson": ours}, print)
+    small, large = (by_case["records", n][1]["partialjson"] for n in compare.FLAT_SIZES)
+    ratios = large["paired_flat_ratios"]
+    assert len(ratios) == measure.PAIRS and large["paired_flat"] == measure.median(ratios)
+    assert 0.2 < large["paired_flat"] < 5  # per delta: the sizes' delta counts divided out
+    assert "paired_flat" not in small
+    large["paired_flat"] = 1.25
+    large["us_per_delta"] = small["us_per_delta"] * 2  # the medians apart say 2.00
+    results = {"machine": {}, "config": {}, "rows": [small, large]}
+    (target,) = [t for t in report.targets(results) if t[0].startswith("records: flat")]
+    assert target[1] == "**met**" and target[2].startswith("1.25\u00d7 (interleaved")
