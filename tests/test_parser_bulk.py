@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from partialjson import ParseError, Parser, StringFragment, loads
 from partialjson.core import lexer
+from partialjson.core.builder import nests_deeper
 
 from .jsonlaws import cut, dump_options, json_values, serialize
 
@@ -272,3 +273,49 @@ def test_members_are_read_in_one_call() -> None:
     assert len(calls) <= 3 and parser.value[:49] == records[:49]
     parser.feed(text[-10:])
     assert parser.close() == records
+
+
+def test_a_deep_document_cut_by_the_delta_still_reads_its_records_in_bulk() -> None:
+    """Forty levels open above a list of records, and the delta ends among the records: every
+    level is cut, so offering it to the C scanner fails; the records are still read in one call
+    (the offers after a failed one are those of members that follow a container)."""
+    node: Any = [{"k": i, "v": "leaf"} for i in range(500)]
+    for level in range(40):
+        node = {"level": level, "child": node} if level % 2 else [node, level]
+    text = json.dumps(node)
+    head = text[: len(text) // 2]
+    parser = Parser()
+    scan_once = parser._lexer.scan_once
+    assert scan_once is not None
+    scans: list[tuple[str, bool]] = []  # what each call began with, and whether it read it
+
+    def recording(buf: str, i: int) -> Any:
+        try:
+            result = scan_once(buf, i)
+        except Exception:
+            scans.append((buf[i : i + 12], False))
+            raise
+        scans.append((buf[i : i + 12], True))
+        return result
+
+    parser._lexer.scan_once = recording
+    events = parser.feed(head)
+    assert len(scans) <= 3
+    assert ('[{"k": 1, "v', True) in scans  # the members after the first, in one call
+    parser.feed(text[len(head) :])
+    assert parser.close() == node
+    assert run([head, text[len(head) :]])[1] == run(list(text))[1]
+    assert any(e.kind == "end_map" for e in events)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max(map(_depth, value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max(map(_depth, value), default=0)
+    return 0
+
+
+@given(st.lists(json_values, max_size=5), st.integers(min_value=0, max_value=6))
+def test_nests_deeper_agrees_with_the_depth(values: list[Any], room: int) -> None:
+    assert nests_deeper(values, room) == (max(map(_depth, values), default=0) > room)

@@ -30,7 +30,7 @@ from .events import (
     StringFragment,
 )
 
-__all__ = ["Builder", "EventsBuilder", "Pairs", "depth_of"]
+__all__ = ["Builder", "EventsBuilder", "Pairs", "nests_deeper"]
 
 
 #: A JSON object as the stdlib scanner read it, its ``(key, value)`` pairs in order (a ``list``
@@ -354,30 +354,40 @@ def _open_node(node: Any, path: Path, events: list[Event]) -> Optional[tuple[Any
     return (node, path, enumerate(node), False)
 
 
-def depth_of(value: Any) -> int:
-    """How many levels of containers ``value`` (dicts and lists) nests: 0 for a scalar.
+def nests_deeper(values: list[Any], room: int) -> bool:
+    """Whether one of ``values`` nests more than ``room`` levels of containers (dicts, lists).
 
-    >>> depth_of([{"a": [1]}, 2])
-    3
+    A member with only scalars in it, as most records are, costs one look at each of them.
+
+    >>> nests_deeper([{"a": [1]}, 2], 2)
+    False
+    >>> nests_deeper([{"a": [1]}, 2], 1)
+    True
     """
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        node, level = stack.pop()
-        t = type(node)
+    stack: list[tuple[Any, int]] = []
+    for value in values:
+        t = type(value)
         if t is dict:
-            members: Any = node.values()
+            members: Any = value.values()
         elif t is list:
-            members = node
+            members = value
         else:
             continue
-        if level > deepest:
-            deepest = level
+        if room < 1:
+            return True
         for child in members:
             t = type(child)
             if t is dict or t is list:
-                stack.append((child, level + 1))
-    return deepest
+                stack.append((child, 2))
+        while stack:
+            node, level = stack.pop()
+            if level > room:
+                return True
+            for child in node.values() if type(node) is dict else node:
+                t = type(child)
+                if t is dict or t is list:
+                    stack.append((child, level + 1))
+    return False
 
 
 class EventsBuilder(Builder):

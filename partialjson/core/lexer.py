@@ -16,7 +16,7 @@ import sys
 import types
 from typing import Any, Callable, Final, Optional, cast
 
-from .builder import Boxed, Builder, Pairs, depth_of
+from .builder import Boxed, Builder, Pairs, nests_deeper
 from .errors import IncompleteJSONError, ParseError
 from .eventlist import EventList
 from .events import Boolean, Event, Null, Number
@@ -141,6 +141,19 @@ _INTERPRETED: Final = isinstance(_closing_quote, types.FunctionType)
 
 class _Rejected(Exception):
     """Raised inside the stdlib scanner for what strict JSON (or a limit) does not allow."""
+
+
+def _after_container(buf: str, i: int) -> bool:
+    """Whether ``buf[:i]`` ends with a closing bracket and a separator (``}, `` or ``], ``)."""
+    i -= 1
+    while i >= 0 and buf[i] in " \t\n\r":
+        i -= 1
+    if i < 0 or buf[i] != ",":
+        return False
+    i -= 1
+    while i >= 0 and buf[i] in " \t\n\r":
+        i -= 1
+    return i >= 0 and (buf[i] == "}" or buf[i] == "]")
 
 
 def _reject(_: str) -> Any:
@@ -656,6 +669,14 @@ class Lexer:
             self.bulk_gap = -2
         if self.bulk_waste >= _BULK_WASTE * len(buf) or i == self.bulk_refused:
             return -1
+        if self.bulk_waste and not self._follows_container(buf, i):
+            # An offer failed in this delta: the end of the delta is most likely inside that
+            # container, and inside the container nested in it that the token-by-token path
+            # enters next, and so on down (a document forty levels deep fails at every level).
+            # Each such offer reads to the end of the delta in vain, so only members that
+            # follow a sibling container are offered now: the records of a list, whose first
+            # member the token-by-token path takes.
+            return -1
         in_array = bool(self.closers) and self.closers[-1] == "]"
         if in_array and not self.custom_numbers:
             end = self._bulk_members(buf, i, events)
@@ -702,14 +723,21 @@ class Lexer:
             i = start
         # A value cannot nest deeper than it has brackets: count them (at C speed) before
         # measuring its depth.
-        if buf.count("[", i, end) + buf.count("{", i, end) > room and (
-            max(depth_of(value) for value in values) > room
-        ):
+        if buf.count("[", i, end) + buf.count("{", i, end) > room and nests_deeper(values, room):
             self.bulk_waste += end - i
             return -1
         self.builder.subtree(values, events)
         self.deferred = True
         return end
+
+    def _follows_container(self, buf: str, i: int) -> bool:
+        """Whether the value at ``buf[i]`` is the member after a container, in this delta."""
+        closers = self.closers
+        if not closers:
+            return True  # a root value: the one before it, if any, was whole
+        if closers[-1] == "}":
+            i = self.token_start - (self.fed - len(buf))  # where the value's key starts
+        return _after_container(buf, i)
 
     def _bulk_members(self, buf: str, i: int, events: list[Event]) -> int:
         """Offer the array members from the container at ``buf[i]`` up to the last one that
@@ -739,8 +767,7 @@ class Lexer:
             return -1
         room = self.max_depth - len(self.closers)
         if end != gap - i + 2 or (
-            buf.count("[", i, gap) + buf.count("{", i, gap) > room
-            and max(depth_of(value) for value in node) > room
+            buf.count("[", i, gap) + buf.count("{", i, gap) > room and nests_deeper(node, room)
         ):
             self.bulk_waste += gap - i
             return -1
