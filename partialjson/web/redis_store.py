@@ -731,7 +731,7 @@ class RedisStore(_Core):
         while not self._stop.is_set():
             try:
                 if pubsub is None:
-                    pubsub = self.client.pubsub()  # type: ignore[no-untyped-call]
+                    pubsub = self.client.pubsub()  # type: ignore[no-untyped-call, unused-ignore]
                     pubsub.subscribe(self.channel)
                 wait = min(max(0.0, next_renewal - time.monotonic()), 0.25)  # see close()
                 message = pubsub.get_message(ignore_subscribe_messages=True, timeout=wait)
@@ -914,12 +914,12 @@ class AsyncRedisStore(_Core):
                 except Exception as exc:
                     logger.warning("watching leases and cancels failed: %s", type(exc).__name__)
                     if pubsub is not None:
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]
                     pubsub = None
                     await asyncio.sleep(min(1.0, self.lease / 3))
         finally:
             if pubsub is not None:
-                await asyncio.shield(pubsub.aclose())  # type: ignore[no-untyped-call]
+                await asyncio.shield(pubsub.aclose())  # type: ignore[no-untyped-call, unused-ignore]
 
     async def _renew_once(self) -> None:
         batch = self._renew_batch()
