@@ -215,8 +215,8 @@ def test_an_unreachable_shared_store_answers_503_resume_unavailable() -> None:
     """A reconnect that lands on an instance whose Redis is down: not "unknown" (404), but
     "cannot resume from here" (503), so a client knows to retry rather than give up."""
     import redis.asyncio
+    from redis.asyncio.retry import Retry
     from redis.backoff import NoBackoff
-    from redis.retry import Retry
 
     from partialjson.web import AsyncRedisStore, RelayHub, StoreUnavailableError
     from partialjson.web.starlette import relay_routes
