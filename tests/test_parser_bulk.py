@@ -299,13 +299,12 @@ def test_a_deep_document_cut_by_the_delta_still_reads_its_records_in_bulk() -> N
         return result
 
     parser._lexer.scan_once = recording
-    events = parser.feed(head)
+    parser.feed(head)
     assert len(scans) <= 3
     assert ('[{"k": 1, "v', True) in scans  # the members after the first, in one call
     parser.feed(text[len(head) :])
     assert parser.close() == node
-    assert run([head, text[len(head) :]])[1] == run(list(text))[1]
-    assert any(e.kind == "end_map" for e in events)
+    assert run([head, text[len(head) :]])[1] == run(list(text))[1]  # the same events
 
 
 def _depth(value: Any) -> int:

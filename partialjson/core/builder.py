@@ -364,6 +364,8 @@ def nests_deeper(values: list[Any], room: int) -> bool:
     >>> nests_deeper([{"a": [1]}, 2], 1)
     True
     """
+    # The members (level 1) are looked at here, without a stack entry each: most hold only
+    # scalars, and this saves a third of the walk of a chunk of small records.
     stack: list[tuple[Any, int]] = []
     for value in values:
         t = type(value)
