@@ -155,18 +155,19 @@ def targets(results: dict[str, Any]) -> list[tuple[str, str, str]]:
             )
             if row["status"] == "ok" and mine and mine["status"] == "ok":
                 speedups.append(row["us_per_delta"] / mine["us_per_delta"])
-        measured = (
-            f"it is incorrect on {len(wrong)} of {len(tokens)} token-delta cases (stale "
-            "strings), so it is not timed there"
-            if wrong
-            else ""
-        )
+        notes = []
+        if wrong:
+            notes.append(
+                f"it is incorrect on {len(wrong)} of {len(tokens)} token-delta cases (stale "
+                "strings), so it is not timed there"
+            )
         if speedups:
-            measured += (
-                f"{'; where it is correct' if wrong else ''} the compiled build is faster on "
+            notes.append(
+                f"{'where it is correct, ' if wrong else ''}the compiled build is faster on "
                 f"{sum(x > 1 for x in speedups)} of {len(speedups)} cases "
                 f"(its time ÷ ours: {min(speedups):.1f}–{max(speedups):.1f}×)"
             )
+        measured = "; ".join(notes)
         ok = None if not compiled else (all(x > 1 for x in speedups) if speedups else None)
         out.append(
             (
